@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Lineage.Cli.Commands;
+
+/// <summary>Every top-level command, in the order `lineage --help` lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return EngineCommand.Create();
+    }
+}

@@ -1,0 +1,3 @@
+using Lineage.Cli;
+
+return CliApp.Build().Parse(args).Invoke();

@@ -1,0 +1,97 @@
+namespace Lineage.Engine;
+
+/// <summary>Reverse-mode differentiation over the graph recorded by ops.</summary>
+public static class Autograd
+{
+    /// <summary>Backpropagates from <paramref name="output"/> and accumulates into <c>.Grad</c> of every
+    /// leaf that requires grad. A non-scalar output needs an upstream gradient of its shape.</summary>
+    public static void Backward(this Tensor output, Tensor? gradOutput = null)
+    {
+        var grads = Run(output, gradOutput, targets: null);
+        foreach (var (t, g) in grads)
+        {
+            if (!t.IsLeaf || !t.RequiresGrad) continue;
+            if (t.Grad == null) t.Grad = g.ClonePersistent();
+            else Kernels.Elementwise.AddInPlace(t.Grad.Span, g.Span);
+        }
+    }
+
+    /// <summary>Gradients of <paramref name="output"/> with respect to <paramref name="inputs"/>,
+    /// leaving every <c>.Grad</c> untouched. Inputs not reached get zeros.</summary>
+    public static Tensor[] Grad(Tensor output, IReadOnlyList<Tensor> inputs, Tensor? gradOutput = null)
+    {
+        var grads = Run(output, gradOutput, new HashSet<Tensor>(inputs, ReferenceEqualityComparer.Instance));
+        var result = new Tensor[inputs.Count];
+        for (int i = 0; i < inputs.Count; i++)
+            result[i] = grads.TryGetValue(inputs[i], out var g) ? g : Tensor.Zeros(inputs[i].Shape);
+        return result;
+    }
+
+    static Dictionary<Tensor, Tensor> Run(Tensor output, Tensor? gradOutput, HashSet<Tensor>? targets)
+    {
+        if (!output.RequiresGrad) throw new InvalidOperationException("the output does not require grad: no input on its path requires grad, or it was computed under NoGrad");
+        if (gradOutput == null)
+        {
+            if (output.Size != 1) throw new InvalidOperationException($"backward from a non-scalar of shape {Tensor.FormatShape(output.Shape)} needs an upstream gradient");
+            gradOutput = Tensor.Ones(output.Shape);
+        }
+        else if (!gradOutput.SameShape(output))
+            throw new ArgumentException($"upstream gradient shape {Tensor.FormatShape(gradOutput.Shape)} differs from output shape {Tensor.FormatShape(output.Shape)}");
+
+        var order = TopologicalOrder(output, targets);
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [output] = gradOutput };
+        using var _ = GradMode.NoGrad();
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var node = order[i];
+            if (node.BackwardFn == null || !grads.TryGetValue(node, out var g)) continue;
+            var parentGrads = node.BackwardFn(g);
+            var parents = node.Parents!;
+            for (int p = 0; p < parents.Length; p++)
+            {
+                var pg = parentGrads[p];
+                var parent = parents[p];
+                if (pg == null || !parent.RequiresGrad) continue;
+                if (!pg.SameShape(parent)) throw new InvalidOperationException($"internal error: op {node.Op} returned a gradient of shape {Tensor.FormatShape(pg.Shape)} for an input of shape {Tensor.FormatShape(parent.Shape)}");
+                if (grads.TryGetValue(parent, out var acc))
+                {
+                    if (ReferenceEquals(acc, g) || acc.ViewBase != null) { acc = acc.Clone(); grads[parent] = acc; }
+                    Kernels.Elementwise.AddInPlace(acc.Span, pg.Span);
+                }
+                else grads[parent] = ReferenceEquals(pg, g) ? pg.Clone() : pg;
+            }
+            if (targets == null || !targets.Contains(node)) grads.Remove(node);
+        }
+        return grads;
+    }
+
+    /// <summary>Nodes reachable from the output through tensors that require grad, parents first.
+    /// With targets, only nodes on a path to a target are kept, so no work is spent on other leaves.</summary>
+    static List<Tensor> TopologicalOrder(Tensor output, HashSet<Tensor>? targets)
+    {
+        var order = new List<Tensor>();
+        var state = new Dictionary<Tensor, bool>(ReferenceEqualityComparer.Instance); // false = visiting, true = done
+        var reaches = new Dictionary<Tensor, bool>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(Tensor node, int next)>();
+        stack.Push((output, 0));
+        state[output] = false;
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            var parents = node.Parents;
+            if (parents != null && next < parents.Length)
+            {
+                stack.Push((node, next + 1));
+                var p = parents[next];
+                if (p.RequiresGrad && !state.ContainsKey(p)) { state[p] = false; stack.Push((p, 0)); }
+                continue;
+            }
+            state[node] = true;
+            bool r = targets == null || targets.Contains(node);
+            if (!r && parents != null) foreach (var p in parents) if (reaches.TryGetValue(p, out var pr) && pr) { r = true; break; }
+            reaches[node] = r;
+            if (r) order.Add(node);
+        }
+        return order;
+    }
+}

@@ -1,0 +1,87 @@
+using Lineage.Engine;
+
+namespace Lineage.Engine.Tests;
+
+public class AutogradTests
+{
+    [Fact]
+    public void BackwardAccumulatesIntoLeafGrads()
+    {
+        var x = Tensor.FromArray([1f, 2f, 3f], 3).RequireGrad();
+        (x * x).Sum().Backward();
+        Assert.Equal([2f, 4f, 6f], x.Grad!.ToArray());
+        (x * 3f).Sum().Backward();
+        Assert.Equal([5f, 7f, 9f], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void GradLeavesOtherGradsAlone()
+    {
+        var w = Tensor.FromArray([2f], 1).RequireGrad();
+        var x = Tensor.FromArray([3f], 1).RequireGrad();
+        var y = (w * x).Sum();
+        var g = Autograd.Grad(y, [x]);
+        Assert.Equal(2f, g[0].Item());
+        Assert.Null(w.Grad);
+        Assert.Null(x.Grad);
+    }
+
+    [Fact]
+    public void BackwardWithUpstreamGradient()
+    {
+        var x = Tensor.FromArray([1f, 2f], 2).RequireGrad();
+        var y = x * 2f;
+        y.Backward(Tensor.FromArray([10f, 100f], 2));
+        Assert.Equal([20f, 200f], x.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void NoGradRecordsNothingAndDetachCuts()
+    {
+        var x = Tensor.FromArray([1f], 1).RequireGrad();
+        using (GradMode.NoGrad()) Assert.False((x * 2f).RequiresGrad);
+        Assert.False(x.Detach().RequiresGrad);
+        Assert.Throws<InvalidOperationException>(() => (x.Detach() * 2f).Sum().Backward());
+    }
+
+    [Fact]
+    public void FrozenParameterGetsNoGradient()
+    {
+        var w = Tensor.FromArray([2f], 1);
+        var x = Tensor.FromArray([3f], 1).RequireGrad();
+        (w * x).Sum().Backward();
+        Assert.Null(w.Grad);
+        Assert.Equal(2f, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void SharedSubexpressionGradientsAdd()
+    {
+        var x = Tensor.FromArray([3f], 1).RequireGrad();
+        var a = x * x;           // used twice below
+        var y = (a + a * x).Sum(); // x^2 + x^3 -> 2x + 3x^2 = 33
+        y.Backward();
+        Assert.Equal(33f, x.Grad!.Item(), 4);
+    }
+
+    [Fact]
+    public void NonScalarBackwardNeedsUpstream()
+    {
+        var x = Tensor.FromArray([1f, 2f], 2).RequireGrad();
+        Assert.Throws<InvalidOperationException>(() => (x * 2f).Backward());
+    }
+
+    [Fact]
+    public void ScopeReleasesTemporariesAndKeepsKept()
+    {
+        var x = Tensor.FromArray([1f, 2f], 2);
+        Tensor temp, kept;
+        using (var scope = TensorScope.Begin())
+        {
+            temp = x * 2f;
+            kept = scope.Keep(x * 3f);
+        }
+        Assert.Throws<ObjectDisposedException>(() => temp.ToArray());
+        Assert.Equal([3f, 6f], kept.ToArray());
+    }
+}
