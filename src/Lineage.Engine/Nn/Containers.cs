@@ -1,0 +1,40 @@
+namespace Lineage.Engine.Nn;
+
+/// <summary>Runs its children in order; children are named "0", "1", ... as in torch.nn.Sequential.</summary>
+public sealed class Sequential : Module
+{
+    int count;
+
+    public Sequential(params Module[] layers)
+    {
+        foreach (var l in layers) Add(l);
+    }
+
+    public Sequential Add(Module layer)
+    {
+        RegisterModule((count++).ToString(System.Globalization.CultureInfo.InvariantCulture), layer);
+        return this;
+    }
+
+    public int Count => count;
+    public Module this[int index] => Child(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public override Tensor Forward(Tensor input)
+    {
+        var x = input;
+        foreach (var (_, m) in NamedChildren()) x = m.Forward(x);
+        return x;
+    }
+}
+
+/// <summary>Passes its input through (a removed layer, an empty shortcut).</summary>
+public sealed class Identity : Module
+{
+    public override Tensor Forward(Tensor input) => input;
+}
+
+/// <summary>Merges dimensions from <c>startDim</c> on, as torch.nn.Flatten.</summary>
+public sealed class Flatten(int startDim = 1) : Module
+{
+    public override Tensor Forward(Tensor input) => input.Flatten(startDim);
+}
