@@ -128,6 +128,8 @@ public sealed partial class Tensor
         return ss.Mul(1f / Math.Max(unbiased ? count - 1 : count, 1));
     }
 
+    public Tensor Var(int axis, bool unbiased = true, bool keepDim = false) => Var([axis], unbiased, keepDim);
+
     public Tensor Max(int[]? axes = null, bool keepDim = false) => Extremum(axes, keepDim, max: true);
     public Tensor Min(int[]? axes = null, bool keepDim = false) => Extremum(axes, keepDim, max: false);
     public Tensor Max(int axis, bool keepDim = false) => Extremum([axis], keepDim, max: true);
