@@ -99,4 +99,19 @@ public class RocAucTests
         Assert.Equal(curve.Auc, area, 12);
         Assert.Equal(RocAuc.Compute(pos, neg, Higher), curve.Auc);
     }
+
+    [Theory]
+    [InlineData(ScoreDirection.HigherIsStolen)]
+    [InlineData(ScoreDirection.LowerIsStolen)]
+    public void MatchesPairCountingOnManyTiedScores(ScoreDirection direction)
+    {
+        var rng = new Random(11);
+        var pos = Enumerable.Range(0, 300).Select(_ => (double)rng.Next(20)).ToArray();
+        var neg = Enumerable.Range(0, 200).Select(_ => (double)rng.Next(15)).ToArray();
+        double wins = 0;
+        foreach (double p in pos)
+            foreach (double n in neg)
+                wins += p == n ? 0.5 : (direction.Orient(p) > direction.Orient(n) ? 1 : 0);
+        Assert.Equal(wins / (pos.Length * neg.Length), RocAuc.Compute(pos, neg, direction), 14);
+    }
 }

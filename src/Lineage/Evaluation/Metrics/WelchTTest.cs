@@ -8,7 +8,7 @@ namespace Lineage.Evaluation;
 public readonly record struct WelchTTestResult(double Statistic, double DegreesOfFreedom, double PValue, TestAlternative Alternative);
 
 /// <summary>Welch's two-sample t-test, the hypothesis test UAP fingerprinting uses to claim a piracy model
-/// (UAP §4 "Hypothesis Tests": suspect similarities vs homologous-model similarities). Matches
+/// (UAP §5.2 "Hypothesis Tests": suspect similarities vs homologous-model similarities). Matches
 /// scipy.stats.ttest_ind(a, b, equal_var=False).</summary>
 public static class WelchTTest
 {
