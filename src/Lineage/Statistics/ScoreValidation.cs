@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Argument checks shared by the metrics, so every metric rejects bad input with the same
 /// clear message instead of returning NaN from an empty denominator.</summary>

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Lineage.Evaluation;
+using Lineage.Statistics;
 
-namespace Lineage.Tests.Evaluation;
+namespace Lineage.Tests.Statistics;
 
 /// <summary>Values computed once by tests/fixtures/scipy/make_metric_fixtures.py (scipy, sklearn, mpmath).</summary>
 public class ScipyReferenceTests

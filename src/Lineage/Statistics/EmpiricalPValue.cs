@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>The rank p-value of one suspect's score among null (independent) model scores; valid for any
 /// score without distributional assumptions (a permutation-style test).</summary>

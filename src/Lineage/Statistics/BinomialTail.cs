@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>The exact upper tail P[X ≥ k] of X ~ Binomial(n, p): the p-value of a rate-based fingerprint
 /// (IPGuard, CAE, NaturalFinger) when a suspect agrees with the source on k of n queries and independent

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Which end of a method's score points at a stolen (derived) model.</summary>
 /// <remarks>Matching rates and fingerprint accuracies (IPGuard, CAE, NaturalFinger) are

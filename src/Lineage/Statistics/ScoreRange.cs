@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>The closed range [Low, High] of thresholds over which ARUC integrates. Matching rates use
 /// <see cref="Unit"/>; unbounded scores such as distances need a caller-chosen range.</summary>

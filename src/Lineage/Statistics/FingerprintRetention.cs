@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Fingerprint retention (CAE §3, Algorithm 1): the share of stolen models verified at a
 /// threshold θ, i.e. the true-positive rate of the rule "flag when the score is at or beyond θ".</summary>

@@ -1,6 +1,6 @@
-using Lineage.Evaluation;
+using Lineage.Statistics;
 
-namespace Lineage.Tests.Evaluation;
+namespace Lineage.Tests.Statistics;
 
 public class ArucTests
 {

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>What an owner can claim with a bounded false-accusation rate.</summary>
 /// <param name="TargetFpr">The false-positive rate allowed.</param>

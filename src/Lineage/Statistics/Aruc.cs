@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Area under the robustness–uniqueness curves (IPGuard (Cao et al. 2021); NaturalFinger §4.1) as a single number;
 /// see <see cref="RobustnessUniquenessCurve"/> for the definition and the curves themselves.</summary>

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Result of Welch's unequal-variance t-test.</summary>
 /// <param name="Statistic">t = (mean₁ − mean₂) / √(s₁²/n₁ + s₂²/n₂).</param>

@@ -1,4 +1,4 @@
-namespace Lineage.Tests.Evaluation;
+namespace Lineage.Tests.Statistics;
 
 static class MetricAssert
 {

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Area under the ROC curve by the Mann–Whitney statistic: the probability that a random
 /// stolen model scores as more likely stolen than a random independent one, ties counting 1/2

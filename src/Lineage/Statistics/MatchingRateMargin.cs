@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Per-pair and mean matching-rate margins.</summary>
 /// <param name="Margins">Margin of each (positive, mirror negative) pair, in input order.</param>

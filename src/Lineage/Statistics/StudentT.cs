@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>The Student t distribution with ν &gt; 0 degrees of freedom (ν need not be an integer, as the
 /// Welch–Satterthwaite ν rarely is).</summary>

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>A decision threshold chosen on null (independent) model scores, with the false-positive
 /// rate it actually achieves on those nulls.</summary>

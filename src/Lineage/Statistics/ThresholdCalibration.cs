@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Chooses a verification threshold from the scores of independent (null) models so that
 /// the empirical false-positive rate stays within a target — the principled replacement for CAE's

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>One piece of the piecewise-constant robustness and uniqueness curves: for every threshold
 /// strictly between <see cref="From"/> and <see cref="To"/> the two shares are constant.</summary>

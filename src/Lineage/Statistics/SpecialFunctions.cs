@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Log-gamma, log-beta and the regularized incomplete beta function, the pieces behind the
 /// Student t and binomial p-values. Accurate to about 1e-13 relative for the arguments p-values need.</summary>

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>The alternative hypothesis of a two-sample test on means (same meaning as scipy's
 /// <c>alternative</c> argument).</summary>

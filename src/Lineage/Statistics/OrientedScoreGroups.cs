@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>Positives and negatives merged, oriented so larger means "more likely stolen", sorted
 /// descending and grouped by equal score. ROC points and the Mann–Whitney AUC both walk these groups,

@@ -1,4 +1,4 @@
-namespace Lineage.Evaluation;
+namespace Lineage.Statistics;
 
 /// <summary>One operating point: flagging every score at or beyond <see cref="Threshold"/> (in the
 /// score's own direction) gives these rates.</summary>
