@@ -1,0 +1,44 @@
+using Lineage.Engine;
+using Lineage.Suspects;
+
+namespace Lineage.Fingerprints;
+
+/// <summary>
+/// What the owner keeps after the white-box step: the queries, the source model's answers to them
+/// (as logits, the richest form, so any suspect output mode can be compared), the method's
+/// parameters, the decision rule and the source's identity. Scoring a suspect's answers against it
+/// is a pure function of the two, so answers can be cached, rescored or checked against many fingerprints.
+/// </summary>
+public sealed class Fingerprint
+{
+    public const int CurrentFormatVersion = 1;
+
+    public required string Method { get; init; }
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    public required DateTimeOffset CreatedUtc { get; init; }
+    /// <summary>SHA-256 of the source model's weights and architecture.</summary>
+    public required string SourceModelHash { get; init; }
+    /// <summary>Method settings as strings (recorded verbatim in the file).</summary>
+    public required IReadOnlyDictionary<string, string> Parameters { get; init; }
+    /// <summary>NCHW images in [0, 1].</summary>
+    public required Tensor Queries { get; init; }
+    /// <summary>The source model's logits on <see cref="Queries"/>.</summary>
+    public required SuspectOutput SourceOutput { get; init; }
+    /// <summary>Labels a derived model should give, where the method defines them (IPGuard: the source's labels on boundary points).</summary>
+    public int[]? ExpectedLabels { get; init; }
+    public required DecisionRule Rule { get; set; }
+    /// <summary>Channel mean/std the source expects, applied to queries for suspects that declare none (ONNX files, APIs).</summary>
+    public required InputNormalization Normalization { get; init; }
+
+    public int QueryCount => Queries.Shape[0];
+    public int Classes => SourceOutput.Classes;
+
+    public string Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v
+        : throw new InvalidDataException($"fingerprint of method {Method} lacks its parameter '{name}'");
+}
+
+/// <summary>Per-channel normalisation (x − mean) / std applied to [0, 1] images before a model sees them.</summary>
+public sealed record InputNormalization(float[] Mean, float[] Std)
+{
+    public static InputNormalization None(int channels) => new(new float[channels], Enumerable.Repeat(1f, channels).ToArray());
+}

@@ -1,0 +1,46 @@
+using Lineage.Suspects;
+
+namespace Lineage.Fingerprints;
+
+/// <summary>The verify path: send a fingerprint's queries to a suspect (black box, metered), score the
+/// answers with the fingerprint's method, and apply its decision rule.</summary>
+public static class FingerprintVerifier
+{
+    public static Verdict Verify(Fingerprint fingerprint, ISuspect suspect, long? queryBudget = null)
+    {
+        var method = FingerprintMethods.Get(fingerprint.Method);
+        var metered = suspect as MeteredSuspect ?? new MeteredSuspect(suspect, queryBudget);
+        long before = metered.QueriesSpent;
+        var answers = metered.Query(fingerprint.Queries);
+        return Judge(fingerprint, method, answers, suspect.Name, metered.QueriesSpent - before);
+    }
+
+    /// <summary>Scores answers already collected (cached, or gathered by another tool).</summary>
+    public static Verdict Judge(Fingerprint fingerprint, IFingerprintMethod method, SuspectOutput answers, string suspectName, long queriesSpent)
+    {
+        var (score, representation) = method.Score(fingerprint, answers);
+        var rule = fingerprint.Rule;
+        return new Verdict
+        {
+            Method = fingerprint.Method,
+            Suspect = suspectName,
+            Score = score,
+            Threshold = rule.Threshold,
+            Direction = rule.Direction,
+            Stolen = rule.IsFlagged(score),
+            PValue = rule.PValue(score),
+            RuleBasis = rule.Basis,
+            QueriesSpent = queriesSpent,
+            Representation = representation,
+        };
+    }
+
+    /// <summary>Calibrates the fingerprint's threshold on independent models at a target false-positive rate.</summary>
+    public static DecisionRule Calibrate(Fingerprint fingerprint, IEnumerable<ISuspect> independentModels, double targetFpr)
+    {
+        var method = FingerprintMethods.Get(fingerprint.Method);
+        var scores = independentModels.Select(s => method.Score(fingerprint, s.Query(fingerprint.Queries)).Score).ToList();
+        if (scores.Count == 0) throw new ArgumentException("calibration needs at least one independent model");
+        return DecisionRule.Calibrated(fingerprint.Rule.Direction, scores, targetFpr);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Globalization;
+using Lineage.Suspects;
+
+namespace Lineage.Fingerprints.Sac;
+
+/// <summary>
+/// SAC's verify side, shared by SAC-w and SAC-m (they differ only in how the queries were chosen):
+/// the L1/n² distance (Eq. 4) between the source's and the suspect's correlation matrices (Eq. 1–3).
+/// Smaller means more likely stolen.
+/// </summary>
+public sealed class SacMethod(string name) : IFingerprintMethod
+{
+    public string Name { get; } = name;
+
+    public (double Score, string Representation) Score(Fingerprint fingerprint, SuspectOutput answers)
+    {
+        var kind = Enum.Parse<CorrelationKind>(fingerprint.Parameter("correlation"), ignoreCase: true);
+        var output = Enum.Parse<SacOutput>(fingerprint.Parameter("output"), ignoreCase: true);
+        double sigma2 = double.Parse(fingerprint.Parameter("rbf_sigma2"), CultureInfo.InvariantCulture);
+        double eps = double.Parse(fingerprint.Parameter("label_epsilon"), CultureInfo.InvariantCulture);
+        var (src, sus, description) = SacRepresentation.Align(fingerprint.SourceOutput, answers, output, eps);
+        int n = answers.Count, c = answers.Classes;
+        var cs = CorrelationMatrix.Compute(src, n, c, kind, sigma2);
+        var ct = CorrelationMatrix.Compute(sus, n, c, kind, sigma2);
+        return (CorrelationMatrix.Distance(cs, ct), $"{description}, {kind.ToString().ToLowerInvariant()} correlation");
+    }
+}

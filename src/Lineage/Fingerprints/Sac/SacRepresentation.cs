@@ -1,0 +1,37 @@
+using Lineage.Suspects;
+
+namespace Lineage.Fingerprints.Sac;
+
+/// <summary>
+/// Puts the source's stored logits and a suspect's answers into the same form before correlating:
+/// logits or probabilities when the suspect reveals them; for a top-k suspect the source is reduced to
+/// the same top-k view; for a label-only suspect both sides become smoothed labels (SAC Eq. 5).
+/// </summary>
+public static class SacRepresentation
+{
+    public static (float[] Source, float[] Suspect, string Description) Align(SuspectOutput source, SuspectOutput suspect, SacOutput preferred, double labelEpsilon)
+    {
+        if (source.Count != suspect.Count) throw new ArgumentException($"the suspect answered {suspect.Count} queries, the fingerprint has {source.Count}");
+        if (source.Classes != suspect.Classes)
+            throw new NotSupportedException($"the suspect has {suspect.Classes} classes and the source {source.Classes}: SAC compares outputs in the same label space (for a transferred model, verify on its output space with a fingerprint of matching classes)");
+        switch (suspect.Mode)
+        {
+            case OutputMode.Logits when preferred == SacOutput.Logits:
+                return (Reveal(source, OutputMode.Logits), suspect.Values!, "logits");
+            case OutputMode.Logits:
+            case OutputMode.Probabilities:
+                return (Reveal(source, OutputMode.Probabilities), OutputReduction.Reveal(suspect, OutputMode.Probabilities).Values!, "probabilities");
+            case OutputMode.TopK:
+                return (OutputReduction.Reveal(source, OutputMode.TopK, suspect.K).Values!, suspect.Values!, $"top-{suspect.K} probabilities (source reduced alike)");
+            default:
+                return (SmoothLabels.FromLabels(source.Labels, source.Classes, labelEpsilon),
+                        SmoothLabels.FromLabels(suspect.Labels, suspect.Classes, labelEpsilon),
+                        $"smoothed labels (SAC Eq. 5, ε = {labelEpsilon:0.###})");
+        }
+    }
+
+    static float[] Reveal(SuspectOutput source, OutputMode mode) => OutputReduction.Reveal(source, mode).Values!;
+}
+
+/// <summary>Which output SAC correlates when the suspect reveals logits (the authors' code: logits).</summary>
+public enum SacOutput { Logits, Probabilities }

@@ -1,0 +1,23 @@
+using Lineage.Statistics;
+
+namespace Lineage.Fingerprints;
+
+/// <summary>The answer for one suspect: its score, the rule applied, the decision, and what it cost.</summary>
+public sealed record Verdict
+{
+    public required string Method { get; init; }
+    public required string Suspect { get; init; }
+    public required double Score { get; init; }
+    public required double Threshold { get; init; }
+    public required ScoreDirection Direction { get; init; }
+    /// <summary>True when the suspect is judged derived from the source.</summary>
+    public required bool Stolen { get; init; }
+    /// <summary>Empirical p-value against the calibration's null models; null without calibration.</summary>
+    public double? PValue { get; init; }
+    public required string RuleBasis { get; init; }
+    public required long QueriesSpent { get; init; }
+    /// <summary>How the suspect's answers were read (e.g. "logits", "smoothed labels (SAC Eq. 5)").</summary>
+    public required string Representation { get; init; }
+
+    public string Decision => Stolen ? "stolen" : "independent";
+}
