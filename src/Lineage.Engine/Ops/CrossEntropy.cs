@@ -40,7 +40,8 @@ public static partial class Functional
         int rows = n * inner;
         int count = CheckLabels(labels, rows, c, ignoreIndex, "cross_entropy");
         var x = logits.Data;
-        var lse = new float[rows];
+        var rowMax = new float[rows];
+        var logSum = new float[rows];
         var o = Tensor.Empty(sampleShape);
         var od = o.Data;
         float eps = labelSmoothing, onTarget = 1f - eps, uniform = eps / c;
@@ -49,13 +50,14 @@ public static partial class Functional
             for (int r = s; r < e; r++)
             {
                 int start = (r / inner) * c * inner + r % inner;
-                lse[r] = LogSumExp(x, start, c, inner);
+                var (m, ls) = MaxLogSum(x, start, c, inner);
+                rowMax[r] = m; logSum[r] = ls;
                 int y = labels[r];
                 if (y == ignoreIndex) { od[r] = 0f; continue; }
-                // −Σ q_c (x_c − lse) = lse − (1 − ε)·x_y − (ε/C)·Σ_c x_c
+                // −Σ q_c (x_c − lse) = logΣ − (1 − ε)·(x_y − m) − (ε/C)·Σ_c (x_c − m), with lse = m + logΣ
                 double sx = 0;
-                if (eps != 0) for (int j = 0; j < c; j++) sx += x[start + j * inner];
-                od[r] = lse[r] - onTarget * x[start + y * inner] - uniform * (float)sx;
+                if (eps != 0) for (int j = 0; j < c; j++) sx += x[start + j * inner] - m;
+                od[r] = ls - onTarget * (x[start + y * inner] - m) - uniform * (float)sx;
             }
         });
         var perSample = Tensor.FromOp(o, "cross_entropy", [logits], g =>
@@ -69,12 +71,12 @@ public static partial class Functional
                     int start = (r / inner) * c * inner + r % inner;
                     int y = labels[r];
                     if (y == ignoreIndex) { for (int j = 0; j < c; j++) gid[start + j * inner] = 0f; continue; }
-                    float gr = gd[r], l = lse[r];
+                    float gr = gd[r], m = rowMax[r], ls = logSum[r];
                     // d/dx_j = p_j − q_j
                     for (int j = 0; j < c; j++)
                     {
                         int k = start + j * inner;
-                        gid[k] = gr * (MathF.Exp(x[k] - l) - uniform - (j == y ? onTarget : 0f));
+                        gid[k] = gr * (MathF.Exp(x[k] - m - ls) - uniform - (j == y ? onTarget : 0f));
                     }
                 }
             });
@@ -96,7 +98,8 @@ public static partial class Functional
         var (n, c, inner, sampleShape) = ClassLayout(logits, "cross_entropy");
         int rows = n * inner;
         var x = logits.Data; var t = targetProbabilities.Data;
-        var lse = new float[rows];
+        var rowMax = new float[rows];
+        var logSum = new float[rows];
         var tsum = new float[rows];
         var o = Tensor.Empty(sampleShape);
         var od = o.Data;
@@ -106,14 +109,15 @@ public static partial class Functional
             for (int r = s; r < e; r++)
             {
                 int start = (r / inner) * c * inner + r % inner;
-                float l = lse[r] = LogSumExp(x, start, c, inner);
+                var (m, ls) = MaxLogSum(x, start, c, inner);
+                rowMax[r] = m; logSum[r] = ls;
                 double loss = 0, st = 0;
                 for (int j = 0; j < c; j++)
                 {
                     int k = start + j * inner;
                     float tq = keep * t[k] + uniform;
                     st += tq;
-                    loss -= tq * (x[k] - l);
+                    loss -= tq * (x[k] - m - ls);
                 }
                 od[r] = (float)loss; tsum[r] = (float)st;
             }
@@ -129,13 +133,14 @@ public static partial class Functional
                 for (int r = s; r < e; r++)
                 {
                     int start = (r / inner) * c * inner + r % inner;
-                    float gr = gd[r], l = lse[r];
+                    float gr = gd[r], m = rowMax[r], ls = logSum[r];
                     for (int j = 0; j < c; j++)
                     {
                         int k = start + j * inner;
+                        float logP = x[k] - m - ls;
                         // targets need not sum to one, so d/dx_j = p_j·Σt' − t'_j
-                        if (gxd != null) gxd[k] = gr * (MathF.Exp(x[k] - l) * tsum[r] - (keep * t[k] + uniform));
-                        if (gtd != null) gtd[k] = -gr * keep * (x[k] - l);
+                        if (gxd != null) gxd[k] = gr * (MathF.Exp(logP) * tsum[r] - (keep * t[k] + uniform));
+                        if (gtd != null) gtd[k] = -gr * keep * logP;
                     }
                 }
             });

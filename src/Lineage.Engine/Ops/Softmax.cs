@@ -14,15 +14,16 @@ public static partial class Functional
         return (outer, shape.Length == 0 ? 1 : shape[a], inner);
     }
 
-    /// <summary>log Σ exp over one strided row, computed as max + log Σ exp(x − max) so no term overflows.</summary>
-    internal static float LogSumExp(float[] x, int start, int len, int stride)
+    /// <summary>The maximum m of one strided row and log Σ exp(x − m). Keeping the two apart lets callers
+    /// form x − m − logΣ without rounding x through the (large) full logsumexp in float.</summary>
+    internal static (float max, float logSum) MaxLogSum(float[] x, int start, int len, int stride)
     {
         float max = float.NegativeInfinity;
         for (int j = 0; j < len; j++) max = MathF.Max(max, x[start + j * stride]);
-        if (float.IsNegativeInfinity(max)) return max;
+        if (float.IsNegativeInfinity(max)) return (0f, float.NegativeInfinity);
         double sum = 0;
         for (int j = 0; j < len; j++) sum += MathF.Exp(x[start + j * stride] - max);
-        return max + (float)Math.Log(sum);
+        return (max, (float)Math.Log(sum));
     }
 
     /// <summary>softmax(x)_j = exp(x_j) / Σ_k exp(x_k) along <paramref name="axis"/> (torch.softmax).</summary>
@@ -36,8 +37,8 @@ public static partial class Functional
             for (int r = s; r < e; r++)
             {
                 int start = (r / inner) * len * inner + r % inner;
-                float lse = LogSumExp(xd, start, len, inner);
-                for (int j = 0; j < len; j++) { int k = start + j * inner; yd[k] = MathF.Exp(xd[k] - lse); }
+                var (max, logSum) = MaxLogSum(xd, start, len, inner);
+                for (int j = 0; j < len; j++) { int k = start + j * inner; yd[k] = MathF.Exp(xd[k] - max - logSum); }
             }
         });
         return Tensor.FromOp(o, "softmax", [x], g =>
@@ -70,8 +71,8 @@ public static partial class Functional
             for (int r = s; r < e; r++)
             {
                 int start = (r / inner) * len * inner + r % inner;
-                float lse = LogSumExp(xd, start, len, inner);
-                for (int j = 0; j < len; j++) { int k = start + j * inner; yd[k] = xd[k] - lse; }
+                var (max, logSum) = MaxLogSum(xd, start, len, inner);
+                for (int j = 0; j < len; j++) { int k = start + j * inner; yd[k] = xd[k] - max - logSum; }
             }
         });
         return Tensor.FromOp(o, "log_softmax", [x], g =>

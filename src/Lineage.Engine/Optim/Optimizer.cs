@@ -65,7 +65,7 @@ public abstract class Optimizer
     /// <summary>
     /// Everything needed to resume as named Persistent tensors (savable with SafeTensors):
     /// "state.{i}.step" and "state.{i}.{buffer}" for the i-th parameter over all groups in order (torch's
-    /// numbering), and "param_groups.{g}.{option}" as one-element tensors (float precision).
+    /// numbering), and "param_groups.{g}.{option}"; scalars are stored as [hi, lo] float pairs (see Split).
     /// </summary>
     public Dictionary<string, Tensor> StateDict()
     {
@@ -73,13 +73,28 @@ public abstract class Optimizer
         foreach (var (i, p) in IndexedParams())
         {
             if (!state.TryGetValue(p, out var s)) continue;
-            d[$"state.{i}.step"] = Tensor.FromArray([(float)s.Step], 1);
+            d[$"state.{i}.step"] = Split(s.Step);
             foreach (var (name, t) in s.Buffers) d[$"state.{i}.{name}"] = t.ClonePersistent();
         }
         for (int gi = 0; gi < groups.Count; gi++)
-            foreach (var (name, v) in groups[gi].Options()) d[$"param_groups.{gi}.{name}"] = Tensor.FromArray([(float)v], 1);
+            foreach (var (name, v) in groups[gi].Options()) d[$"param_groups.{gi}.{name}"] = Split(v);
         return d;
     }
+
+    /// <summary>A double as two floats [hi, lo] with hi + lo ≈ v to about 1e-14 relative (integers exactly up
+    /// to 2⁴⁸), so learning rates and step counts survive a float32 checkpoint.</summary>
+    static Tensor Split(double v)
+    {
+        float hi = (float)v;
+        return Tensor.FromArray([hi, (float)(v - hi)], 2);
+    }
+
+    static double Join(Tensor t, string key) => t.Size switch
+    {
+        1 => t.Data[0],
+        2 => (double)t.Data[0] + t.Data[1],
+        _ => throw new InvalidDataException($"optimiser state: '{key}' should hold 1 or 2 values, has {t.Size}"),
+    };
 
     /// <summary>Restores what <see cref="StateDict"/> exported, for an optimiser built over the same
     /// parameters in the same order; buffer shapes must match their parameters.</summary>
@@ -96,14 +111,15 @@ public abstract class Optimizer
             if (parts[0] == "param_groups")
             {
                 if (idx < 0 || idx >= groups.Count) throw new InvalidDataException($"optimiser state: '{key}' names group {idx}, the optimiser has {groups.Count}");
-                new ParamGroup([]).SetOption(parts[2], t.Data[0]); // rejects unknown names before anything changes
-                groupOptions.Add((idx, parts[2], t.Data[0]));
+                double v = Join(t, key);
+                new ParamGroup([]).SetOption(parts[2], v); // rejects unknown names before anything changes
+                groupOptions.Add((idx, parts[2], v));
                 continue;
             }
             if (parts[0] != "state") throw new InvalidDataException($"optimiser state: unexpected key '{key}'");
             if (!byIndex.TryGetValue(idx, out var p)) throw new InvalidDataException($"optimiser state: '{key}' names parameter {idx}, the optimiser has {byIndex.Count}");
             if (!loaded.TryGetValue(p, out var s)) loaded[p] = s = new ParamState();
-            if (parts[2] == "step") s.Step = (long)t.Data[0];
+            if (parts[2] == "step") s.Step = (long)Math.Round(Join(t, key));
             else
             {
                 if (!t.SameShape(p)) throw new InvalidDataException($"optimiser state: '{key}' has shape {Tensor.FormatShape(t.Shape)}, parameter {idx} has {Tensor.FormatShape(p.Shape)}");
