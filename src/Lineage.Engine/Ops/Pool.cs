@@ -13,10 +13,12 @@ public static partial class Functional
         var (n, c, h, w, oh, ow) = PoolShape("max_pool2d", input, kernel, stride, padding);
         int planes = n * c, inPlane = h * w, outPlane = oh * ow;
         var o = Tensor.Empty(n, c, oh, ow);
-        var argmax = new int[planes * outPlane];
-        float[] xd = input.Data, od = o.Data;
+        // argmax indices live in a pooled buffer (read as ints) so a training step's scope recycles them
+        var argmaxStore = Tensor.Empty(n, c, oh, ow);
+        float[] xd = input.Data, od = o.Data, ad = argmaxStore.Data;
         Par.For(planes, (long)outPlane * kernel.H * kernel.W, (p0, p1) =>
         {
+            var argmax = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(ad.AsSpan());
             for (int p = p0; p < p1; p++)
             {
                 var src = xd.AsSpan(p * inPlane, inPlane);
@@ -48,6 +50,7 @@ public static partial class Functional
             float[] gd = g.Data, gxd = gx.Data;
             Par.For(planes, outPlane, (p0, p1) =>
             {
+                var argmax = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(ad.AsSpan());
                 for (int p = p0; p < p1; p++)
                 {
                     int iBase = p * inPlane, oBase = p * outPlane;
