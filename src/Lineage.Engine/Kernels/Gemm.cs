@@ -9,7 +9,7 @@ internal enum GemmPath { Scalar, Vector256, Vector512 }
 /// <summary>
 /// Single-precision GEMM entry point used by matmul, linear and convolution (Goto/BLIS scheme).
 /// A and B are packed into zero-padded panels (transposes are absorbed by the packing) so the
-/// micro-kernel streams both operands with unit stride; a 6×32 tile of C lives in 12 Vector512
+/// micro-kernel streams both operands with unit stride; an 8×32 tile of C lives in 16 Vector512
 /// registers (6×16 in Vector256 registers on AVX2-only machines). Blocking: a KC-deep slice of a
 /// 6-row A micro-panel stays in L1 while the KC×NC B block streams from L2.
 /// Threads split C into disjoint row (or column) ranges and every C element is accumulated by one
@@ -17,7 +17,8 @@ internal enum GemmPath { Scalar, Vector256, Vector512 }
 /// </summary>
 internal static unsafe class Gemm
 {
-    const int MR = 6;
+    /// <summary>Rows of a micro-tile: 8 with Vector512 (16 accumulators; conv channel counts are multiples of 8), 6 otherwise (12 accumulators fit 16 AVX2 registers).</summary>
+    const int MR512 = 8, MR = 6;
     const int KC = 256;
     const int MC = 96;
     const int NC = 512;
@@ -59,25 +60,26 @@ internal static unsafe class Gemm
         }
         var path = Path;
         int nr = path == GemmPath.Vector512 ? 32 : 16;
-        int rowTiles = (m + MR - 1) / MR, colTiles = (n + nr - 1) / nr;
+        int mr = path == GemmPath.Vector512 ? MR512 : MR;
+        int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         int threads = parallel ? EngineSettings.Threads : 1;
-        long costPerRowTile = (long)MR * n * k;
+        long costPerRowTile = (long)mr * n * k;
         if (threads <= 1 || (long)m * n * k < 200_000)
         {
-            Block(path, nr, transA, transB, 0, m, 0, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
+            Block(path, mr, nr, transA, transB, 0, m, 0, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
             return;
         }
         // split the dimension with more tiles so every thread gets a near-equal share
         if (rowTiles >= 2 * threads || rowTiles >= colTiles)
             Par.For(rowTiles, costPerRowTile, (t0, t1) =>
-                Block(path, nr, transA, transB, t0 * MR, Math.Min(m, t1 * MR), 0, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc));
+                Block(path, mr, nr, transA, transB, t0 * mr, Math.Min(m, t1 * mr), 0, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc));
         else
             Par.For(colTiles, (long)nr * m * k, (t0, t1) =>
-                Block(path, nr, transA, transB, 0, m, t0 * nr, Math.Min(n, t1 * nr), k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc));
+                Block(path, mr, nr, transA, transB, 0, m, t0 * nr, Math.Min(n, t1 * nr), k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc));
     }
 
     /// <summary>C[i0..i1, j0..j1] on the calling thread.</summary>
-    static void Block(GemmPath path, int nr, bool transA, bool transB, int i0, int i1, int j0, int j1, int k, float alpha,
+    static void Block(GemmPath path, int mrT, int nr, bool transA, bool transB, int i0, int i1, int j0, int j1, int k, float alpha,
         float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc)
     {
         int needA = MC * KC, needB = (NC + nr) * KC;
@@ -85,7 +87,7 @@ internal static unsafe class Gemm
         var pb = packB; if (pb == null || pb.Length < needB) packB = pb = GC.AllocateUninitializedArray<float>(needB, pinned: true);
         float* ap = (float*)Unsafe.AsPointer(ref pa[0]);
         float* bp = (float*)Unsafe.AsPointer(ref pb[0]);
-        float* tile = stackalloc float[MR * 32];
+        float* tile = stackalloc float[MR512 * 32];
         fixed (float* a0 = a, b0 = b, c0 = c)
         {
             float* aBase = a0 + aOffset, bBase = b0 + bOffset, cBase = c0 + cOffset;
@@ -100,23 +102,23 @@ internal static unsafe class Gemm
                     for (int ic = i0; ic < i1; ic += MC)
                     {
                         int mc = Math.Min(MC, i1 - ic);
-                        PackA(transA, aBase, lda, ic, mc, pc, kc, ap);
-                        for (int ir = 0; ir < mc; ir += MR)
+                        PackA(transA, aBase, lda, ic, mc, pc, kc, mrT, ap);
+                        for (int ir = 0; ir < mc; ir += mrT)
                         {
-                            int mr = Math.Min(MR, mc - ir);
+                            int mr = Math.Min(mrT, mc - ir);
                             float* apanel = ap + ir * kc;
                             for (int jr = 0; jr < nc; jr += nr)
                             {
                                 int nrr = Math.Min(nr, nc - jr);
                                 float* bpanel = bp + jr * kc;
                                 float* cTile = cBase + (long)(ic + ir) * ldc + jc + jr;
-                                bool full = mr == MR && nrr == nr;
+                                bool full = mr == mrT && nrr == nr;
                                 float* dst = full ? cTile : tile;
                                 int ldd = full ? ldc : nr;
                                 float tileBeta = full ? blockBeta : 0f;
                                 switch (path)
                                 {
-                                    case GemmPath.Vector512: Kernel6x32(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
+                                    case GemmPath.Vector512: Kernel8x32(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
                                     case GemmPath.Vector256: Kernel6x16(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
                                     default: KernelScalar(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
                                 }
@@ -139,7 +141,7 @@ internal static unsafe class Gemm
 
     /// <summary>Rows ic..ic+mc, depth pc..pc+kc of op(A) into MR-row micro-panels: panel t holds
     /// A[t*MR + r, p] at t*MR*kc + p*MR + r; rows past mc are zero.</summary>
-    static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, float* dst)
+    static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, int MR, float* dst)
     {
         for (int t = 0; t < mc; t += MR)
         {
@@ -199,23 +201,35 @@ internal static unsafe class Gemm
             }
             else
             {
-                for (int j = 0; j < cols; j++)
+                // four source rows at a time: each read stream is contiguous and a written cache line is filled by several stores
+                int j = 0;
+                for (; j + 4 <= cols; j += 4)
+                {
+                    float* s0 = b + (long)(jc + t + j) * ldb + pc;
+                    float* s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* d = panel + p * nr + j;
+                        d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
+                    }
+                }
+                for (; j < cols; j++)
                 {
                     float* src = b + (long)(jc + t + j) * ldb + pc;
                     for (int p = 0; p < kc; p++) panel[p * nr + j] = src[p];
                 }
-                for (int j = cols; j < nr; j++)
+                for (; j < nr; j++)
                     for (int p = 0; p < kc; p++) panel[p * nr + j] = 0f;
             }
         }
     }
 
-    /// <summary>D[6×32] = alpha·Apanel·Bpanel + beta·D (D not read when beta = 0).</summary>
+    /// <summary>D[8×32] = alpha·Apanel·Bpanel + beta·D (D not read when beta = 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel6x32(int kc, float* a, float* b, float* d, int ldd, float alpha, float beta)
+    static void Kernel8x32(int kc, float* a, float* b, float* d, int ldd, float alpha, float beta)
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(b);
@@ -226,14 +240,18 @@ internal static unsafe class Gemm
             av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
             av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
             av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
-            a += MR; b += 32;
+            av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61);
+            av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71);
+            a += MR512; b += 32;
         }
         Store512(d, c00, c01, alpha, beta); d += ldd;
         Store512(d, c10, c11, alpha, beta); d += ldd;
         Store512(d, c20, c21, alpha, beta); d += ldd;
         Store512(d, c30, c31, alpha, beta); d += ldd;
         Store512(d, c40, c41, alpha, beta); d += ldd;
-        Store512(d, c50, c51, alpha, beta);
+        Store512(d, c50, c51, alpha, beta); d += ldd;
+        Store512(d, c60, c61, alpha, beta); d += ldd;
+        Store512(d, c70, c71, alpha, beta);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
