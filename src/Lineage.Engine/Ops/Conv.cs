@@ -33,6 +33,7 @@ public static partial class Functional
         var o = Tensor.Empty(n, cout, oh, ow);
         float[] xd = input.Data, wd = weight.Data, od = o.Data;
         float[]? bd = bias?.Data;
+        if (groups > 1 && cinG == 1) return DepthwiseConv2d(input, weight, bias, o, geo);
         BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
         {
             int outBase = img * cout * hw;
@@ -83,6 +84,22 @@ public static partial class Functional
                 }, gw.Data);
             }
             if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, hw);
+            return bias != null ? [gx, gw, gb] : [gx, gw];
+        });
+    }
+
+    /// <summary>groups = Cin: direct kernel, since each group's GEMM would have a single input row.</summary>
+    static Tensor DepthwiseConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo)
+    {
+        int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
+        Depthwise.Forward(input.Data, weight.Data, bias?.Data, o.Data, n, cin, cout, geo);
+        Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
+        return Tensor.FromOp(o, "conv2d", parents, grad =>
+        {
+            Tensor? gx = null, gw = null, gb = null;
+            if (input.RequiresGrad) { gx = Tensor.Empty(input.Shape); Depthwise.BackwardInput(grad.Data, weight.Data, gx.Data, n, cin, cout, geo); }
+            if (weight.RequiresGrad) { gw = Tensor.Empty(weight.Shape); Depthwise.BackwardWeight(grad.Data, input.Data, gw.Data, n, cin, cout, geo); }
+            if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, geo.OH * geo.OW);
             return bias != null ? [gx, gw, gb] : [gx, gw];
         });
     }
