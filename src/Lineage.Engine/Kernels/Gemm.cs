@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lineage.Engine.Kernels;
 
@@ -201,10 +202,20 @@ internal static unsafe class Gemm
             }
             else
             {
-                // four source rows at a time: each read stream is contiguous and a written cache line is filled by several stores
                 int j = 0;
+                if (Avx.IsSupported)
+                    for (; j + 8 <= cols; j += 8)
+                    {
+                        // 8×8 register transposes: eight contiguous row reads, eight contiguous panel writes
+                        float* s0 = b + (long)(jc + t + j) * ldb + pc;
+                        int p = 0;
+                        for (; p + 8 <= kc; p += 8) Transpose8x8(s0 + p, ldb, panel + p * nr + j, nr);
+                        for (; p < kc; p++)
+                            for (int q = 0; q < 8; q++) panel[p * nr + j + q] = s0[(long)q * ldb + p];
+                    }
                 for (; j + 4 <= cols; j += 4)
                 {
+                    // four source rows at a time: each read stream is contiguous and a written cache line is filled by several stores
                     float* s0 = b + (long)(jc + t + j) * ldb + pc;
                     float* s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
                     for (int p = 0; p < kc; p++)
@@ -222,6 +233,32 @@ internal static unsafe class Gemm
                     for (int p = 0; p < kc; p++) panel[p * nr + j] = 0f;
             }
         }
+    }
+
+    /// <summary>dst[q·ldd + r] = src[r·lds + q] for an 8×8 block (AVX unpack/shuffle/permute network).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
+        var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
+        var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>D[8×32] = alpha·Apanel·Bpanel + beta·D (D not read when beta = 0).</summary>
