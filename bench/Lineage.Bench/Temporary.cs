@@ -1,4 +1,6 @@
+using System.Runtime.Intrinsics;
 using Lineage.Engine;
+using Lineage.Engine.Kernels;
 using Lineage.Engine.Nn;
 
 namespace Lineage.Bench;
@@ -85,6 +87,23 @@ internal sealed class TemporaryBatchNorm2d : Module
         RegisterBuffer("running_var", Tensor.Persistent(channels)).Span.Fill(1f);
     }
 
+    /// <summary>o = a·x + c + b·y (y may be empty when b = 0), vectorised.</summary>
+    static void Affine(ReadOnlySpan<float> x, float a, float c, ReadOnlySpan<float> y, float b, Span<float> o)
+    {
+        int i = 0, len = o.Length;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> va = Vector512.Create(a), vc = Vector512.Create(c), vb = Vector512.Create(b);
+            for (; i <= len - 16; i += 16)
+            {
+                var r = Vector512.FusedMultiplyAdd(va, Vector512.Create(x.Slice(i, 16)), vc);
+                if (b != 0) r = Vector512.FusedMultiplyAdd(vb, Vector512.Create(y.Slice(i, 16)), r);
+                r.CopyTo(o.Slice(i, 16));
+            }
+        }
+        for (; i < len; i++) o[i] = a * x[i] + c + (b != 0 ? b * y[i] : 0f);
+    }
+
     public override Tensor Forward(Tensor x)
     {
         int n = x.Shape[0], c = x.Shape[1], plane = x.Shape[2] * x.Shape[3];
@@ -103,7 +122,8 @@ internal sealed class TemporaryBatchNorm2d : Module
                 for (int i = 0; i < n; i++)
                 {
                     var row = xd.AsSpan((i * c + ch) * plane, plane);
-                    foreach (var v in row) { s += v; ss += (double)v * v; }
+                    s += Elementwise.Sum(row);
+                    ss += Elementwise.Dot(row, row);
                 }
                 int count = n * plane;
                 double m = s / count, var = Math.Max(0, ss / count - m * m);
@@ -117,7 +137,7 @@ internal sealed class TemporaryBatchNorm2d : Module
             for (int i = 0; i < n; i++)
             {
                 int off = (i * c + ch) * plane;
-                for (int j = 0; j < plane; j++) od[off + j] = xd[off + j] * scale + shift;
+                Affine(xd.AsSpan(off, plane), scale, shift, default, 0f, od.AsSpan(off, plane));
             }
         });
         return Tensor.FromOp(o, "temporary_batch_norm", [x, gamma, beta], g =>
@@ -134,16 +154,19 @@ internal sealed class TemporaryBatchNorm2d : Module
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * c + ch) * plane;
-                    for (int j = 0; j < plane; j++) { float gv = gdd[off + j]; sg += gv; sgx += gv * (xd[off + j] - mu); }
+                    float rs = Elementwise.Sum(gdd.AsSpan(off, plane));
+                    sg += rs;
+                    sgx += Elementwise.Dot(gdd.AsSpan(off, plane), xd.AsSpan(off, plane)) - (double)mu * rs;
                 }
                 ggd[ch] = (float)(sgx * istd);
                 gbd[ch] = (float)sg;
-                // dx = γ·istd·(g - mean(g) - x̂·mean(g·x̂))
+                // dx = γ·istd·(g - mean(g) - x̂·mean(g·x̂)) = k·g + b·x + c0
                 float k = gd[ch] * istd, mg = (float)(sg / count), mgx = (float)(sgx * istd / count);
+                float bx = -k * istd * mgx, c0 = -k * mg + k * istd * mgx * mu;
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * c + ch) * plane;
-                    for (int j = 0; j < plane; j++) gxd[off + j] = k * (gdd[off + j] - mg - (xd[off + j] - mu) * istd * mgx);
+                    Affine(gdd.AsSpan(off, plane), k, c0, xd.AsSpan(off, plane), bx, gxd.AsSpan(off, plane));
                 }
             });
             return [gx, gg, gb];

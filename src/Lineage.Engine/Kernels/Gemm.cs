@@ -148,7 +148,16 @@ internal static unsafe class Gemm
         {
             int rows = Math.Min(MR, mc - t);
             float* panel = dst + t * kc;
-            if (!transA)
+            if (!transA && MR == 8 && rows == 8 && Avx.IsSupported)
+            {
+                // full 8-row panel: 8×8 register transposes instead of strided scalar stores
+                float* src0 = a + (long)(ic + t) * lda + pc;
+                int p = 0;
+                for (; p + 8 <= kc; p += 8) Transpose8x8(src0 + p, lda, panel + p * 8, 8);
+                for (; p < kc; p++)
+                    for (int r = 0; r < 8; r++) panel[p * 8 + r] = src0[(long)r * lda + p];
+            }
+            else if (!transA)
             {
                 for (int r = 0; r < rows; r++)
                 {
