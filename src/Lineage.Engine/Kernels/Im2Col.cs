@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Lineage.Engine.Kernels;
 
 /// <summary>Geometry of one image plane stack seen through a sliding kernel: an image of C×H×W,
@@ -28,56 +30,80 @@ internal static class Im2Col
         return (Math.Min(lo, hi), hi);
     }
 
-    public static void Unfold(ReadOnlySpan<float> img, in ConvGeometry g, Span<float> col)
+    /// <summary>col[(c·KH + ki)·KW + kj, oh·OW + ow] = img[c, oh·SH - PH + ki·DH, ow·SW - PW + kj·DW] (0 outside).
+    /// Rows are short (often 8 to 32 floats), so the loop works on raw pointers with inline copies.</summary>
+    public static unsafe void Unfold(ReadOnlySpan<float> img, in ConvGeometry g, Span<float> col)
     {
-        int plane = g.OH * g.OW;
-        for (int c = 0; c < g.C; c++)
+        int plane = g.OH * g.OW, inPlane = g.H * g.W;
+        if (img.Length < g.C * inPlane || col.Length < g.ColRows * plane) throw new ArgumentException("im2col: buffer too small for the geometry");
+        fixed (float* x0 = img, c0 = col)
         {
-            var src = img.Slice(c * g.H * g.W, g.H * g.W);
-            for (int ki = 0; ki < g.KH; ki++)
-                for (int kj = 0; kj < g.KW; kj++)
-                {
-                    var dst = col.Slice(((c * g.KH + ki) * g.KW + kj) * plane, plane);
-                    int wOff = kj * g.DW - g.PW;
-                    var (lo, hi) = ValidRange(wOff, g.SW, g.W, g.OW);
-                    for (int oh = 0; oh < g.OH; oh++)
+            float* dst = c0;
+            for (int c = 0; c < g.C; c++)
+            {
+                float* src = x0 + (long)c * inPlane;
+                for (int ki = 0; ki < g.KH; ki++)
+                    for (int kj = 0; kj < g.KW; kj++)
                     {
-                        var drow = dst.Slice(oh * g.OW, g.OW);
-                        int ih = oh * g.SH - g.PH + ki * g.DH;
-                        if ((uint)ih >= (uint)g.H) { drow.Clear(); continue; }
-                        var srow = src.Slice(ih * g.W, g.W);
-                        drow[..lo].Clear();
-                        if (g.SW == 1) srow.Slice(lo + wOff, hi - lo).CopyTo(drow[lo..hi]);
-                        else for (int ow = lo; ow < hi; ow++) drow[ow] = srow[ow * g.SW + wOff];
-                        drow[hi..].Clear();
+                        int wOff = kj * g.DW - g.PW;
+                        var (lo, hi) = ValidRange(wOff, g.SW, g.W, g.OW);
+                        for (int oh = 0; oh < g.OH; oh++, dst += g.OW)
+                        {
+                            int ih = oh * g.SH - g.PH + ki * g.DH;
+                            if ((uint)ih >= (uint)g.H) { for (int ow = 0; ow < g.OW; ow++) dst[ow] = 0f; continue; }
+                            float* srow = src + ih * g.W + wOff;
+                            for (int ow = 0; ow < lo; ow++) dst[ow] = 0f;
+                            if (g.SW == 1) CopyRun(srow + lo, dst + lo, hi - lo);
+                            else for (int ow = lo; ow < hi; ow++) dst[ow] = srow[ow * g.SW];
+                            for (int ow = hi; ow < g.OW; ow++) dst[ow] = 0f;
+                        }
                     }
-                }
+            }
         }
     }
 
     /// <summary>img += fold(col): every column entry is added to the image pixel it was read from.</summary>
-    public static void FoldAdd(ReadOnlySpan<float> col, in ConvGeometry g, Span<float> img)
+    public static unsafe void FoldAdd(ReadOnlySpan<float> col, in ConvGeometry g, Span<float> img)
     {
-        int plane = g.OH * g.OW;
-        for (int c = 0; c < g.C; c++)
+        int plane = g.OH * g.OW, inPlane = g.H * g.W;
+        if (img.Length < g.C * inPlane || col.Length < g.ColRows * plane) throw new ArgumentException("col2im: buffer too small for the geometry");
+        fixed (float* x0 = img, c0 = col)
         {
-            var dst = img.Slice(c * g.H * g.W, g.H * g.W);
-            for (int ki = 0; ki < g.KH; ki++)
-                for (int kj = 0; kj < g.KW; kj++)
-                {
-                    var src = col.Slice(((c * g.KH + ki) * g.KW + kj) * plane, plane);
-                    int wOff = kj * g.DW - g.PW;
-                    var (lo, hi) = ValidRange(wOff, g.SW, g.W, g.OW);
-                    for (int oh = 0; oh < g.OH; oh++)
+            float* src = c0;
+            for (int c = 0; c < g.C; c++)
+            {
+                float* dstPlane = x0 + (long)c * inPlane;
+                for (int ki = 0; ki < g.KH; ki++)
+                    for (int kj = 0; kj < g.KW; kj++)
                     {
-                        int ih = oh * g.SH - g.PH + ki * g.DH;
-                        if ((uint)ih >= (uint)g.H) continue;
-                        var srow = src.Slice(oh * g.OW, g.OW);
-                        var drow = dst.Slice(ih * g.W, g.W);
-                        if (g.SW == 1) Elementwise.AddInPlace(drow.Slice(lo + wOff, hi - lo), srow[lo..hi]);
-                        else for (int ow = lo; ow < hi; ow++) drow[ow * g.SW + wOff] += srow[ow];
+                        int wOff = kj * g.DW - g.PW;
+                        var (lo, hi) = ValidRange(wOff, g.SW, g.W, g.OW);
+                        for (int oh = 0; oh < g.OH; oh++, src += g.OW)
+                        {
+                            int ih = oh * g.SH - g.PH + ki * g.DH;
+                            if ((uint)ih >= (uint)g.H) continue;
+                            float* drow = dstPlane + ih * g.W + wOff;
+                            if (g.SW == 1) AddRun(src + lo, drow + lo, hi - lo);
+                            else for (int ow = lo; ow < hi; ow++) drow[ow * g.SW] += src[ow];
+                        }
                     }
-                }
+            }
         }
+    }
+
+    static unsafe void CopyRun(float* s, float* d, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated) for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(s + i), d + i);
+        if (Vector256.IsHardwareAccelerated) for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(s + i), d + i);
+        for (; i < n; i++) d[i] = s[i];
+    }
+
+    static unsafe void AddRun(float* s, float* d, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated) for (; i <= n - 16; i += 16) Vector512.Store(Vector512.Load(d + i) + Vector512.Load(s + i), d + i);
+        if (Vector256.IsHardwareAccelerated) for (; i <= n - 8; i += 8) Vector256.Store(Vector256.Load(d + i) + Vector256.Load(s + i), d + i);
+        for (; i < n; i++) d[i] += s[i];
     }
 }
