@@ -20,6 +20,8 @@ public class ConvTests
         [5, 2, 13, 11, 7, 5, 4, 3, 2, 2, 1, true],
         [2, 3, 9, 7, 6, 3, 3, 2, 1, 1, 3, true],   // depthwise, channel multiplier 2
         [2, 5, 6, 6, 5, 3, 3, 1, 1, 1, 5, false],  // depthwise
+        [2, 2, 17, 18, 3, 3, 3, 1, 1, 1, 1, true],
+        [3, 4, 20, 20, 4, 3, 3, 1, 1, 2, 2, true],
     ];
 
     [Theory, MemberData(nameof(ConvShapes))]
@@ -50,6 +52,7 @@ public class ConvTests
     [Fact] public void Conv2dGradDepthwise() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], x[2], stride: 2, padding: 1, groups: 3), [R(21, 2, 3, 5, 5), R(22, 3, 1, 3, 3), R(23, 3)]);
     [Fact] public void Conv2dGradPointwise() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], x[2]), [R(24, 2, 3, 3, 2), R(25, 2, 3, 1, 1), R(26, 2)]);
     [Fact] public void Conv2dGradDepthwiseMultiplierDilation() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], x[2], (1, 2), (2, 1), (2, 1), groups: 2), [R(50, 2, 2, 6, 5), R(51, 4, 1, 3, 2), R(52, 4)]);
+    [Fact] public void Conv2dGradLargePlanePerImage() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], x[2], padding: 1), [R(53, 2, 1, 17, 16), R(54, 2, 1, 3, 3), R(55, 2)]);
     [Fact] public void ConvTranspose2dGrad() => GradCheck.Check(x => Functional.ConvTranspose2d(x[0], x[1], x[2]), [R(27, 2, 2, 3, 3), R(28, 2, 3, 3, 3), R(29, 3)]);
     [Fact] public void ConvTranspose2dGradStride2() => GradCheck.Check(x => Functional.ConvTranspose2d(x[0], x[1], x[2], stride: 2, padding: 1, outputPadding: 1), [R(30, 2, 2, 3, 3), R(31, 2, 2, 4, 4), R(32, 2)]);
     [Fact] public void ConvTranspose2dGradDilationGroups() => GradCheck.Check(x => Functional.ConvTranspose2d(x[0], x[1], null, (2, 1), (1, 1), (1, 0), (2, 2), groups: 2), [R(33, 1, 4, 3, 3), R(34, 4, 1, 3, 2)]);
@@ -59,7 +62,7 @@ public class ConvTests
     public void Conv2dGradientsDoNotDependOnThreadCount()
     {
         // 40 images: several fixed batch blocks for the weight gradient
-        var x = R(40, 40, 3, 6, 6).RequireGrad(); var w = R(41, 4, 3, 3, 3).RequireGrad(); var b = R(42, 4).RequireGrad();
+        var x = R(40, 40, 3, 17, 17).RequireGrad(); var w = R(41, 4, 3, 3, 3).RequireGrad(); var b = R(42, 4).RequireGrad();
         Tensor[] Run(int threads)
         {
             int saved = EngineSettings.Threads;
