@@ -12,7 +12,7 @@ internal enum GemmPath { Scalar, Vector256, Vector512 }
 /// A and B are packed into zero-padded panels (transposes are absorbed by the packing) so the
 /// micro-kernel streams both operands with unit stride; an 8×32 tile of C lives in 16 Vector512
 /// registers (6×16 in Vector256 registers on AVX2-only machines). Blocking: a KC-deep slice of a
-/// 6-row A micro-panel stays in L1 while the KC×NC B block streams from L2.
+/// row micro-panel of A stays in L1 while the KC×NC B block streams from L2.
 /// Threads split C into disjoint row (or column) ranges and every C element is accumulated by one
 /// thread in ascending k order, so results do not depend on the thread count.
 /// </summary>
@@ -140,15 +140,15 @@ internal static unsafe class Gemm
         }
     }
 
-    /// <summary>Rows ic..ic+mc, depth pc..pc+kc of op(A) into MR-row micro-panels: panel t holds
-    /// A[t*MR + r, p] at t*MR*kc + p*MR + r; rows past mc are zero.</summary>
-    static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, int MR, float* dst)
+    /// <summary>Rows ic..ic+mc, depth pc..pc+kc of op(A) into mr-row micro-panels: panel t holds
+    /// A[t*mr + r, p] at t*mr*kc + p*mr + r; rows past mc are zero.</summary>
+    static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, int mr, float* dst)
     {
-        for (int t = 0; t < mc; t += MR)
+        for (int t = 0; t < mc; t += mr)
         {
-            int rows = Math.Min(MR, mc - t);
+            int rows = Math.Min(mr, mc - t);
             float* panel = dst + t * kc;
-            if (!transA && MR == 8 && rows == 8 && Avx.IsSupported)
+            if (!transA && mr == 8 && rows == 8 && Avx.IsSupported)
             {
                 // full 8-row panel: 8×8 register transposes instead of strided scalar stores
                 float* src0 = a + (long)(ic + t) * lda + pc;
@@ -162,7 +162,7 @@ internal static unsafe class Gemm
                 for (int r = 0; r < rows; r++)
                 {
                     float* src = a + (long)(ic + t + r) * lda + pc;
-                    for (int p = 0; p < kc; p++) panel[p * MR + r] = src[p];
+                    for (int p = 0; p < kc; p++) panel[p * mr + r] = src[p];
                 }
             }
             else
@@ -170,11 +170,11 @@ internal static unsafe class Gemm
                 for (int p = 0; p < kc; p++)
                 {
                     float* src = a + (long)(pc + p) * lda + ic + t;
-                    for (int r = 0; r < rows; r++) panel[p * MR + r] = src[r];
+                    for (int r = 0; r < rows; r++) panel[p * mr + r] = src[r];
                 }
             }
-            for (int r = rows; r < MR; r++)
-                for (int p = 0; p < kc; p++) panel[p * MR + r] = 0f;
+            for (int r = rows; r < mr; r++)
+                for (int p = 0; p < kc; p++) panel[p * mr + r] = 0f;
         }
     }
 
