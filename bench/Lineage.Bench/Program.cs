@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Lineage.Engine;
+using Lineage.Engine.Nn;
+
+namespace Lineage.Bench;
+
+/// <summary>
+/// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
+/// (median of 5 rounds, each about --seconds long), the same JSON keys.
+/// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory]
+/// </summary>
+public static class Program
+{
+    static double seconds = 1.0;
+
+    public static int Main(string[] args)
+    {
+        int threads = 2;
+        bool json = false, checkMemory = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--json": json = true; break;
+                case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--check-memory": checkMemory = true; break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory]"); return 2;
+            }
+        }
+        EngineSettings.Threads = threads;
+        if (checkMemory) { CheckMemory(); return 0; }
+
+        var res = new Dictionary<string, object>
+        {
+            ["engine"] = $"lineage {typeof(Tensor).Assembly.GetName().Version} (.NET {Environment.Version})",
+            ["threads"] = threads,
+        };
+        var gen = new Generator(0);
+        var sgemm = new Dictionary<string, double>();
+        foreach (var n in new[] { 256, 512, 1024 })
+        {
+            var a = Tensor.Randn(gen, n, n).ClonePersistent();
+            var b = Tensor.Randn(gen, n, n).ClonePersistent();
+            sgemm[n.ToString(CultureInfo.InvariantCulture)] = Math.Round(Rate(() =>
+            {
+                using var scope = TensorScope.Begin();
+                Functional.MatMul(a, b);
+            }, 2.0 * n * n * n) / 1e9, 1);
+        }
+        res["sgemm_gflops"] = sgemm;
+
+        var net = Models.Cnn(gen);
+        var x = Tensor.Rand(gen, 128, 1, 28, 28).ClonePersistent();
+        var y = RandomLabels(gen, 128, 10);
+        res["train_img_s"] = Math.Round(TrainRate(net, x, y));
+
+        net.Eval();
+        var xi = Tensor.Rand(gen, 256, 1, 28, 28).ClonePersistent();
+        res["infer_img_s"] = Math.Round(Rate(() =>
+        {
+            using var scope = TensorScope.Begin();
+            using var noGrad = GradMode.NoGrad();
+            net.Forward(xi);
+        }, 256));
+
+        var resnet = new ResNet20(gen);
+        res["train_resnet_img_s"] = Math.Round(TrainRate(resnet, Tensor.Rand(gen, 64, 3, 32, 32).ClonePersistent(), RandomLabels(gen, 64, 10)));
+
+        var text = JsonSerializer.Serialize(res);
+        if (json) Console.WriteLine(text);
+        else foreach (var (k, v) in res) Console.WriteLine($"{k,-20} {JsonSerializer.Serialize(v)}");
+        return 0;
+    }
+
+    static int[] RandomLabels(Generator gen, int n, int classes) => Enumerable.Range(0, n).Select(_ => gen.NextInt(classes)).ToArray();
+
+    /// <summary>Median work per second over 5 rounds, each repeating fn about <see cref="seconds"/> long (as the torch script).</summary>
+    static double Rate(Action fn, double work)
+    {
+        fn(); fn();
+        var sw = Stopwatch.StartNew(); fn(); double once = Math.Max(sw.Elapsed.TotalSeconds, 1e-6);
+        int reps = Math.Max(1, (int)(seconds / once));
+        var rates = new List<double>();
+        for (int r = 0; r < 5; r++)
+        {
+            sw.Restart();
+            for (int i = 0; i < reps; i++) fn();
+            rates.Add(work * reps / sw.Elapsed.TotalSeconds);
+        }
+        rates.Sort();
+        return rates[2];
+    }
+
+    static double TrainRate(Module net, Tensor x, int[] labels)
+    {
+        var opt = new TemporarySgd(net.Parameters().ToList(), lr: 0.01f, momentum: 0.9f);
+        net.Train();
+        return Rate(() => TrainStep(net, opt, x, labels), x.Shape[0]);
+    }
+
+    /// <summary>One SGD step; every temporary goes back to the pool when the scope ends (only the loss value leaves it).</summary>
+    static float TrainStep(Module net, TemporarySgd opt, Tensor x, int[] labels)
+    {
+        using var scope = TensorScope.Begin();
+        opt.ZeroGrad();
+        var loss = TemporaryLoss.CrossEntropy(net.Forward(x), labels);
+        loss.Backward();
+        opt.Step();
+        return loss.Item();
+    }
+
+    /// <summary>200 training steps of the reference CNN; after warm-up the managed heap must stay flat.</summary>
+    static void CheckMemory()
+    {
+        var gen = new Generator(0);
+        var net = Models.Cnn(gen);
+        var x = Tensor.Rand(gen, 128, 1, 28, 28).ClonePersistent();
+        var y = RandomLabels(gen, 128, 10);
+        var opt = new TemporarySgd(net.Parameters().ToList(), lr: 0.01f, momentum: 0.9f);
+        const int warmup = 20, steps = 200;
+        long heapAfterWarmup = 0, allocAfterWarmup = 0;
+        var heaps = new List<long>();
+        for (int s = 0; s < steps; s++)
+        {
+            if (s == warmup)
+            {
+                GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+                heapAfterWarmup = GC.GetTotalMemory(false);
+                allocAfterWarmup = GC.GetTotalAllocatedBytes(precise: true);
+            }
+            TrainStep(net, opt, x, y);
+            if (s >= warmup && (s - warmup) % 45 == 0) heaps.Add(GC.GetTotalMemory(false));
+        }
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocAfterWarmup;
+        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+        long heapEnd = GC.GetTotalMemory(false);
+        var report = new Dictionary<string, object>
+        {
+            ["steps"] = steps,
+            ["warmup_steps"] = warmup,
+            ["heap_bytes_after_warmup"] = heapAfterWarmup,
+            ["heap_bytes_at_end"] = heapEnd,
+            ["heap_growth_bytes_per_step"] = (heapEnd - heapAfterWarmup) / (double)(steps - warmup),
+            ["allocated_bytes_per_step"] = allocated / (double)(steps - warmup),
+            ["heap_bytes_samples_uncollected"] = heaps,
+            ["pooled_floats"] = BufferPool.PooledFloats,
+        };
+        Console.WriteLine(JsonSerializer.Serialize(report));
+    }
+}

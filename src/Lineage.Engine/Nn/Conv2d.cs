@@ -1,0 +1,37 @@
+namespace Lineage.Engine.Nn;
+
+/// <summary>2-D convolution layer as torch.nn.Conv2d: weight [out, in/groups, kH, kW], optional bias [out], same init.</summary>
+public sealed class Conv2d : Module
+{
+    public int InChannels { get; }
+    public int OutChannels { get; }
+    public (int H, int W) KernelSize { get; }
+    public (int H, int W) Stride { get; }
+    public (int H, int W) Padding { get; }
+    public (int H, int W) Dilation { get; }
+    public int Groups { get; }
+    public Tensor Weight => Param("weight")!;
+    public Tensor? Bias => Param("bias");
+
+    public Conv2d(int inChannels, int outChannels, int kernelSize, Generator gen, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), gen, (stride, stride), (padding, padding), (dilation, dilation), groups, bias) { }
+
+    public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, Generator gen, (int H, int W) stride, (int H, int W) padding,
+        (int H, int W) dilation, int groups = 1, bool bias = true)
+    {
+        if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"Conv2d: in_channels {inChannels} and out_channels {outChannels} must both be divisible by groups {groups}");
+        InChannels = inChannels; OutChannels = outChannels; KernelSize = kernelSize;
+        Stride = stride; Padding = padding; Dilation = dilation; Groups = groups;
+        var w = Tensor.Persistent(outChannels, inChannels / groups, kernelSize.H, kernelSize.W);
+        var b = bias ? Tensor.Persistent(outChannels) : null;
+        Init.DefaultLayer(w, b, gen);
+        RegisterParameter("weight", w);
+        if (b != null) RegisterParameter("bias", b); else RegisterAbsentParameter("bias");
+    }
+
+    public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
+    protected override string ExtraRepr() =>
+        $"({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, groups={Groups}{(Bias == null ? ", no bias" : "")})";
+}

@@ -1,0 +1,114 @@
+using Lineage.Engine.Kernels;
+
+namespace Lineage.Engine;
+
+/// <summary>2-D convolution as torch.nn.functional.conv2d: im2col + GEMM per image and group
+/// (no unfolding for pointwise 1×1 kernels), images spread over threads.</summary>
+public static partial class Functional
+{
+    /// <summary>input [N, Cin, H, W] ⊛ weight [Cout, Cin/groups, kH, kW] (+ bias [Cout]) → [N, Cout, OH, OW].</summary>
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1)
+        => Conv2d(input, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
+
+    public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
+    {
+        if (input.Rank != 4) throw new ArgumentException($"conv2d: input must be [N, C, H, W], got {Tensor.FormatShape(input.Shape)}");
+        if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [Cout, Cin/groups, kH, kW], got {Tensor.FormatShape(weight.Shape)}");
+        CheckWindow("conv2d", stride, padding, dilation, groups);
+        int n = input.Shape[0], cin = input.Shape[1], h = input.Shape[2], w = input.Shape[3];
+        int cout = weight.Shape[0], cinG = weight.Shape[1], kh = weight.Shape[2], kw = weight.Shape[3];
+        if (cin % groups != 0 || cout % groups != 0 || cinG * groups != cin)
+            throw new ArgumentException($"conv2d: input {Tensor.FormatShape(input.Shape)} with weight {Tensor.FormatShape(weight.Shape)} and groups={groups}: expected input channels = weight dim 1 × groups ({cinG * groups}) and output channels divisible by groups");
+        if (bias != null && (bias.Rank != 1 || bias.Shape[0] != cout))
+            throw new ArgumentException($"conv2d: bias must be [{cout}], got {Tensor.FormatShape(bias.Shape)}");
+        int oh = ConvGeometry.OutSize(h, kh, stride.H, padding.H, dilation.H), ow = ConvGeometry.OutSize(w, kw, stride.W, padding.W, dilation.W);
+        if (oh <= 0 || ow <= 0)
+            throw new ArgumentException($"conv2d: input {Tensor.FormatShape(input.Shape)} is smaller than the dilated kernel {kh}x{kw} (dilation {dilation}, padding {padding}): output would be {oh}x{ow}");
+
+        var geo = new ConvGeometry(cinG, h, w, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
+        int coutG = cout / groups, ckk = geo.ColRows, hw = geo.ColCols, inPlane = h * w;
+        bool pointwise = geo.IsPointwise;
+        int scratch = pointwise ? 0 : ckk * hw;
+        long cost = 2L * cout * ckk * hw;
+        var o = Tensor.Empty(n, cout, oh, ow);
+        float[] xd = input.Data, wd = weight.Data, od = o.Data;
+        float[]? bd = bias?.Data;
+        if (groups > 1 && cinG == 1) return DepthwiseConv2d(input, weight, bias, o, geo);
+        BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
+        {
+            int outBase = img * cout * hw;
+            if (bd != null) for (int c = 0; c < cout; c++) od.AsSpan(outBase + c * hw, hw).Fill(bd[c]);
+            for (int g = 0; g < groups; g++)
+            {
+                int xOff = (img * cin + g * cinG) * inPlane;
+                float[] src = xd; int srcOff = xOff;
+                if (!pointwise) { Im2Col.Unfold(xd.AsSpan(xOff, cinG * inPlane), geo, col); src = col; srcOff = 0; }
+                BatchLoops.Gemm(serial, false, false, coutG, hw, ckk, 1f, wd, g * coutG * ckk, ckk, src, srcOff, hw, bd != null ? 1f : 0f, od, outBase + g * coutG * hw, hw);
+            }
+        });
+
+        Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
+        return Tensor.FromOp(o, "conv2d", parents, grad =>
+        {
+            var gd = grad.Data;
+            Tensor? gx = null, gw = null, gb = null;
+            if (input.RequiresGrad)
+            {
+                gx = Tensor.Empty(input.Shape);
+                var gxd = gx.Data;
+                BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
+                {
+                    for (int g = 0; g < groups; g++)
+                    {
+                        int xOff = (img * cin + g * cinG) * inPlane, gOff = (img * cout + g * coutG) * hw;
+                        if (pointwise) { BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, gxd, xOff, hw); continue; }
+                        BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, col, 0, hw);
+                        var dst = gxd.AsSpan(xOff, cinG * inPlane);
+                        dst.Clear();
+                        Im2Col.FoldAdd(col, geo, dst);
+                    }
+                });
+            }
+            if (weight.RequiresGrad)
+            {
+                gw = Tensor.Empty(weight.Shape);
+                BatchLoops.SumOverImages(n, cout * ckk, cost, scratch, (img, col, acc, overwrite, serial) =>
+                {
+                    for (int g = 0; g < groups; g++)
+                    {
+                        int xOff = (img * cin + g * cinG) * inPlane, gOff = (img * cout + g * coutG) * hw;
+                        float[] src = xd; int srcOff = xOff;
+                        if (!pointwise) { Im2Col.Unfold(xd.AsSpan(xOff, cinG * inPlane), geo, col); src = col; srcOff = 0; }
+                        BatchLoops.Gemm(serial, false, true, coutG, ckk, hw, 1f, gd, gOff, hw, src, srcOff, hw, overwrite ? 0f : 1f, acc, g * coutG * ckk, ckk);
+                    }
+                }, gw.Data);
+            }
+            if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, hw);
+            return bias != null ? [gx, gw, gb] : [gx, gw];
+        });
+    }
+
+    /// <summary>groups = Cin: direct kernel, since each group's GEMM would have a single input row.</summary>
+    static Tensor DepthwiseConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo)
+    {
+        int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
+        Depthwise.Forward(input.Data, weight.Data, bias?.Data, o.Data, n, cin, cout, geo);
+        Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
+        return Tensor.FromOp(o, "conv2d", parents, grad =>
+        {
+            Tensor? gx = null, gw = null, gb = null;
+            if (input.RequiresGrad) { gx = Tensor.Empty(input.Shape); Depthwise.BackwardInput(grad.Data, weight.Data, gx.Data, n, cin, cout, geo); }
+            if (weight.RequiresGrad) { gw = Tensor.Empty(weight.Shape); Depthwise.BackwardWeight(grad.Data, input.Data, gw.Data, n, cin, cout, geo); }
+            if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, geo.OH * geo.OW);
+            return bias != null ? [gx, gw, gb] : [gx, gw];
+        });
+    }
+
+    static void CheckWindow(string op, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups)
+    {
+        if (stride.H < 1 || stride.W < 1) throw new ArgumentException($"{op}: stride must be positive, got {stride}");
+        if (padding.H < 0 || padding.W < 0) throw new ArgumentException($"{op}: padding must be non-negative, got {padding}");
+        if (dilation.H < 1 || dilation.W < 1) throw new ArgumentException($"{op}: dilation must be positive, got {dilation}");
+        if (groups < 1) throw new ArgumentException($"{op}: groups must be positive, got {groups}");
+    }
+}
