@@ -20,12 +20,12 @@ public sealed class ResidualBlock : Module
     public ResidualBlock(int cin, int cout, int stride, Generator gen)
     {
         RegisterModule("c1", new Conv2d(cin, cout, 3, gen, stride, 1, bias: false));
-        RegisterModule("b1", new TemporaryBatchNorm2d(cout));
+        RegisterModule("b1", new BatchNorm2d(cout));
         RegisterModule("c2", new Conv2d(cout, cout, 3, gen, 1, 1, bias: false));
-        RegisterModule("b2", new TemporaryBatchNorm2d(cout));
+        RegisterModule("b2", new BatchNorm2d(cout));
         projection = stride != 1 || cin != cout;
         RegisterModule("sc", projection
-            ? new Sequential(new Conv2d(cin, cout, 1, gen, stride, bias: false), new TemporaryBatchNorm2d(cout))
+            ? new Sequential(new Conv2d(cin, cout, 1, gen, stride, bias: false), new BatchNorm2d(cout))
             : new Sequential());
     }
 
@@ -42,7 +42,7 @@ public sealed class ResNet20 : Module
 {
     public ResNet20(Generator gen, int classes = 10)
     {
-        RegisterModule("stem", new Sequential(new Conv2d(3, 16, 3, gen, 1, 1, bias: false), new TemporaryBatchNorm2d(16), new ReLU()));
+        RegisterModule("stem", new Sequential(new Conv2d(3, 16, 3, gen, 1, 1, bias: false), new BatchNorm2d(16), new ReLU()));
         var layers = new Sequential();
         int cin = 16;
         foreach (var (cout, stride) in new[] { (16, 1), (32, 2), (64, 2) })

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Lineage.Engine;
+using Lineage.Engine.Optim;
 using Lineage.Engine.Nn;
 
 namespace Lineage.Bench;
@@ -96,17 +97,17 @@ public static class Program
 
     static double TrainRate(Module net, Tensor x, int[] labels)
     {
-        var opt = new TemporarySgd(net.Parameters().ToList(), lr: 0.01f, momentum: 0.9f);
+        var opt = new Sgd(net.Parameters(), lr: 0.01, momentum: 0.9);
         net.Train();
         return Rate(() => TrainStep(net, opt, x, labels), x.Shape[0]);
     }
 
     /// <summary>One SGD step; every temporary goes back to the pool when the scope ends (only the loss value leaves it).</summary>
-    static float TrainStep(Module net, TemporarySgd opt, Tensor x, int[] labels)
+    static float TrainStep(Module net, Optimizer opt, Tensor x, int[] labels)
     {
         using var scope = TensorScope.Begin();
         opt.ZeroGrad();
-        var loss = TemporaryLoss.CrossEntropy(net.Forward(x), labels);
+        var loss = Functional.CrossEntropy(net.Forward(x), labels);
         loss.Backward();
         opt.Step();
         return loss.Item();
@@ -119,7 +120,7 @@ public static class Program
         var net = Models.Cnn(gen);
         var x = Tensor.Rand(gen, 128, 1, 28, 28).ClonePersistent();
         var y = RandomLabels(gen, 128, 10);
-        var opt = new TemporarySgd(net.Parameters().ToList(), lr: 0.01f, momentum: 0.9f);
+        var opt = new Sgd(net.Parameters(), lr: 0.01, momentum: 0.9);
         const int warmup = 20, steps = 200;
         long heapAfterWarmup = 0, allocAfterWarmup = 0;
         var heaps = new List<long>();

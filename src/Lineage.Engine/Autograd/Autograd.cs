@@ -11,7 +11,7 @@ public static class Autograd
         foreach (var (t, g) in grads)
         {
             if (!t.IsLeaf || !t.RequiresGrad) continue;
-            if (t.Grad == null) t.Grad = g.ClonePersistent();
+            if (t.Grad == null) t.Grad = g.ClonePooledUntracked();
             else Kernels.Elementwise.AddInPlace(t.Grad.Span, g.Span);
         }
     }

@@ -158,7 +158,7 @@ public abstract class Module
 
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.Grad = null;
+        foreach (var p in Parameters()) p.DropGrad();
     }
 
     // ---------- structure ----------

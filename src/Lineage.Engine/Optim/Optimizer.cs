@@ -30,10 +30,10 @@ public abstract class Optimizer
 
     protected static IEnumerable<ParamGroup> OneGroup(IEnumerable<Tensor> parameters) => [new ParamGroup(parameters)];
 
-    /// <summary>Drops every gradient (PyTorch's zero_grad(set_to_none=True)).</summary>
+    /// <summary>Drops every gradient (PyTorch's zero_grad(set_to_none=True)); their buffers go back to the pool.</summary>
     public void ZeroGrad()
     {
-        foreach (var g in groups) foreach (var p in g.Params) p.Grad = null;
+        foreach (var g in groups) foreach (var p in g.Params) p.DropGrad();
     }
 
     /// <summary>One update of every parameter that has a gradient.</summary>

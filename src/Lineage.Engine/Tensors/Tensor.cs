@@ -48,14 +48,14 @@ public sealed partial class Tensor
     internal Tensor? ViewBase;
     bool pooled;
 
-    internal Tensor(float[] data, int[] shape, bool pooled)
+    internal Tensor(float[] data, int[] shape, bool pooled, bool track = true)
     {
         this.data = data;
         Shape = shape;
         Size = ShapeSize(shape);
         if (data.Length < Size) throw new ArgumentException($"buffer of {data.Length} floats is too small for shape {FormatShape(shape)}");
         this.pooled = pooled;
-        if (pooled) TensorScope.Track(this);
+        if (pooled && track) TensorScope.Track(this);
     }
 
     internal static int ShapeSize(ReadOnlySpan<int> shape)
@@ -93,6 +93,24 @@ public sealed partial class Tensor
     /// <summary>A tensor that no scope tracks and never returns to the pool: for parameters, gradients
     /// of leaves, optimiser state and anything long-lived.</summary>
     public static Tensor Persistent(params int[] shape) => new(new float[ShapeSize(shape)], (int[])shape.Clone(), pooled: false);
+
+    /// <summary>A copy in a pooled buffer that no scope tracks: for leaf gradients, which live until
+    /// <see cref="DropGrad"/> hands the buffer back, so a training loop's gradients reuse the same memory.</summary>
+    internal Tensor ClonePooledUntracked()
+    {
+        var t = new Tensor(BufferPool.Rent(Size), (int[])Shape.Clone(), pooled: true, track: false);
+        Span.CopyTo(t.Span);
+        return t;
+    }
+
+    /// <summary>Sets <see cref="Grad"/> to null (PyTorch's zero_grad(set_to_none=True)) and returns a
+    /// gradient buffer that backward allocated to the pool. Do not keep references to a dropped gradient.</summary>
+    public void DropGrad()
+    {
+        var g = Grad;
+        Grad = null;
+        if (g != null && g.pooled && g.ViewBase == null) g.Release();
+    }
 
     /// <summary>Wraps an array without copying (the tensor sees later changes to it).</summary>
     public static Tensor FromArray(float[] data, params int[] shape)
@@ -194,7 +212,6 @@ public sealed partial class Tensor
     /// <summary>Marks a leaf as requiring grad and returns it (for fluent use).</summary>
     public Tensor RequireGrad(bool value = true) { RequiresGrad = value; return this; }
 
-    public void ZeroGrad() => Grad = null;
 
     // ---------- access ----------
 
