@@ -76,6 +76,6 @@ public class SuspectBoundaryTests
         var b = SuspectOutput.FromLogits([5f, 1f], 1, 2);
         var c = SuspectOutput.Concat([a, b]);
         Assert.Equal([1, 0, 0], c.Labels);
-        Assert.Equal([5f, 1f, 1f, 2f], c.Rows([2, 0]).Values);
+        Assert.Equal([5f, 1f, 1f, 2f], c.Rows([2, 0]).Values!);
     }
 }
