@@ -32,14 +32,15 @@ public static class ShapesDataset
 
     /// <summary>Generates <paramref name="count"/> images; labels cycle 0..9 so every class has
     /// count/10 images (the first count % 10 classes one more).</summary>
-    public static Dataset Generate(ShapesVariant variant, int count, int seed, int stream = TrainStream, string? part = null)
+    /// <param name="maxThreads">Caps the worker threads (-1: no cap); the result never depends on it.</param>
+    public static Dataset Generate(ShapesVariant variant, int count, int seed, int stream = TrainStream, string? part = null, int maxThreads = -1)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count));
         var pre = variant == ShapesVariant.Gray28 ? Preprocessing.Shapes28 : Preprocessing.Shapes32;
         int size = pre.Channels * pre.Height * pre.Width;
         var images = new float[(long)count * size];
         var labels = new int[count];
-        Parallel.For(0, count, () => new float[pre.Height * pre.Width * 4], (i, _, scratch) =>
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxThreads }, () => new float[pre.Height * pre.Width * 4], (i, _, scratch) =>
         {
             labels[i] = i % ClassNames.Length;
             var gen = new Generator(ImageSeed(seed, stream, i));
