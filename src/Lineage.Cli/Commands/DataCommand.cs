@@ -25,6 +25,7 @@ internal static class DataCommand
         {
             string dataset = r.GetValue(name)!;
             DatasetSummary summary;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 if (dataset.EndsWith(".npz", StringComparison.OrdinalIgnoreCase))
@@ -44,8 +45,9 @@ internal static class DataCommand
                 Console.Error.WriteLine("error: " + e.Message);
                 return 2;
             }
-            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
-            else PrintText(summary);
+            watch.Stop();
+            if (r.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(new { summary, loadSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3) }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            else PrintText(summary, watch.Elapsed);
             return 0;
         });
         var cmd = new Command("data", "Datasets: where they are found and what they hold");
@@ -53,7 +55,7 @@ internal static class DataCommand
         return cmd;
     }
 
-    static void PrintText(DatasetSummary s)
+    static void PrintText(DatasetSummary s, TimeSpan loadTime)
     {
         Console.WriteLine($"{"dataset",-14}{s.Name}");
         Console.WriteLine($"{"found in",-14}{s.Location}");
@@ -63,6 +65,7 @@ internal static class DataCommand
         Console.WriteLine($"{"normalise",-14}mean ({string.Join(", ", s.Preprocessing.Mean.Select(v => v.ToString("0.####")))}), std ({string.Join(", ", s.Preprocessing.Std.Select(v => v.ToString("0.####")))})");
         Console.WriteLine($"{"samples",-14}{string.Join(", ", s.Counts.Select(kv => $"{kv.Key} {kv.Value:N0}"))}");
         Console.WriteLine($"{"classes",-14}{s.Classes.Count}");
+        Console.WriteLine($"{"load time",-14}{loadTime.TotalSeconds:0.000} s (reading and decoding, or generating)");
         Console.WriteLine();
         var parts = s.Counts.Keys.ToArray();
         int nameWidth = Math.Max(5, s.Classes.Max(c => c.Name.Length));

@@ -33,9 +33,9 @@ public sealed record Preprocessing
         Mean = mean; Std = std; Shape = shape;
     }
 
-    public int Channels => Shape[0];
-    public int Height => Shape[1];
-    public int Width => Shape[2];
+    [JsonIgnore] public int Channels => Shape[0];
+    [JsonIgnore] public int Height => Shape[1];
+    [JsonIgnore] public int Width => Shape[2];
 
     // The published statistics of each dataset, declared once here (see docs/data.md).
     public static Preprocessing FashionMnist => new([0.2860f], [0.3530f], [1, 28, 28]);

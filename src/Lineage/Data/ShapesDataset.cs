@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Lineage.Engine;
 
 namespace Lineage.Data;
@@ -56,6 +57,7 @@ public static class ShapesDataset
         ((ulong)(uint)seed << 32 | (uint)index) ^ ((ulong)(uint)stream * 0x9E3779B97F4A7C15UL);
 
     /// <summary>Draws one image into <paramref name="image"/> (C x S x S, values in [0, 1]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // skip tier-0 code: a cold CLI run generates once
     static void Render(Span<float> image, int label, int channels, int s, Generator gen, float[] scratch)
     {
         int plane = s * s;

@@ -49,6 +49,14 @@ public class CifarTests
     }
 
     [Fact]
+    public void Cifar100NameListsHaveTheirSizes()
+    {
+        Assert.Equal(100, DatasetCatalog.Cifar100FineClasses.Distinct().Count());
+        Assert.Equal(20, DatasetCatalog.Cifar100CoarseClasses.Distinct().Count());
+        Assert.Equal(("apple", "pickup_truck", "worm"), (DatasetCatalog.Cifar100FineClasses[0], DatasetCatalog.Cifar100FineClasses[58], DatasetCatalog.Cifar100FineClasses[99]));
+    }
+
+    [Fact]
     public void TruncatedRecordFails()
     {
         using var dir = new TempDir();
