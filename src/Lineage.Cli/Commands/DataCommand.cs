@@ -11,16 +11,13 @@ internal static class DataCommand
     public static Command Create()
     {
         var name = new Argument<string>("name") { Description = $"Dataset ({string.Join(", ", DatasetCatalog.Names)}) or a .npz sample set" };
-        var dataDir = new Option<string?>("--data-dir") { Description = "Folder searched first for dataset files (then $LINEAGE_DATA, /usr/share/datasets, ~/.lineage/data)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
-        var coarse = new Option<bool>("--coarse") { Description = "CIFAR-100: use the 20 coarse labels" };
-        var seed = new Option<int>("--seed") { Description = "Shapes: generator seed", DefaultValueFactory = _ => 0 };
-        var train = new Option<int>("--train-count") { Description = "Shapes: number of training images", DefaultValueFactory = _ => ShapesDataset.DefaultTrainCount };
-        var test = new Option<int>("--test-count") { Description = "Shapes: number of test images", DefaultValueFactory = _ => ShapesDataset.DefaultTestCount };
+        var data = new DataOptions();
+        data.Seed.Aliases.Add("--seed");
 
         var info = new Command("info", "Show where a dataset was found, its counts, image shape, classes and class balance");
         info.Arguments.Add(name);
-        foreach (var o in new Option[] { dataDir, json, coarse, seed, train, test }) info.Options.Add(o);
+        foreach (var o in new Option[] { data.DataDir, json, data.Coarse, data.Seed, data.TrainCount, data.TestCount }) info.Options.Add(o);
         info.SetAction(r =>
         {
             string dataset = r.GetValue(name)!;
@@ -32,12 +29,7 @@ internal static class DataCommand
                     summary = DatasetSummary.Of(dataset, Path.GetFullPath(dataset), NpzSampleSet.Read(dataset));
                 else
                 {
-                    var options = new DatasetLoadOptions
-                    {
-                        DataDir = r.GetValue(dataDir), CoarseLabels = r.GetValue(coarse),
-                        Seed = r.GetValue(seed), TrainCount = r.GetValue(train), TestCount = r.GetValue(test),
-                    };
-                    summary = DatasetSummary.Of(DatasetCatalog.Canonical(dataset), DatasetCatalog.Load(dataset, options));
+                    summary = DatasetSummary.Of(DatasetCatalog.Canonical(dataset), DatasetCatalog.Load(dataset, data.LoadOptions(r)));
                 }
             }
             catch (Exception e) when (e is DatasetNotFoundException or DataFormatException or ArgumentException)

@@ -21,6 +21,29 @@ public class NpyTests
     }
 
     [Fact]
+    public void ReadsNumpyUnicodeStrings()
+    {
+        // np.save(f, np.array(["cat", "dog"])): dtype '<U3', three UTF-32LE code points per element.
+        string dict = "{'descr': '<U3', 'fortran_order': False, 'shape': (2,), }";
+        string header = dict + new string(' ', 128 - 10 - dict.Length - 1) + "\n";
+        var bytes = new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)header.Length, 0 }
+            .Concat(Encoding.ASCII.GetBytes(header)).Concat(Encoding.UTF32.GetBytes("catdog")).ToArray();
+        var array = NpyFile.Parse(bytes, "names.npy");
+        Assert.Equal(NpyType.Unicode, array.Type);
+        Assert.Equal(["cat", "dog"], array.ToStrings());
+    }
+
+    [Fact]
+    public void StringsRoundTripWithPadding()
+    {
+        using var dir = new TempDir();
+        NpyFile.Write(dir.File("s.npy"), NpyArray.FromStrings(["T-shirt/top", "Bag", "Ankle boot", "é"]));
+        var back = NpyFile.Read(dir.File("s.npy"));
+        Assert.Equal("<U11", back.Descr);
+        Assert.Equal(["T-shirt/top", "Bag", "Ankle boot", "é"], back.ToStrings());
+    }
+
+    [Fact]
     public void Float32AndUInt8RoundTrip()
     {
         using var dir = new TempDir();
@@ -60,7 +83,8 @@ public class NpyTests
         using var dir = new TempDir();
         var ds = TestData.Make(12, classes: 3, c: 3, h: 5, w: 4).WithPreprocessing(new Preprocessing([0.1f, 0.2f, 0.3f], [0.4f, 0.5f, 0.6f], [3, 5, 4]));
         NpzSampleSet.Write(dir.File("set.npz"), ds);
-        var back = NpzSampleSet.Read(dir.File("set.npz"), ds.ClassNames);
+        var back = NpzSampleSet.Read(dir.File("set.npz"));
+        Assert.Equal(ds.ClassNames, back.ClassNames);
         Assert.Equal(ds.Images, back.Images);
         Assert.Equal(ds.Labels, back.Labels);
         Assert.Equal(ds.Preprocessing, back.Preprocessing);

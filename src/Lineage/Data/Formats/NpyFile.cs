@@ -48,18 +48,18 @@ public static partial class NpyFile
         if (headerStart + (long)headerLength > bytes.Length)
             throw new DataFormatException(name, $"declares a {headerLength}-byte header but the file has only {bytes.Length - headerStart} bytes after the preamble (truncated?)");
         var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, headerStart, headerLength);
-        var (type, fortran, shape) = ParseHeader(header, name);
+        var (type, width, fortran, shape) = ParseHeader(header, name);
         if (fortran && shape.Count(d => d > 1) > 1)
             throw new DataFormatException(name, "stores its array in Fortran order; expected C order (save with np.ascontiguousarray)");
         long count = 1;
         foreach (var d in shape) count *= d;
-        long dataBytes = count * NpyArray.ItemSize(type);
+        long dataBytes = count * NpyArray.ItemSize(type, width);
         long available = bytes.Length - headerStart - headerLength;
         if (available != dataBytes)
-            throw new DataFormatException(name, $"header declares shape ({string.Join(", ", shape)}) of {NpyArray.Descr(type)} = {dataBytes} data bytes but the file holds {available}");
+            throw new DataFormatException(name, $"header declares shape ({string.Join(", ", shape)}) of {NpyArray.DescrOf(type, width)} = {dataBytes} data bytes but the file holds {available}");
         if (dataBytes > Array.MaxLength)
             throw new DataFormatException(name, $"holds {dataBytes} bytes, more than one array can take");
-        return NpyArray.FromRaw(type, shape, bytes.AsSpan(headerStart + headerLength, (int)dataBytes));
+        return NpyArray.FromRaw(type, shape, bytes.AsSpan(headerStart + headerLength, (int)dataBytes), width);
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'(?<descr>[^']*)'")]
@@ -69,21 +69,27 @@ public static partial class NpyFile
     [GeneratedRegex(@"'shape'\s*:\s*\((?<shape>[^)]*)\)")]
     private static partial Regex ShapePattern();
 
-    static (NpyType Type, bool Fortran, int[] Shape) ParseHeader(string header, string name)
+    [GeneratedRegex(@"^[<|=]U(?<width>\d+)$")]
+    private static partial Regex UnicodePattern();
+
+    static (NpyType Type, int StringWidth, bool Fortran, int[] Shape) ParseHeader(string header, string name)
     {
         var descr = DescrPattern().Match(header);
         var fortran = FortranPattern().Match(header);
         var shape = ShapePattern().Match(header);
         if (!header.TrimStart().StartsWith('{') || !descr.Success || !fortran.Success || !shape.Success)
             throw new DataFormatException(name, $"has a malformed .npy header {header.Trim()}; expected a dict with 'descr', 'fortran_order' and 'shape'");
+        var unicode = UnicodePattern().Match(descr.Groups["descr"].Value);
+        int width = unicode.Success && int.TryParse(unicode.Groups["width"].Value, out int w) && w > 0 ? w : 0;
         var type = descr.Groups["descr"].Value switch
         {
+            _ when width > 0 => NpyType.Unicode,
             "|u1" or "<u1" or "=u1" or "u1" => NpyType.UInt8,
             "<i4" or "=i4" => NpyType.Int32,
             "<i8" or "=i8" => NpyType.Int64,
             "<f4" or "=f4" => NpyType.Float32,
             "<f8" or "=f8" => NpyType.Float64,
-            var other => throw new DataFormatException(name, $"dtype '{other}' is not supported; expected uint8 ('|u1'), int32/int64 ('<i4', '<i8') or float32/float64 ('<f4', '<f8'), little-endian"),
+            var other => throw new DataFormatException(name, $"dtype '{other}' is not supported; expected uint8 ('|u1'), int32/int64 ('<i4', '<i8'), float32/float64 ('<f4', '<f8') or strings ('<U'), little-endian"),
         };
         var dims = new List<int>();
         foreach (var part in shape.Groups["shape"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -92,7 +98,7 @@ public static partial class NpyFile
                 throw new DataFormatException(name, $"has a bad shape entry '{part}' in its .npy header");
             dims.Add(d);
         }
-        return (type, fortran.Groups["fortran"].Value == "True", dims.ToArray());
+        return (type, width, fortran.Groups["fortran"].Value == "True", dims.ToArray());
     }
 
     public static void Write(string path, NpyArray array)
@@ -105,7 +111,7 @@ public static partial class NpyFile
     public static void Write(Stream stream, NpyArray array)
     {
         string shape = array.Shape.Length == 1 ? $"({array.Shape[0]},)" : "(" + string.Join(", ", array.Shape) + ")";
-        string dict = $"{{'descr': '{NpyArray.Descr(array.Type)}', 'fortran_order': False, 'shape': {shape}, }}";
+        string dict = $"{{'descr': '{array.Descr}', 'fortran_order': False, 'shape': {shape}, }}";
         int preamble = 10;
         int total = preamble + dict.Length + 1;
         int padded = (total + 63) / 64 * 64;

@@ -2,7 +2,8 @@ namespace Lineage.Data.Formats;
 
 /// <summary>
 /// A dataset as a .npz for Python users: <c>images</c> (float32 N x C x H x W in [0, 1]), <c>labels</c>
-/// (int64 N), and the preprocessing as <c>mean</c> and <c>std</c> (float32 C). Reading also accepts
+/// (int64 N), <c>class_names</c> (NumPy strings), and the preprocessing as <c>mean</c> and <c>std</c>
+/// (float32 C). Only images and labels are required. Reading also accepts
 /// what Python code usually has: uint8 images (scaled by 1/255), N x H x W (one channel) and
 /// N x H x W x C (channels last, C in 1 or 3, converted to NCHW).
 /// </summary>
@@ -16,12 +17,13 @@ public static class NpzSampleSet
             ["labels"] = NpyArray.FromInt64(Array.ConvertAll(dataset.Labels, y => (long)y), dataset.Count),
             ["mean"] = NpyArray.FromFloat32(dataset.Preprocessing.Mean, dataset.Channels),
             ["std"] = NpyArray.FromFloat32(dataset.Preprocessing.Std, dataset.Channels),
+            ["class_names"] = NpyArray.FromStrings(dataset.ClassNames.ToArray()),
         };
         NpzFile.Write(path, arrays);
     }
 
-    /// <param name="classNames">Names of the classes; when null, classes are named "0".."k-1" with k one
-    /// more than the largest label.</param>
+    /// <param name="classNames">Names of the classes; when null, the file's <c>class_names</c>, else
+    /// "0".."k-1" with k one more than the largest label.</param>
     public static Dataset Read(string path, IReadOnlyList<string>? classNames = null)
     {
         var arrays = NpzFile.Read(path);
@@ -33,7 +35,13 @@ public static class NpzSampleSet
         if (labelsArray.Shape.Length != 1 || labelsArray.Shape[0] != n)
             throw new DataFormatException(path, $"'labels' has shape ({string.Join(", ", labelsArray.Shape)}); expected ({n},) to match {n} images");
         if (imagesArray.Type is not (NpyType.UInt8 or NpyType.Float32 or NpyType.Float64))
-            throw new DataFormatException(path, $"'images' has dtype {NpyArray.Descr(imagesArray.Type)}; expected uint8 or float32");
+            throw new DataFormatException(path, $"'images' has dtype {imagesArray.Descr}; expected uint8 or float32");
+        if (classNames is null && arrays.TryGetValue("class_names", out var namesArray))
+        {
+            if (namesArray.Type != NpyType.Unicode || namesArray.Shape.Length != 1)
+                throw new DataFormatException(path, $"'class_names' is {namesArray}; expected a 1-d array of strings");
+            classNames = namesArray.ToStrings();
+        }
         int[] labels;
         try { labels = labelsArray.ToInt32(); }
         catch (Exception e) when (e is FormatException or OverflowException) { throw new DataFormatException(path, "'labels' must hold integers: " + e.Message, e); }
