@@ -41,7 +41,7 @@ public static class ShapesDataset
         int size = pre.Channels * pre.Height * pre.Width;
         var images = new float[(long)count * size];
         var labels = new int[count];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxThreads }, () => new float[pre.Height * pre.Width * 4], (i, _, scratch) =>
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxThreads }, () => new float[pre.Height * pre.Width], (i, _, scratch) =>
         {
             labels[i] = i % ClassNames.Length;
             var gen = new Generator(ImageSeed(seed, stream, i));
@@ -64,8 +64,9 @@ public static class ShapesDataset
         // Per-channel layers: background, then clutter, object and occluder blended over it.
         Span<float> bgColor = stackalloc float[3], fgColor = stackalloc float[3], gradient = stackalloc float[3];
         float bgLevel = 0.05f + 0.35f * gen.NextFloat();
-        float fgLevel = bgLevel + (gen.NextFloat() < 0.5f ? 1 : -1) * (0.22f + 0.43f * gen.NextFloat());
-        if (fgLevel > 1f || fgLevel < 0f) fgLevel = bgLevel + (fgLevel > 1f ? -1 : 1) * (0.3f + 0.35f * gen.NextFloat());
+        float contrast = 0.3f + 0.35f * gen.NextFloat();
+        float fgLevel = bgLevel + (gen.NextFloat() < 0.5f ? contrast : -contrast);
+        if (fgLevel < 0f) fgLevel = bgLevel + contrast;
         fgLevel = Math.Clamp(fgLevel, 0f, 1f);
         for (int c = 0; c < channels; c++)
         {
@@ -93,7 +94,7 @@ public static class ShapesDataset
         var coverage = scratch.AsSpan(0, plane);
 
         // Clutter: strokes and blobs in colours between background and foreground.
-        int clutter = gen.NextInt(1, 5);
+        int clutter = gen.NextInt(0, 4);
         for (int k = 0; k < clutter; k++)
         {
             coverage.Clear();
@@ -119,7 +120,7 @@ public static class ShapesDataset
         }
 
         // The object: random centre, radius, rotation.
-        float radiusPx = s * (0.17f + 0.17f * gen.NextFloat());
+        float radiusPx = s * (0.2f + 0.14f * gen.NextFloat());
         float cx = s / 2f + (s / 2f - radiusPx) * 0.9f * (2 * gen.NextFloat() - 1);
         float cy = s / 2f + (s / 2f - radiusPx) * 0.9f * (2 * gen.NextFloat() - 1);
         float theta = 2 * MathF.PI * gen.NextFloat();
@@ -139,12 +140,12 @@ public static class ShapesDataset
             for (int i = 0; i < plane; i++) p[i] += (fgColor[c] - p[i]) * coverage[i];
         }
 
-        // An occluder over part of the object in two images of five.
-        if (gen.NextFloat() < 0.4f)
+        // An occluder over part of the object in three images of ten.
+        if (gen.NextFloat() < 0.3f)
         {
             coverage.Clear();
             float ox = cx + radiusPx * (2 * gen.NextFloat() - 1), oy = cy + radiusPx * (2 * gen.NextFloat() - 1);
-            float hw = radiusPx * (0.25f + 0.35f * gen.NextFloat()), hh = radiusPx * (0.25f + 0.35f * gen.NextFloat());
+            float hw = radiusPx * (0.2f + 0.3f * gen.NextFloat()), hh = radiusPx * (0.2f + 0.3f * gen.NextFloat());
             for (int y = 0; y < s; y++)
                 for (int x = 0; x < s; x++)
                     coverage[y * s + x] = Coverage(BoxDistance(x + 0.5f - ox, y + 0.5f - oy, hw, hh));
@@ -154,7 +155,7 @@ public static class ShapesDataset
         // Sensor noise, then clip to the valid pixel range.
         // Irwin-Hall with four uniforms from one 64-bit draw: near-Gaussian (tails cut at 3.5 sigma) and
         // several times cheaper than Box-Muller, which matters at 10^7 pixels.
-        float sigma = 0.03f + 0.11f * gen.NextFloat();
+        float sigma = 0.03f + 0.07f * gen.NextFloat();
         const float unit = 1f / 65536f, spread = 1.7320508f; // sqrt(12 / 4) makes the sum's variance 1
         for (int i = 0; i < image.Length; i++)
         {

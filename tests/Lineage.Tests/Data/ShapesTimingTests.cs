@@ -19,7 +19,7 @@ public class ShapesTimingTests
         var ds = ShapesDataset.Generate(ShapesVariant.Gray28, 10_000, 1);
         watch.Stop();
         Assert.Equal(10_000, ds.Count);
-        // Loose bound for slow CI machines; the measured figure (about 0.2 s on 2 cores) is in docs/data.md.
+        // Loose bound for slow CI machines; the measured figure (about 0.17 s on 2 cores) is in docs/data.md.
         Assert.True(watch.Elapsed.TotalSeconds < 5, $"took {watch.Elapsed.TotalSeconds:0.00} s");
     }
 }
