@@ -117,7 +117,12 @@ public class TensorBasicsTests
         var acc = b.ToArray(); Elementwise.Axpy(0.5f, a.Span, acc);
         for (int i = 0; i < n; i++) Assert.Equal(b.Data[i] + 0.5f * a.Data[i], acc[i], 1e-5f);
     }
+}
 
+/// <summary>Determinism across thread counts and a flat buffer pool: both read process-wide state.</summary>
+[Collection(GlobalStateCollection.Name)]
+public class EngineGlobalStateTests
+{
     [Fact]
     public void ResultsDoNotDependOnThreadCount()
     {
