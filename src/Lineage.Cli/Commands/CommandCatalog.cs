@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return TrainCommand.Create();
+        yield return ModelCommand.Create();
         yield return EngineCommand.Create();
         yield return DataCommand.Create();
     }

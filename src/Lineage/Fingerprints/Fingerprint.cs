@@ -1,3 +1,4 @@
+using Lineage.Data;
 using Lineage.Engine;
 using Lineage.Suspects;
 
@@ -27,18 +28,12 @@ public sealed class Fingerprint
     /// <summary>Labels a derived model should give, where the method defines them (IPGuard: the source's labels on boundary points).</summary>
     public int[]? ExpectedLabels { get; init; }
     public required DecisionRule Rule { get; set; }
-    /// <summary>Channel mean/std the source expects, applied to queries for suspects that declare none (ONNX files, APIs).</summary>
-    public required InputNormalization Normalization { get; init; }
+    /// <summary>The source's declared input preprocessing, applied to queries for suspects that declare none (ONNX files, APIs).</summary>
+    public required Preprocessing Preprocessing { get; init; }
 
     public int QueryCount => Queries.Shape[0];
     public int Classes => SourceOutput.Classes;
 
     public string Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v
         : throw new InvalidDataException($"fingerprint of method {Method} lacks its parameter '{name}'");
-}
-
-/// <summary>Per-channel normalisation (x − mean) / std applied to [0, 1] images before a model sees them.</summary>
-public sealed record InputNormalization(float[] Mean, float[] Std)
-{
-    public static InputNormalization None(int channels) => new(new float[channels], Enumerable.Repeat(1f, channels).ToArray());
 }

@@ -1,0 +1,35 @@
+using Lineage.Data;
+using Lineage.Engine;
+using Lineage.Models.Architectures;
+
+namespace Lineage.Models.Training;
+
+/// <summary>Measurements of a model on a dataset (eval mode, no gradients, in batches).</summary>
+public static class Evaluate
+{
+    public static double Accuracy(Classifier model, Preprocessing preprocessing, Dataset data, int batchSize = 256)
+    {
+        var predictions = Predict(model, preprocessing, data, batchSize);
+        int correct = 0;
+        for (int i = 0; i < predictions.Length; i++) if (predictions[i] == data.Labels[i]) correct++;
+        return data.Count == 0 ? double.NaN : (double)correct / data.Count;
+    }
+
+    public static int[] Predict(Classifier model, Preprocessing preprocessing, Dataset data, int batchSize = 256)
+    {
+        bool wasTraining = model.Training;
+        model.Eval();
+        var result = new int[data.Count];
+        using (GradMode.NoGrad())
+            for (int start = 0; start < data.Count; start += batchSize)
+            {
+                using var scope = TensorScope.Begin();
+                int n = Math.Min(batchSize, data.Count - start);
+                var idx = Enumerable.Range(start, n).ToArray();
+                var pred = model.Forward(preprocessing.Apply(data.Gather(idx))).ArgMax(1);
+                pred.CopyTo(result, start);
+            }
+        model.Train(wasTraining);
+        return result;
+    }
+}

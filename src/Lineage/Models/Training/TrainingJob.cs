@@ -1,0 +1,48 @@
+using Lineage.Data;
+using Lineage.Engine;
+using Lineage.Models.Architectures;
+
+namespace Lineage.Models.Training;
+
+/// <summary>Which part of a training set a model sees (the papers split it between owner and thief).</summary>
+public enum DataPart { All, Defender, Attacker }
+
+/// <summary>Trains a fresh classifier on (a split of) a dataset and returns it as a model file with its lineage.</summary>
+public static class TrainingJob
+{
+    public static Dataset SelectPart(Dataset train, DataPart part, int splitSeed) => part switch
+    {
+        DataPart.Defender => DataSplits.DefenderAttackerHalves(train, splitSeed).Defender,
+        DataPart.Attacker => DataSplits.DefenderAttackerHalves(train, splitSeed).Attacker,
+        _ => train,
+    };
+
+    public static (ModelFile Model, TrainingReport Report) Run(DatasetPair data, DataPart part, int splitSeed, string architecture, float width,
+        TrainingOptions options, IProgress<TrainingProgress>? progress = null, string? checkpointPath = null, CancellationToken cancel = default)
+    {
+        var train = SelectPart(data.Train, part, splitSeed);
+        var spec = new ArchitectureSpec
+        {
+            Name = architecture,
+            InChannels = train.Channels,
+            ImageSize = train.Height,
+            Classes = train.NumClasses,
+            Width = width,
+        };
+        if (train.Height != train.Width) throw new ArgumentException($"architectures take square images; the data is {train.Height}×{train.Width}");
+        var model = ArchitectureCatalog.Create(spec, new Generator(options.Seed));
+        var report = Trainer.Train(model, train.Preprocessing, train, options, test: data.Test, progress: progress, checkpointPath: checkpointPath, cancel: cancel);
+        var parameters = options.Describe();
+        parameters["architecture"] = architecture;
+        parameters["width"] = width.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var file = new ModelFile
+        {
+            Model = model,
+            Preprocessing = train.Preprocessing,
+            TrainedOn = train.Origin.Description,
+            Lineage = ModelLineage.Trained(architecture, train.Origin.Description, options.Seed, parameters),
+            TestAccuracy = report.TestAccuracy,
+        };
+        return (file, report);
+    }
+}
