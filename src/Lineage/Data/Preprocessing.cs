@@ -50,13 +50,21 @@ public sealed record Preprocessing
     public static Preprocessing Identity(int channels, int height, int width) =>
         new(new float[channels], Enumerable.Repeat(1f, channels).ToArray(), [channels, height, width]);
 
-    /// <summary>Returns (x - mean) / std for an NCHW batch of [0, 1] images, as a new tensor.</summary>
+    /// <summary>Returns (x - mean) / std for an NCHW batch of [0, 1] images, as a new tensor.
+    /// Differentiable: attacks and fingerprint searches need gradients with respect to the pixels.</summary>
     public Tensor Apply(Tensor batch)
     {
         CheckBatch(batch);
-        var output = Tensor.Empty(batch.Shape);
-        Transform(batch.Span, output.Span, batch.Shape[0], normalise: true);
-        return output;
+        if (!batch.RequiresGrad || !GradMode.IsEnabled)
+        {
+            var output = Tensor.Empty(batch.Shape);
+            Transform(batch.Span, output.Span, batch.Shape[0], normalise: true);
+            return output;
+        }
+        int c = Channels;
+        var mean = Tensor.FromArray((float[])Mean.Clone(), 1, c, 1, 1);
+        var invStd = Tensor.FromArray(Std.Select(s => 1f / s).ToArray(), 1, c, 1, 1);
+        return (batch - mean) * invStd;
     }
 
     /// <summary>Undoes <see cref="Apply"/>: maps normalised inputs back to [0, 1] pixel space

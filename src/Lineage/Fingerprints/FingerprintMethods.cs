@@ -9,6 +9,7 @@ public static class FingerprintMethods
     {
         new SacMethod("sac-m"),
         new SacMethod("sac-w"),
+        new IpGuard.IpGuardMethod(),
     }.ToDictionary(m => m.Name);
 
     public static IReadOnlyCollection<string> Names => ByName.Keys;

@@ -1,0 +1,51 @@
+using Lineage.Data;
+using Lineage.Engine;
+using Lineage.Models;
+
+namespace Lineage.Fingerprints;
+
+/// <summary>
+/// The owner's model as fingerprint creation sees it (white-box): a differentiable map from [0,1]
+/// images to logits, its declared preprocessing, class count and identity hash. A Lineage model file
+/// is one kind; an imported ONNX graph is another.
+/// </summary>
+public sealed class SourceModel
+{
+    public required string Name { get; init; }
+    public required string Hash { get; init; }
+    public required Preprocessing Preprocessing { get; init; }
+    public required int Classes { get; init; }
+    /// <summary>[0,1] images → logits, with the preprocessing applied; differentiable w.r.t. the images.</summary>
+    public required Func<Tensor, Tensor> Logits { get; init; }
+    /// <summary>The model file, when the source is one (SAC-w distils surrogates of the same architecture).</summary>
+    public ModelFile? File { get; init; }
+
+    public static SourceModel FromModelFile(ModelFile file, string name)
+    {
+        file.Model.Eval();
+        return new SourceModel
+        {
+            Name = name,
+            Hash = file.Hash,
+            Preprocessing = file.Preprocessing,
+            Classes = file.Spec.Classes,
+            Logits = file.Logits,
+            File = file,
+        };
+    }
+
+    /// <summary>Logits for many images, in batches, without gradients.</summary>
+    public float[] LogitsOf(Tensor images, int batchSize = 256)
+    {
+        int n = images.Shape[0];
+        var result = new float[n * Classes];
+        using var _ = GradMode.NoGrad();
+        for (int start = 0; start < n; start += batchSize)
+        {
+            using var scope = TensorScope.Begin();
+            int end = Math.Min(n, start + batchSize);
+            Logits(images.Slice(0, start, end)).Span.CopyTo(result.AsSpan(start * Classes));
+        }
+        return result;
+    }
+}

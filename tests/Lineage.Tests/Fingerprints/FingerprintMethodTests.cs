@@ -1,0 +1,139 @@
+using Lineage.Engine;
+using Lineage.Fingerprints;
+using Lineage.Fingerprints.IpGuard;
+using Lineage.Fingerprints.Sac;
+using Lineage.Statistics;
+using Lineage.Suspects;
+
+namespace Lineage.Tests.Fingerprints;
+
+public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture<TrainedModelsFixture>
+{
+    static readonly RuleOptions Explicit = new() { Threshold = 0.1 };
+
+    Fingerprint SacM(SacOptions? options = null) => SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, options ?? new SacOptions { Seed = 3 }, Explicit);
+
+    [Fact]
+    public void SacDistanceIsZeroForTheSourceItself()
+    {
+        var fp = SacM();
+        var v = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Source, "source"));
+        Assert.Equal(0.0, v.Score, 6);
+        Assert.Equal(100, v.QueriesSpent);
+    }
+
+    [Theory]
+    [InlineData(CutMixVariant.Yun, OutputMode.Logits)]
+    [InlineData(CutMixVariant.Corner, OutputMode.Logits)]
+    [InlineData(CutMixVariant.Yun, OutputMode.Probabilities)]
+    [InlineData(CutMixVariant.Yun, OutputMode.TopK)]
+    [InlineData(CutMixVariant.Yun, OutputMode.Label)]
+    public void SacMScoresAFineTunedCopyCloserThanIndependentModels(CutMixVariant cutmix, OutputMode mode)
+    {
+        var fp = SacM(new SacOptions { CutMix = cutmix, Seed = 3 });
+        double Score(Lineage.Models.ModelFile m) => FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(m, "m", mode, 3)).Score;
+        double copy = Score(models.FineTuned), indep = Score(models.Independent), indep2 = Score(models.Independent2);
+        Assert.True(copy < indep && copy < indep2, $"fine-tuned {copy:F4} vs independent {indep:F4} / {indep2:F4} ({mode})");
+    }
+
+    [Fact]
+    public void SacMQueriesAreCutMixedAndTransposed()
+    {
+        var plain = SacM(new SacOptions { TransposeFlip = false, Seed = 3 });
+        var flipped = SacM(new SacOptions { TransposeFlip = true, Seed = 3 });
+        Assert.Equal([100, 1, 28, 28], flipped.Queries.Shape);
+        Assert.Equal(plain.Queries.Permute(0, 1, 3, 2).ToArray(), flipped.Queries.ToArray());
+    }
+
+    [Fact]
+    public void SacWKeepsOnlySamplesTheSourceGetsWrong()
+    {
+        var fp = SacFingerprinter.CreateSacW(models.SourceModel, models.Defender, new SacOptions { Surrogates = 1, SurrogateEpochs = 1, Samples = 50, Seed = 2 }, Explicit);
+        var pred = fp.SourceOutput.Labels;
+        // every query is an owner image whose true label differs from the source's prediction
+        var owner = models.Defender;
+        int n = fp.QueryCount;
+        Assert.InRange(n, 2, 50);
+        int per = owner.ImageSize;
+        for (int q = 0; q < n; q++)
+        {
+            var img = fp.Queries.Span.Slice(q * per, per).ToArray();
+            int match = Enumerable.Range(0, owner.Count).First(i => owner.Image(i).SequenceEqual(img));
+            Assert.NotEqual(owner.Labels[match], pred[q]);
+        }
+        var copy = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy")).Score;
+        var indep = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Independent, "indep")).Score;
+        Assert.True(copy < indep, $"SAC-w: fine-tuned {copy:F4} vs independent {indep:F4}");
+    }
+
+    [Fact]
+    public void IpGuardPointsCarryTheTargetLabelJustPastTheBoundary()
+    {
+        var o = new IpGuardOptions { Points = 20, MaxSteps = 500, LearningRate = 0.01, Margin = 3f, Seed = 4 };
+        var start = Lineage.Data.DataSplits.Subsample(models.Defender, 20, 4).AsTensor();
+        var points = IpGuardFingerprinter.BoundaryPoints(models.SourceModel, start, o, new Generator(4), out var original, out var targets);
+        var logits = models.SourceModel.LogitsOf(points);
+        int reached = 0;
+        for (int s = 0; s < 20; s++)
+        {
+            var z = logits.AsSpan(s * 10, 10);
+            int top = 0; for (int c = 1; c < 10; c++) if (z[c] > z[top]) top = c;
+            if (top != targets[s]) continue;
+            reached++;
+            float lead = z[targets[s]] - z[original[s]];
+            Assert.True(lead > 0 && lead <= o.Margin + 2f, $"point {s}: target leads by {lead}");  // past the boundary, by about k at most  
+        }
+        Assert.True(reached >= 16, $"only {reached} of 20 points reached their target");
+        // points whose margin loss reached zero stopped there: the target leads by k, plus at most one step's overshoot
+        var (_, perSample) = IpGuardFingerprinter.MarginLoss(Tensor.FromArray(logits, 20, 10), original, targets, o.Margin);
+        int finished = 0;
+        for (int s = 0; s < 20; s++)
+        {
+            if (perSample[s] > 0) continue;
+            finished++;
+            float lead = logits[s * 10 + targets[s]] - logits[s * 10 + original[s]];
+            Assert.InRange(lead, o.Margin, o.Margin + 2f);
+        }
+        Assert.True(finished >= 10, $"only {finished} of 20 points reached zero loss");
+        Assert.All(points.ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
+    public void IpGuardMatchesTheSourceFullyAndWorksLabelOnly()
+    {
+        var fp = IpGuardFingerprinter.Create(models.SourceModel, models.Defender, new IpGuardOptions { Points = 30, MaxSteps = 200, Margin = 3f, Seed = 5 }, new RuleOptions { Threshold = 0.5 });
+        Assert.Equal(1.0, FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Source, "src", OutputMode.Label)).Score);
+        var copy = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy", OutputMode.Label)).Score;
+        var indep = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Independent, "indep", OutputMode.Label)).Score;
+        Assert.True(copy > indep, $"IPGuard: fine-tuned {copy:F3} vs independent {indep:F3}");
+    }
+
+    [Fact]
+    public void QueryBudgetIsNeverExceeded()
+    {
+        var fp = SacM();
+        var metered = new MeteredSuspect(TrainedModelsFixture.AsSuspect(models.Independent, "indep"), budget: 99);
+        Assert.Throws<QueryBudgetExceededException>(() => FingerprintVerifier.Verify(fp, metered));
+        Assert.Equal(0, metered.QueriesSpent);
+    }
+
+    [Fact]
+    public void CalibratedRuleReportsPValues()
+    {
+        var rule = new RuleOptions { IndependentModels = [TrainedModelsFixture.AsSuspect(models.Independent, "i1"), TrainedModelsFixture.AsSuspect(models.Independent2, "i2")], TargetFpr = 0.05 };
+        var fp = SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, new SacOptions { Seed = 3 }, rule);
+        Assert.True(fp.Rule.IsCalibrated);
+        Assert.Equal(2, fp.Rule.NullScores.Count);
+        var v = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy"));
+        Assert.True(v.Stolen);
+        Assert.Equal(1.0 / 3, v.PValue!.Value, 6);  // beyond both nulls: (1 + 0) / (1 + 2)
+        Assert.Contains("calibrated", v.RuleBasis);
+    }
+
+    [Fact]
+    public void WithoutARuleSourceCreationExplainsWhatIsNeeded()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, new SacOptions(), new RuleOptions()));
+        Assert.Contains("independent", ex.Message);
+    }
+}
