@@ -72,13 +72,13 @@ public sealed partial class Tensor
         var o = Empty(Shape);
         var src = Data; var dst = o.Data;
         Par.For(Size, 1, (a, e) => Elementwise.BinaryScalarRight<AddOp>(src.AsSpan(a, e - a), s, dst.AsSpan(a, e - a)));
-        return FromOp(o, "add_scalar", [this], g => [g]);
+        return FromOp(o, "add_scalar", [this], g => [g], new ScalarArgs(s));
     }
 
     public Tensor Mul(float s)
     {
         var o = ScaleRaw(s);
-        return FromOp(o, "mul_scalar", [this], g => [g.ScaleRaw(s)]);
+        return FromOp(o, "mul_scalar", [this], g => [g.ScaleRaw(s)], new ScalarArgs(s));
     }
 
     internal Tensor ScaleRaw(float s)
@@ -97,7 +97,7 @@ public sealed partial class Tensor
     {
         var o = Empty(Shape);
         Elementwise.BinaryScalarLeft<SubOp>(s, Span, o.Span);
-        return FromOp(o, "rsub", [this], g => [g.NegRaw()]);
+        return FromOp(o, "rsub", [this], g => [g.NegRaw()], new ScalarArgs(s));
     }
 
     public static Tensor operator +(Tensor a, Tensor b) => Add(a, b);

@@ -119,6 +119,6 @@ public static partial class Functional
                 }
             });
             return [gx, weight != null ? gw : null, bias != null ? gb : null];
-        });
+        }, new BatchNormArgs(runningMean, runningVar, weight, bias, training, eps));
     }
 }

@@ -33,7 +33,7 @@ public static partial class Functional
         var o = Tensor.Empty(n, cout, oh, ow);
         float[] xd = input.Data, wd = weight.Data, od = o.Data;
         float[]? bd = bias?.Data;
-        if (groups > 1 && cinG == 1) return DepthwiseConv2d(input, weight, bias, o, geo);
+        if (groups > 1 && cinG == 1) return DepthwiseConv2d(input, weight, bias, o, geo, new ConvArgs(stride, padding, dilation, groups));
         BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
         {
             int outBase = img * cout * hw;
@@ -85,11 +85,11 @@ public static partial class Functional
             }
             if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, hw);
             return bias != null ? [gx, gw, gb] : [gx, gw];
-        });
+        }, new ConvArgs(stride, padding, dilation, groups));
     }
 
     /// <summary>groups = Cin: direct kernel, since each group's GEMM would have a single input row.</summary>
-    static Tensor DepthwiseConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo)
+    static Tensor DepthwiseConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args)
     {
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
         Depthwise.Forward(input.Data, weight.Data, bias?.Data, o.Data, n, cin, cout, geo);
@@ -101,7 +101,7 @@ public static partial class Functional
             if (weight.RequiresGrad) { gw = Tensor.Empty(weight.Shape); Depthwise.BackwardWeight(grad.Data, input.Data, gw.Data, n, cin, cout, geo); }
             if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, geo.OH * geo.OW);
             return bias != null ? [gx, gw, gb] : [gx, gw];
-        });
+        }, args);
     }
 
     static void CheckWindow(string op, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups)

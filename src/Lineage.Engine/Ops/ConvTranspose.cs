@@ -94,6 +94,6 @@ public static partial class Functional
             }
             if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, outPlane);
             return bias != null ? [gx, gw, gb] : [gx, gw];
-        });
+        }, new ConvArgs(stride, padding, dilation, groups, outputPadding));
     }
 }

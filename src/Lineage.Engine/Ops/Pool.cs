@@ -58,7 +58,7 @@ public static partial class Functional
                 }
             });
             return [gx];
-        });
+        }, new PoolArgs(kernel, stride, padding, false));
     }
 
     public static Tensor AvgPool2d(Tensor input, int kernel, int? stride = null, int padding = 0, bool countIncludePad = true)
@@ -80,7 +80,7 @@ public static partial class Functional
                 int count = countIncludePad ? padded : (he - hs) * (we - ws);
                 windows[y * ow + x] = (hs, he, ws, we, 1f / count);
             }
-        return WindowAverage("avg_pool2d", input, n, c, oh, ow, windows);
+        return WindowAverage("avg_pool2d", input, n, c, oh, ow, windows, new PoolArgs(kernel, stride, padding, countIncludePad));
     }
 
     /// <summary>Average over the windows [⌊i·H/outH⌋, ⌈(i+1)·H/outH⌉) as torch's adaptive_avg_pool2d.</summary>
@@ -98,12 +98,12 @@ public static partial class Functional
                 int ws = x * w / outW, we = ((x + 1) * w + outW - 1) / outW;
                 windows[y * outW + x] = (hs, he, ws, we, 1f / ((he - hs) * (we - ws)));
             }
-        return WindowAverage("adaptive_avg_pool2d", input, n, c, outH, outW, windows);
+        return WindowAverage("adaptive_avg_pool2d", input, n, c, outH, outW, windows, null);
     }
 
     public static Tensor AdaptiveAvgPool2d(Tensor input, int outputSize) => AdaptiveAvgPool2d(input, outputSize, outputSize);
 
-    static Tensor WindowAverage(string op, Tensor input, int n, int c, int oh, int ow, (int hs, int he, int ws, int we, float scale)[] windows)
+    static Tensor WindowAverage(string op, Tensor input, int n, int c, int oh, int ow, (int hs, int he, int ws, int we, float scale)[] windows, PoolArgs? args)
     {
         int h = input.Shape[2], w = input.Shape[3], planes = n * c, inPlane = h * w, outPlane = oh * ow;
         var o = Tensor.Empty(n, c, oh, ow);
@@ -142,7 +142,7 @@ public static partial class Functional
                 }
             });
             return [gx];
-        });
+        }, args);
     }
 
     static (int n, int c, int h, int w, int oh, int ow) PoolShape(string op, Tensor input, (int H, int W) kernel, (int H, int W) stride, (int H, int W) padding)

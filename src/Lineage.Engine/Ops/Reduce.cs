@@ -102,7 +102,7 @@ public sealed partial class Tensor
         var o = Reduce.SumRaw(this, ax);
         if (!keepDim) o = o.Reshape(Reduce.DropDimShape(Shape, ax));
         var shape = Shape;
-        return FromOp(o, "sum", [this], g => [ExpandRaw(g.Reshape(Reduce.KeepDimShape(shape, ax)), shape)]);
+        return FromOp(o, "sum", [this], g => [ExpandRaw(g.Reshape(Reduce.KeepDimShape(shape, ax)), shape)], new AxesArgs(ax, keepDim));
     }
 
     public Tensor Sum(int axis, bool keepDim = false) => Sum([axis], keepDim);

@@ -75,7 +75,7 @@ public sealed partial class Tensor
         var o = PermuteRaw(perm);
         var inv = new int[perm.Length];
         for (int i = 0; i < perm.Length; i++) inv[NormAxis(perm[i], Rank)] = i;
-        return FromOp(o, "permute", [this], g => [g.PermuteRaw(inv)]);
+        return FromOp(o, "permute", [this], g => [g.PermuteRaw(inv)], new AxesArgs(perm.Select(x => NormAxis(x, Rank)).ToArray()));
     }
 
     internal Tensor PermuteRaw(int[] perm)
@@ -162,7 +162,7 @@ public sealed partial class Tensor
                 Kernels.Elementwise.AddInPlace(gid.AsSpan((ou * n + indices[j]) * inner, inner), gd.AsSpan(r * inner, inner));
             }
             return [gi];
-        });
+        }, new IndexArgs(a, indices));
     }
 
     /// <summary>Joins tensors along an existing axis.</summary>
@@ -201,7 +201,7 @@ public sealed partial class Tensor
             for (int i = 0; i < arr.Length; i++)
                 if (arr[i].RequiresGrad) grads[i] = g.Slice(a, offsets[i], offsets[i] + arr[i].Shape[a]);
             return grads;
-        });
+        }, new AxesArgs([a]));
     }
 
     /// <summary>Joins same-shape tensors along a new axis.</summary>
@@ -236,7 +236,7 @@ public sealed partial class Tensor
             var gi = Zeros(original);
             CopyRegion(g, gi, before.Select(b => -b).ToArray());
             return [gi];
-        });
+        }, new PadArgs((int[])pads.Clone(), value));
     }
 
     /// <summary>dst[i + offset] = src[i] wherever both indices are in range.</summary>

@@ -57,7 +57,7 @@ public static partial class Functional
                 }
             });
             return [gi];
-        });
+        }, new AxesArgs([axis]));
     }
 
     /// <summary>log softmax(x) = x − logΣexp(x) along <paramref name="axis"/> (torch.log_softmax).</summary>
@@ -91,6 +91,6 @@ public static partial class Functional
                 }
             });
             return [gi];
-        });
+        }, new AxesArgs([axis]));
     }
 }

@@ -82,7 +82,7 @@ public sealed partial class Tensor
             var gd = g.Data; var gid = gi.Data;
             Par.For(Size, 8, (s, e) => { for (int i = s; i < e; i++) gid[i] = gd[i] * p * MathF.Pow(x[i], p - 1); });
             return [gi];
-        });
+        }, new ScalarArgs(p));
     }
 
     /// <summary>Elementwise a^b for tensors (broadcast); defined for a &gt; 0 where b needs a gradient.</summary>
@@ -126,7 +126,7 @@ public sealed partial class Tensor
             var gd = g.Data; var gid = gi.Data;
             Par.For(Size, 2, (s, e) => { for (int i = s; i < e; i++) gid[i] = x[i] > 0 ? gd[i] : negativeSlope * gd[i]; });
             return [gi];
-        });
+        }, new ScalarArgs(negativeSlope));
     }
 
     public Tensor Elu(float alpha = 1f)
@@ -140,7 +140,7 @@ public sealed partial class Tensor
             var gd = g.Data; var gid = gi.Data;
             Par.For(Size, 2, (s, e) => { for (int i = s; i < e; i++) gid[i] = x[i] > 0 ? gd[i] : gd[i] * (y[i] + alpha); });
             return [gi];
-        });
+        }, new ScalarArgs(alpha));
     }
 
     /// <summary>PReLU with one slope per channel (dimension 1) or a single shared slope.</summary>
@@ -196,7 +196,7 @@ public sealed partial class Tensor
             var gd = g.Data; var gid = gi.Data;
             Par.For(Size, 2, (s, e) => { for (int i = s; i < e; i++) gid[i] = x[i] >= min && x[i] <= max ? gd[i] : 0f; });
             return [gi];
-        });
+        }, new ClampArgs(min, max));
     }
 
     /// <summary>Elementwise sign (no gradient).</summary>

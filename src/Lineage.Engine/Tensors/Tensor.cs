@@ -44,6 +44,8 @@ public sealed partial class Tensor
     /// <summary>Given the gradient of the loss w.r.t. this tensor, returns the gradients w.r.t. each
     /// parent (null where a parent needs none).</summary>
     internal Func<Tensor, Tensor?[]>? BackwardFn;
+    /// <summary>Settings of the recorded op (see <see cref="OpArgs"/>); null for leaves and ops without any.</summary>
+    internal OpArgs? Args;
     /// <summary>For views (reshape), the tensor whose buffer this one shares.</summary>
     internal Tensor? ViewBase;
     bool pooled;
@@ -173,7 +175,7 @@ public sealed partial class Tensor
 
     /// <summary>Builds an op result. It records the parents and backward function only when grad
     /// mode is on and some parent requires grad.</summary>
-    internal static Tensor FromOp(Tensor result, string op, Tensor[] parents, Func<Tensor, Tensor?[]> backward)
+    internal static Tensor FromOp(Tensor result, string op, Tensor[] parents, Func<Tensor, Tensor?[]> backward, OpArgs? args = null)
     {
         if (!GradMode.IsEnabled) return result;
         bool any = false;
@@ -182,6 +184,7 @@ public sealed partial class Tensor
         result.Parents = parents;
         result.BackwardFn = backward;
         result.Op = op;
+        result.Args = args;
         result.requiresGrad = true;
         return result;
     }

@@ -1,0 +1,169 @@
+using Google.Protobuf;
+using Lineage.Engine.Onnx.Proto;
+using DataType = Lineage.Engine.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Lineage.Engine.Onnx;
+
+/// <summary>A declared graph input: element type and dimensions (-1 where symbolic, e.g. the batch).</summary>
+public sealed record OnnxInputInfo(string Name, bool IsFloat, int[] Shape);
+
+/// <summary>
+/// A parsed and checked ONNX graph. Loading rejects ops outside <see cref="OpTable"/> (naming op, node
+/// and opset) and folds every node whose inputs are all constants; running walks the remaining nodes in
+/// file order (ONNX requires topological order), so float values flow through engine ops only while
+/// the integer shape side-graph is evaluated on small arrays with the actual input shape.
+/// </summary>
+internal sealed class OnnxGraph
+{
+    public const int MinOpset = 1, MaxOpset = 17;
+
+    public string File { get; }
+    public int Opset { get; }
+    public IReadOnlyList<OnnxInputInfo> Inputs { get; }
+    public IReadOnlyList<string> Outputs { get; }
+    /// <summary>Float initializers by ONNX name (the model's weights, statistics and float constants).</summary>
+    public IReadOnlyDictionary<string, Tensor> FloatInitializers { get; }
+    /// <summary>Float initializers read only as BatchNormalization mean or variance: buffers, not parameters.</summary>
+    public IReadOnlySet<string> StatisticInitializers { get; }
+
+    readonly Dictionary<string, OnnxValue> constants = new();
+    readonly List<(OnnxNode node, OpHandler handler)> program = new();
+
+    OnnxGraph(ModelProto model, string file)
+    {
+        File = file;
+        var g = model.Graph ?? throw new InvalidDataException($"{file}: the model has no graph");
+        if (g.Node.Count == 0 && g.Output.Count == 0) throw new InvalidDataException($"{file}: the graph is empty");
+        var opsets = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").ToList();
+        if (opsets.Count == 0) throw new InvalidDataException($"{file}: the model imports no opset of the default ONNX domain");
+        Opset = (int)opsets.Max(o => o.Version);
+        if (Opset < MinOpset || Opset > MaxOpset)
+            throw new NotSupportedException($"{file}: opset {Opset} is outside the range the Lineage importer supports ({MinOpset}–{MaxOpset})");
+
+        var floats = new Dictionary<string, Tensor>();
+        foreach (var init in g.Initializer)
+        {
+            if (string.IsNullOrEmpty(init.Name)) throw new InvalidDataException($"{file}: an initializer has no name");
+            var v = TensorProtoReader.Read(init, file);
+            if (v.IsFloat) floats[init.Name] = v.Float!;
+            else constants[init.Name] = v;
+        }
+        if (g.SparseInitializer.Count > 0) throw new NotSupportedException($"{file}: sparse initializers are not supported");
+        FloatInitializers = floats;
+
+        Inputs = g.Input.Where(i => !floats.ContainsKey(i.Name) && !constants.ContainsKey(i.Name)).Select(i => Describe(i, file)).ToList();
+        Outputs = g.Output.Select(o => o.Name).ToList();
+
+        var statistics = new HashSet<string>();
+        var otherUses = new HashSet<string>();
+        var defined = new HashSet<string>(Inputs.Select(i => i.Name).Concat(floats.Keys).Concat(constants.Keys));
+        for (int i = 0; i < g.Node.Count; i++)
+        {
+            var node = new OnnxNode(g.Node[i], i, Opset, file);
+            if (node.Proto.Domain is not ("" or "ai.onnx"))
+                throw new NotSupportedException($"{node.Describe()}: ops of domain '{node.Proto.Domain}' are not supported by the Lineage ONNX importer");
+            if (!OpTable.TryGet(node.OpType, out var handler))
+                throw new NotSupportedException($"{node.Describe()}: op '{node.OpType}' is not supported by the Lineage ONNX importer");
+            for (int k = 0; k < node.Inputs.Count; k++)
+            {
+                var name = node.Inputs[k];
+                if (name.Length == 0) continue;
+                if (!defined.Contains(name)) throw new InvalidDataException($"{node.Describe()}: input '{name}' is not produced by any earlier node, initializer or graph input");
+                if (node.OpType == "BatchNormalization" && k >= 3) statistics.Add(name); else otherUses.Add(name);
+            }
+            foreach (var o in node.Outputs) if (o.Length > 0) defined.Add(o);
+            program.Add((node, handler));
+        }
+        foreach (var o in Outputs) if (!defined.Contains(o)) throw new InvalidDataException($"{file}: graph output '{o}' is not produced by any node");
+        statistics.ExceptWith(otherUses);
+        statistics.IntersectWith(floats.Keys);
+        StatisticInitializers = statistics;
+        FoldConstants();
+    }
+
+    public static OnnxGraph Load(string path)
+    {
+        byte[] bytes;
+        try { bytes = System.IO.File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { throw new FileNotFoundException($"ONNX model {path} does not exist", path); }
+        return Parse(bytes, path);
+    }
+
+    public static OnnxGraph Parse(byte[] bytes, string file)
+    {
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(bytes); }
+        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{file}: not a valid ONNX model (protobuf: {e.Message})", e); }
+        return new OnnxGraph(model, file);
+    }
+
+    static OnnxInputInfo Describe(ValueInfoProto info, string file)
+    {
+        var tensorType = info.Type?.TensorType;
+        if (tensorType == null) throw new NotSupportedException($"{file}: graph input '{info.Name}' is not a tensor");
+        var elem = (DataType)tensorType.ElemType;
+        bool isFloat = elem is DataType.Float or DataType.Double or DataType.Float16 or DataType.Bfloat16;
+        var shape = tensorType.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? (int)d.DimValue : -1).ToArray() ?? [];
+        return new OnnxInputInfo(info.Name, isFloat, shape);
+    }
+
+    /// <summary>Evaluates, once, the nodes that depend only on constants (Constant nodes, integer
+    /// initializers and what is computed from them), so runs skip them.</summary>
+    void FoldConstants()
+    {
+        var kept = new List<(OnnxNode, OpHandler)>();
+        foreach (var (node, handler) in program)
+        {
+            bool constant = node.Inputs.All(i => i.Length == 0 || constants.ContainsKey(i));
+            if (!constant) { kept.Add((node, handler)); continue; }
+            var outputs = Execute(node, handler, node.Inputs.Select(i => i.Length == 0 ? null : constants[i]).ToArray());
+            for (int k = 0; k < node.Outputs.Count; k++)
+                if (node.Outputs[k].Length > 0 && outputs[k] is { } v)
+                    // folded floats come from the buffer pool; a scope open while loading must not reclaim them
+                    constants[node.Outputs[k]] = v.IsFloat ? OnnxValue.Of(v.Float!.ClonePersistent()) : v;
+        }
+        program.Clear();
+        program.AddRange(kept);
+    }
+
+    /// <summary>Runs the graph. Initializers are read through <paramref name="initializer"/> on every
+    /// run, so the values of the owning module (possibly trained or reloaded) are the ones used.</summary>
+    public Dictionary<string, OnnxValue> Run(Func<string, Tensor> initializer, IReadOnlyDictionary<string, OnnxValue> inputs)
+    {
+        var env = new Dictionary<string, OnnxValue>(constants);
+        foreach (var name in FloatInitializers.Keys) env[name] = OnnxValue.Of(initializer(name));
+        foreach (var info in Inputs)
+        {
+            if (!inputs.TryGetValue(info.Name, out var v)) throw new ArgumentException($"{File}: no value given for graph input '{info.Name}'");
+            env[info.Name] = v;
+        }
+        foreach (var (node, handler) in program)
+        {
+            var args = new OnnxValue?[node.Inputs.Count];
+            for (int k = 0; k < args.Length; k++) args[k] = node.Inputs[k].Length == 0 ? null : env[node.Inputs[k]];
+            var outputs = Execute(node, handler, args);
+            for (int k = 0; k < node.Outputs.Count; k++)
+                if (node.Outputs[k].Length > 0 && outputs[k] != null) env[node.Outputs[k]] = outputs[k]!;
+        }
+        return Outputs.ToDictionary(o => o, o => env[o]);
+    }
+
+    static OnnxValue?[] Execute(OnnxNode node, OpHandler handler, OnnxValue?[] args)
+    {
+        OnnxValue?[] outputs;
+        try { outputs = handler(node, args); }
+        catch (Exception e) when (!e.Message.StartsWith(node.Describe(), StringComparison.Ordinal))
+        {
+            // engine errors say what was wrong with the tensors; add where in the model it happened
+            if (e is NotSupportedException) throw new NotSupportedException($"{node.Describe()}: {e.Message}", e);
+            throw new InvalidDataException($"{node.Describe()}: {e.Message}", e);
+        }
+        if (outputs.Length < node.Outputs.Count)
+        {
+            for (int k = outputs.Length; k < node.Outputs.Count; k++)
+                if (node.Outputs[k].Length > 0) throw node.Unsupported($"output {k} ('{node.Outputs[k]}')");
+            Array.Resize(ref outputs, node.Outputs.Count);
+        }
+        return outputs;
+    }
+}

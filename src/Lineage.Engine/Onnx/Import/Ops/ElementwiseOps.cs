@@ -1,0 +1,95 @@
+namespace Lineage.Engine.Onnx;
+
+/// <summary>Broadcasting arithmetic and pointwise activations. Float operands map to engine ops;
+/// integer operands (shape arithmetic) are computed on arrays.</summary>
+internal static class ElementwiseOps
+{
+    public static void Register(Dictionary<string, OpHandler> t)
+    {
+        t["Add"] = (n, i) => Binary(n, i, Tensor.Add, (a, b) => a + b);
+        t["Sub"] = (n, i) => Binary(n, i, Tensor.Sub, (a, b) => a - b);
+        t["Mul"] = (n, i) => Binary(n, i, Tensor.Mul, (a, b) => a * b);
+        t["Div"] = (n, i) => Binary(n, i, Tensor.Div, (a, b) => b == 0 ? throw n.Invalid("integer division by zero") : a / b);
+        t["Pow"] = (n, i) => NodeInputs.One(Pow(n, i));
+        t["Neg"] = (n, i) => Unary(n, i, x => x.Neg());
+        t["Abs"] = (n, i) => Unary(n, i, x => x.Abs());
+        t["Exp"] = (n, i) => Unary(n, i, x => x.Exp());
+        t["Log"] = (n, i) => Unary(n, i, x => x.Log());
+        t["Sqrt"] = (n, i) => Unary(n, i, x => x.Sqrt());
+        t["Relu"] = (n, i) => Unary(n, i, x => x.Relu());
+        t["Sigmoid"] = (n, i) => Unary(n, i, x => x.Sigmoid());
+        t["Tanh"] = (n, i) => Unary(n, i, x => x.Tanh());
+        t["LeakyRelu"] = (n, i) => Unary(n, i, x => x.LeakyRelu(n.Float("alpha", 0.01f)));
+        t["Elu"] = (n, i) => Unary(n, i, x => x.Elu(n.Float("alpha", 1f)));
+        t["PRelu"] = (n, i) => NodeInputs.One(PRelu(n.FloatInput(i, 0), n.FloatInput(i, 1)));
+        t["Clip"] = (n, i) => NodeInputs.One(Clip(n, i));
+    }
+
+    static OnnxValue?[] Unary(OnnxNode node, OnnxValue?[] inputs, Func<Tensor, Tensor> op) => NodeInputs.One(op(node.FloatInput(inputs, 0)));
+
+    static OnnxValue?[] Binary(OnnxNode node, OnnxValue?[] inputs, Func<Tensor, Tensor, Tensor> floatOp, Func<long, long, long> intOp)
+    {
+        var a = node.Input(inputs, 0);
+        var b = node.Input(inputs, 1);
+        if (a.IsFloat && b.IsFloat) return NodeInputs.One(floatOp(a.Float!, b.Float!));
+        if (a.IsFloat || b.IsFloat) throw node.Invalid($"operands of different types: {a.Describe()} and {b.Describe()}");
+        return NodeInputs.One(IntArrays.Broadcast(a, b, intOp));
+    }
+
+    /// <summary>x^y: a constant scalar exponent keeps the cheap engine op (and its exact gradient at
+    /// x ≤ 0 for integer powers); a tensor exponent uses exp(y·log x), defined for x &gt; 0.</summary>
+    static Tensor Pow(OnnxNode node, OnnxValue?[] inputs)
+    {
+        var x = node.FloatInput(inputs, 0);
+        var y = node.Input(inputs, 1);
+        if (y.Size == 1 && (y.Float == null || !y.Float.RequiresGrad))
+        {
+            var r = x.Pow(y.ScalarFloat());
+            return y.Rank > x.Rank ? r.Reshape(BroadcastShape(x.Shape, y.Shape)) : r;
+        }
+        return Tensor.Pow(x, y.ToFloat());
+    }
+
+    static int[] BroadcastShape(int[] a, int[] b)
+    {
+        int rank = Math.Max(a.Length, b.Length);
+        var s = new int[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
+            int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
+            s[i] = Math.Max(da, db);
+        }
+        return s;
+    }
+
+    /// <summary>PRelu with the engine op when the slope is shared or per channel (the gradient reaches
+    /// the slope); other broadcastable slopes use relu(x) − slope·relu(−x).</summary>
+    internal static Tensor PRelu(Tensor x, Tensor slope)
+    {
+        if (slope.Size == 1) return x.Prelu(slope.Reshape(1));
+        bool perChannel = x.Rank >= 2 && slope.Size == x.Shape[1] && slope.Rank <= x.Rank - 1
+            && slope.Shape[0] == x.Shape[1] && slope.Shape.Skip(1).All(d => d == 1);
+        if (perChannel) return x.Prelu(slope.Reshape(slope.Size));
+        return Tensor.Sub(x.Relu(), Tensor.Mul(slope, x.Neg().Relu()));
+    }
+
+    static Tensor Clip(OnnxNode node, OnnxValue?[] inputs)
+    {
+        var x = node.FloatInput(inputs, 0);
+        float min, max;
+        if (node.Opset < 11)
+        {
+            min = node.Float("min", float.NegativeInfinity);
+            max = node.Float("max", float.PositiveInfinity);
+        }
+        else
+        {
+            min = inputs.Optional(1)?.ScalarFloat() ?? float.NegativeInfinity;
+            max = inputs.Optional(2)?.ScalarFloat() ?? float.PositiveInfinity;
+        }
+        // ONNX defines Clip with min > max as max everywhere (std::min(max, std::max(x, min)))
+        if (min > max) return x.Clamp(max, max);
+        return x.Clamp(min, max);
+    }
+}
