@@ -9,6 +9,8 @@ internal static class CommandCatalog
     {
         yield return TrainCommand.Create();
         yield return ModelCommand.Create();
+        yield return FingerprintCommand.Create();
+        yield return VerifyCommand.Create();
         yield return EngineCommand.Create();
         yield return DataCommand.Create();
     }

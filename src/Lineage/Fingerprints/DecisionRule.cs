@@ -10,6 +10,9 @@ namespace Lineage.Fingerprints;
 public sealed record DecisionRule
 {
     public required ScoreDirection Direction { get; init; }
+    /// <summary>The view of the suspect's answers this rule was set for (e.g. "logits", "smoothed labels"):
+    /// scores of different views are on different scales, so each view has its own threshold.</summary>
+    public string Representation { get; init; } = "";
     public required double Threshold { get; init; }
     /// <summary>Where the threshold comes from, in words (e.g. "paper: CAE θ = 0.7").</summary>
     public required string Basis { get; init; }
@@ -26,12 +29,13 @@ public sealed record DecisionRule
         => new() { Direction = direction, Threshold = threshold, Basis = "paper rule: " + basis };
 
     /// <summary>A threshold whose empirical false-positive rate on the null scores is at most <paramref name="targetFpr"/>.</summary>
-    public static DecisionRule Calibrated(ScoreDirection direction, IReadOnlyList<double> nullScores, double targetFpr)
+    public static DecisionRule Calibrated(ScoreDirection direction, IReadOnlyList<double> nullScores, double targetFpr, string representation = "")
     {
         var c = ThresholdCalibration.Calibrate(nullScores, targetFpr, direction);
         return new DecisionRule
         {
             Direction = direction,
+            Representation = representation,
             Threshold = c.Threshold,
             Basis = $"calibrated on {c.NullCount} independent models at target FPR {targetFpr:0.###} (achieved {c.AchievedFpr:0.###})",
             NullScores = nullScores.ToArray(),

@@ -27,7 +27,15 @@ public sealed class Fingerprint
     public required SuspectOutput SourceOutput { get; init; }
     /// <summary>Labels a derived model should give, where the method defines them (IPGuard: the source's labels on boundary points).</summary>
     public int[]? ExpectedLabels { get; init; }
-    public required DecisionRule Rule { get; set; }
+    /// <summary>Decision rules, one per view of a suspect's answers it was set for; the first is for the method's primary view.</summary>
+    public required IReadOnlyList<DecisionRule> Rules { get; set; }
+
+    public DecisionRule Rule => Rules[0];
+
+    /// <summary>The rule for answers read as <paramref name="representation"/>.</summary>
+    public DecisionRule RuleFor(string representation)
+        => Rules.FirstOrDefault(r => r.Representation == representation)
+           ?? throw new NotSupportedException($"this {Method} fingerprint has thresholds for {string.Join(", ", Rules.Select(r => r.Representation))}, not for a suspect read as {representation}; create it with independent models to calibrate every view");
     /// <summary>The source's declared input preprocessing, applied to queries for suspects that declare none (ONNX files, APIs).</summary>
     public required Preprocessing Preprocessing { get; init; }
 

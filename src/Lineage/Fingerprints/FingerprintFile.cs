@@ -21,7 +21,7 @@ public static class FingerprintFile
     public const string Format = "lineage-fingerprint/1";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    sealed record RuleRecord(string Direction, double Threshold, string Basis, double[] NullScores, double? TargetFpr, double? AchievedFpr);
+    sealed record RuleRecord(string Representation, string Direction, double Threshold, string Basis, double[] NullScores, double? TargetFpr, double? AchievedFpr);
 
     public static void Save(Fingerprint fp, string path)
     {
@@ -53,7 +53,8 @@ public static class FingerprintFile
             if (queries.Rank != 4 || logits.Rank != 2 || logits.Shape[0] != queries.Shape[0])
                 throw new InvalidDataException($"queries {Tensor.FormatShape(queries.Shape)} and source logits {Tensor.FormatShape(logits.Shape)} do not fit together");
             int[]? expected = content.Tensors.TryGetValue("expected_labels", out var el) ? el.ToArray().Select(v => (int)v).ToArray() : null;
-            var rule = JsonSerializer.Deserialize<RuleRecord>(Need("lineage.rule"), Json) ?? throw new InvalidDataException("empty rule");
+            var rules = JsonSerializer.Deserialize<RuleRecord[]>(Need("lineage.rules"), Json) ?? throw new InvalidDataException("no decision rules");
+            if (rules.Length == 0) throw new InvalidDataException("no decision rules");
             return new Fingerprint
             {
                 Method = Need("lineage.method"),
@@ -65,15 +66,16 @@ public static class FingerprintFile
                 SourceOutput = SuspectOutput.FromLogits(logits.ToArray(), logits.Shape[0], logits.Shape[1]),
                 ExpectedLabels = expected,
                 Preprocessing = Preprocessing.FromJson(Need("lineage.preprocessing")),
-                Rule = new DecisionRule
+                Rules = rules.Select(rule => new DecisionRule
                 {
+                    Representation = rule.Representation,
                     Direction = Enum.Parse<ScoreDirection>(rule.Direction),
                     Threshold = rule.Threshold,
                     Basis = rule.Basis,
                     NullScores = rule.NullScores,
                     TargetFpr = rule.TargetFpr,
                     AchievedFpr = rule.AchievedFpr,
-                },
+                }).ToList(),
             };
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
@@ -95,7 +97,6 @@ public static class FingerprintFile
         };
         if (fp.SourceOutput.Mode != OutputMode.Logits) throw new ArgumentException("a fingerprint stores the source's logits");
         if (fp.ExpectedLabels is int[] labels) tensors["expected_labels"] = Tensor.FromArray(labels.Select(l => (float)l).ToArray(), labels.Length);
-        var r = fp.Rule;
         var meta = new Dictionary<string, string>
         {
             ["lineage.format"] = Format,
@@ -105,7 +106,7 @@ public static class FingerprintFile
             ["lineage.source_hash"] = fp.SourceModelHash,
             ["lineage.parameters"] = JsonSerializer.Serialize(fp.Parameters, Json),
             ["lineage.preprocessing"] = fp.Preprocessing.ToJson(),
-            ["lineage.rule"] = JsonSerializer.Serialize(new RuleRecord(r.Direction.ToString(), r.Threshold, r.Basis, r.NullScores.ToArray(), r.TargetFpr, r.AchievedFpr), Json),
+            ["lineage.rules"] = JsonSerializer.Serialize(fp.Rules.Select(r => new RuleRecord(r.Representation, r.Direction.ToString(), r.Threshold, r.Basis, r.NullScores.ToArray(), r.TargetFpr, r.AchievedFpr)), Json),
         };
         return (tensors, meta);
     }

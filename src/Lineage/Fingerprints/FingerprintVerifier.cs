@@ -19,7 +19,7 @@ public static class FingerprintVerifier
     public static Verdict Judge(Fingerprint fingerprint, IFingerprintMethod method, SuspectOutput answers, string suspectName, long queriesSpent)
     {
         var (score, representation) = method.Score(fingerprint, answers);
-        var rule = fingerprint.Rule;
+        var rule = fingerprint.RuleFor(representation);
         return new Verdict
         {
             Method = fingerprint.Method,
@@ -33,14 +33,5 @@ public static class FingerprintVerifier
             QueriesSpent = queriesSpent,
             Representation = representation,
         };
-    }
-
-    /// <summary>Calibrates the fingerprint's threshold on independent models at a target false-positive rate.</summary>
-    public static DecisionRule Calibrate(Fingerprint fingerprint, IEnumerable<ISuspect> independentModels, double targetFpr)
-    {
-        var method = FingerprintMethods.Get(fingerprint.Method);
-        var scores = independentModels.Select(s => method.Score(fingerprint, s.Query(fingerprint.Queries)).Score).ToList();
-        if (scores.Count == 0) throw new ArgumentException("calibration needs at least one independent model");
-        return DecisionRule.Calibrated(fingerprint.Rule.Direction, scores, targetFpr);
     }
 }

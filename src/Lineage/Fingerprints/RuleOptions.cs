@@ -4,34 +4,50 @@ using Lineage.Suspects;
 namespace Lineage.Fingerprints;
 
 /// <summary>
-/// Where a new fingerprint's decision threshold comes from, in order of preference: calibration on
-/// independent ("null") models at a target false-positive rate (verdicts then carry p-values); the
-/// method paper's own rule (SAC §3.2: midway between the mean scores of independent and derived
-/// validation models; CAE: θ = 0.7); or a threshold the owner states.
+/// Where a new fingerprint's decision thresholds come from, in order of preference: a threshold the owner
+/// states (for the primary view only); calibration on independent ("null") models at a target
+/// false-positive rate (verdicts then carry p-values); or the method paper's own rule (SAC §3.2: midway
+/// between the mean scores of independent and derived validation models). Calibration and the paper rule
+/// produce one rule per view of the answers (logits, probabilities, top-k, labels), because scores of
+/// different views are on different scales; the validation models are queried once, in full.
 /// </summary>
 public sealed record RuleOptions
 {
-    /// <summary>Independent models (never derived from the source).</summary>
+    /// <summary>Independent models (never derived from the source), answering with logits.</summary>
     public IReadOnlyList<ISuspect> IndependentModels { get; init; } = [];
-    /// <summary>Known derived models for the validation rule of SAC §3.2 (e.g. the owner's own extractions).</summary>
+    /// <summary>Known derived models for the paper's validation rule (e.g. the owner's own extractions).</summary>
     public IReadOnlyList<ISuspect> DerivedModels { get; init; } = [];
     public double TargetFpr { get; init; } = 0.05;
     public double? Threshold { get; init; }
     /// <summary>Use the paper's validation rule even when calibration is possible.</summary>
     public bool PreferPaperRule { get; init; }
 
-    /// <summary>Builds the rule: an owner's threshold; else calibration on the independent models (unless the
-    /// paper rule is preferred); else the method's paper rule, which may need validation scores.</summary>
-    /// <param name="paperRule">The method paper's rule given independent and derived validation scores, or null where it has none for them.</param>
-    internal DecisionRule Resolve(Fingerprint draft, IFingerprintMethod method, ScoreDirection direction,
+    /// <param name="paperRule">The paper's rule for one view given independent and derived validation scores, or null where it has none.</param>
+    internal IReadOnlyList<DecisionRule> Resolve(Fingerprint draft, IFingerprintMethod method, ScoreDirection direction,
         Func<IReadOnlyList<double>, IReadOnlyList<double>, DecisionRule?> paperRule)
     {
-        if (Threshold is double t) return new DecisionRule { Direction = direction, Threshold = t, Basis = "threshold set by the owner" };
-        double Score(ISuspect s) => method.Score(draft, s.Query(draft.Queries)).Score;
-        var nulls = IndependentModels.Select(Score).ToList();
-        var derived = DerivedModels.Select(Score).ToList();
-        if (nulls.Count > 0 && !PreferPaperRule) return DecisionRule.Calibrated(direction, nulls, TargetFpr);
-        return paperRule(nulls, derived)
-            ?? throw new ArgumentException($"{draft.Method}: the paper's rule needs {(direction == ScoreDirection.LowerIsStolen ? "independent and derived validation models" : "validation models")}; give independent models to calibrate on, or a threshold");
+        var views = method.Views(draft);
+        if (Threshold is double t)
+        {
+            string primary = method.Score(draft, views[0].From(draft.SourceOutput)).Representation;
+            return [new DecisionRule { Direction = direction, Threshold = t, Basis = "threshold set by the owner", Representation = primary }];
+        }
+        var nullAnswers = IndependentModels.Select(s => s.Query(draft.Queries)).ToList();
+        var derivedAnswers = DerivedModels.Select(s => s.Query(draft.Queries)).ToList();
+        var rules = new List<DecisionRule>();
+        foreach (var view in views)
+        {
+            if (nullAnswers.Concat(derivedAnswers).Any(a => a.Mode > view.Mode)) continue;  // a validation model revealing less cannot stand in for this view
+            string representation = method.Score(draft, view.From(draft.SourceOutput)).Representation;
+            var nulls = nullAnswers.Select(a => method.Score(draft, view.From(a)).Score).ToList();
+            var derived = derivedAnswers.Select(a => method.Score(draft, view.From(a)).Score).ToList();
+            DecisionRule? rule = nulls.Count > 0 && !PreferPaperRule
+                ? DecisionRule.Calibrated(direction, nulls, TargetFpr, representation)
+                : paperRule(nulls, derived) is DecisionRule p ? p with { Representation = representation } : null;
+            if (rule != null) rules.Add(rule);
+        }
+        if (rules.Count == 0)
+            throw new ArgumentException($"{draft.Method}: give independent models to calibrate the threshold on{(direction == ScoreDirection.LowerIsStolen ? " (and derived ones for the paper's validation rule)" : "")}, or a threshold of your own");
+        return rules;
     }
 }

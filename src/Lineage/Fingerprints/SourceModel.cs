@@ -34,6 +34,19 @@ public sealed class SourceModel
         };
     }
 
+    /// <summary>A source exported from another framework as ONNX; its preprocessing is the owner's data's.</summary>
+    public static SourceModel FromOnnx(string path, Preprocessing preprocessing)
+    {
+        var onnx = Suspects.OnnxClassifier.Open(path, preprocessing);
+        return new SourceModel { Name = Path.GetFileName(path), Hash = onnx.Hash, Preprocessing = preprocessing, Classes = onnx.Classes, Logits = onnx.Logits };
+    }
+
+    /// <summary>A Lineage model file or, by extension, an ONNX file.</summary>
+    public static SourceModel Open(string path, Preprocessing dataPreprocessing)
+        => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+            ? FromOnnx(path, dataPreprocessing)
+            : FromModelFile(ModelFile.Load(path), Path.GetFileName(path));
+
     /// <summary>Logits for many images, in batches, without gradients.</summary>
     public float[] LogitsOf(Tensor images, int batchSize = 256)
     {

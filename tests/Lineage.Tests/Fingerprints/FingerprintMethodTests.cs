@@ -31,7 +31,7 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     public void SacMScoresAFineTunedCopyCloserThanIndependentModels(CutMixVariant cutmix, OutputMode mode)
     {
         var fp = SacM(new SacOptions { CutMix = cutmix, Seed = 3 });
-        double Score(Lineage.Models.ModelFile m) => FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(m, "m", mode, 3)).Score;
+        double Score(Lineage.Models.ModelFile m) => FingerprintMethods.Get("sac-m").Score(fp, TrainedModelsFixture.AsSuspect(m, "m", mode, 3).Query(fp.Queries)).Score;
         double copy = Score(models.FineTuned), indep = Score(models.Independent), indep2 = Score(models.Independent2);
         Assert.True(copy < indep && copy < indep2, $"fine-tuned {copy:F4} vs independent {indep:F4} / {indep2:F4} ({mode})");
     }
@@ -128,6 +128,21 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
         Assert.True(v.Stolen);
         Assert.Equal(1.0 / 3, v.PValue!.Value, 6);  // beyond both nulls: (1 + 0) / (1 + 2)
         Assert.Contains("calibrated", v.RuleBasis);
+        Assert.Equal(["logits", "probabilities", "top-1 probabilities", "top-2 probabilities", "top-3 probabilities", "smoothed labels"], fp.Rules.Select(r => r.Representation));
+
+        // a label-only suspect is judged by the rule calibrated for smoothed labels, on its own scale
+        var labelOnly = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy", OutputMode.Label));
+        Assert.Equal("smoothed labels", labelOnly.Representation);
+        Assert.Equal(fp.RuleFor("smoothed labels").Threshold, labelOnly.Threshold);
+        Assert.NotEqual(fp.Rule.Threshold, labelOnly.Threshold);
+    }
+
+    [Fact]
+    public void AnOwnersThresholdCoversOnlyThePrimaryView()
+    {
+        var fp = SacM();
+        var ex = Assert.Throws<NotSupportedException>(() => FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy", OutputMode.Label)));
+        Assert.Contains("smoothed labels", ex.Message);
     }
 
     [Fact]

@@ -37,9 +37,9 @@ public static class IpGuardFingerprinter
             SourceOutput = output,
             ExpectedLabels = output.Labels,
             Preprocessing = source.Preprocessing,
-            Rule = DecisionRule.Paper(ScoreDirection.HigherIsStolen, double.NaN, "pending"),
+            Rules = [],
         };
-        draft.Rule = rule.Resolve(draft, FingerprintMethods.Get("ipguard"), ScoreDirection.HigherIsStolen, (_, _) => null);
+        draft.Rules = rule.Resolve(draft, FingerprintMethods.Get("ipguard"), ScoreDirection.HigherIsStolen, (_, _) => null);
         return draft;
     }
 

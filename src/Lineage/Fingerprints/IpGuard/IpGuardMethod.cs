@@ -14,6 +14,9 @@ public sealed class IpGuardMethod : IFingerprintMethod
         if (answers.Count != expected.Length) throw new ArgumentException($"the suspect answered {answers.Count} queries, the fingerprint has {expected.Length}");
         int match = 0;
         for (int i = 0; i < expected.Length; i++) if (answers.Labels[i] == expected[i]) match++;
-        return ((double)match / expected.Length, "top-1 labels (matching rate)");
+        return ((double)match / expected.Length, "labels");
     }
+
+    /// <summary>Labels are all IPGuard reads, and every output mode reveals them.</summary>
+    public IReadOnlyList<OutputView> Views(Fingerprint fingerprint) => [new(OutputMode.Label)];
 }

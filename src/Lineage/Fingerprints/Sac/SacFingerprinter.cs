@@ -76,10 +76,10 @@ public static class SacFingerprinter
             Queries = queries,
             SourceOutput = SuspectOutput.FromLogits(logits, queries.Shape[0], source.Classes),
             Preprocessing = source.Preprocessing,
-            Rule = DecisionRule.Paper(ScoreDirection.LowerIsStolen, double.NaN, "pending"),
+            Rules = [],
         };
         var sac = FingerprintMethods.Get(method);
-        draft.Rule = rule.Resolve(draft, sac, ScoreDirection.LowerIsStolen, (nulls, derived) =>
+        draft.Rules = rule.Resolve(draft, sac, ScoreDirection.LowerIsStolen, (nulls, derived) =>
             nulls.Count > 0 && derived.Count > 0
                 ? new DecisionRule
                 {

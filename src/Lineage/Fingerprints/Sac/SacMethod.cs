@@ -22,6 +22,17 @@ public sealed class SacMethod(string name) : IFingerprintMethod
         int n = answers.Count, c = answers.Classes;
         var cs = CorrelationMatrix.Compute(src, n, c, kind, sigma2);
         var ct = CorrelationMatrix.Compute(sus, n, c, kind, sigma2);
-        return (CorrelationMatrix.Distance(cs, ct), $"{description}, {kind.ToString().ToLowerInvariant()} correlation");
+        return (CorrelationMatrix.Distance(cs, ct), description);
+    }
+
+    /// <summary>The preferred output, then every poorer one (SAC handles each, Eq. 5 for labels).</summary>
+    public IReadOnlyList<OutputView> Views(Fingerprint fingerprint)
+    {
+        var preferred = Enum.Parse<SacOutput>(fingerprint.Parameter("output"), ignoreCase: true);
+        var views = new List<OutputView> { new(preferred == SacOutput.Logits ? OutputMode.Logits : OutputMode.Probabilities) };
+        if (preferred == SacOutput.Logits) views.Add(new(OutputMode.Probabilities));
+        for (int k = 1; k <= Math.Min(3, fingerprint.Classes); k++) views.Add(new(OutputMode.TopK, k));
+        views.Add(new(OutputMode.Label));
+        return views;
     }
 }

@@ -22,11 +22,11 @@ public static class SacRepresentation
             case OutputMode.Probabilities:
                 return (Reveal(source, OutputMode.Probabilities), OutputReduction.Reveal(suspect, OutputMode.Probabilities).Values!, "probabilities");
             case OutputMode.TopK:
-                return (OutputReduction.Reveal(source, OutputMode.TopK, suspect.K).Values!, suspect.Values!, $"top-{suspect.K} probabilities (source reduced alike)");
+                return (OutputReduction.Reveal(source, OutputMode.TopK, suspect.K).Values!, suspect.Values!, $"top-{suspect.K} probabilities");
             default:
                 return (SmoothLabels.FromLabels(source.Labels, source.Classes, labelEpsilon),
                         SmoothLabels.FromLabels(suspect.Labels, suspect.Classes, labelEpsilon),
-                        $"smoothed labels (SAC Eq. 5, ε = {labelEpsilon:0.###})");
+                        "smoothed labels");
         }
     }
 

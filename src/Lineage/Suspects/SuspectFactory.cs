@@ -1,0 +1,54 @@
+using Lineage.Data;
+using Lineage.Engine;
+using Lineage.Engine.Onnx;
+using Lineage.Models;
+
+namespace Lineage.Suspects;
+
+/// <summary>Opens a suspect from where it lives: a Lineage model file (runs with its own declared
+/// preprocessing) or an ONNX file (which declares none, so the fingerprint's preprocessing is applied).</summary>
+public static class SuspectFactory
+{
+    public static ISuspect Open(string location, Preprocessing declaredPreprocessing, OutputMode mode = OutputMode.Logits, int topK = 1)
+    {
+        if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            throw new NotSupportedException($"{location}: this version of Lineage verifies suspects in local model files and ONNX files; prediction-API suspects are not supported yet");
+        if (!File.Exists(location)) throw new FileNotFoundException($"suspect {location} does not exist", location);
+        var name = Path.GetFileName(location);
+        if (location.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            var onnx = OnnxClassifier.Open(location, declaredPreprocessing);
+            return new ModelSuspect(name, onnx.Logits, onnx.Classes, mode, topK);
+        }
+        var file = ModelFile.Load(location);
+        return new ModelSuspect(name, file.Logits, file.Spec.Classes, mode, topK);
+    }
+}
+
+/// <summary>An imported ONNX classifier with the preprocessing it is declared to take and its class count
+/// (found by running one image through it).</summary>
+public sealed class OnnxClassifier
+{
+    public required OnnxModel Model { get; init; }
+    public required Preprocessing Preprocessing { get; init; }
+    public required int Classes { get; init; }
+    public required string Hash { get; init; }
+
+    public Tensor Logits(Tensor images) => Model.Forward(Preprocessing.Apply(images));
+
+    public static OnnxClassifier Open(string path, Preprocessing preprocessing)
+    {
+        var model = OnnxModel.Load(path);
+        model.Eval();
+        int classes;
+        using (GradMode.NoGrad())
+        {
+            var y = model.Forward(Tensor.Zeros([1, .. preprocessing.Shape]));
+            if (y.Rank != 2 || y.Shape[0] != 1 || y.Shape[1] < 2)
+                throw new InvalidDataException($"{path}: expected a classifier with output [N, classes], got {Tensor.FormatShape(y.Shape)} for one image of {Tensor.FormatShape(preprocessing.Shape)}");
+            classes = y.Shape[1];
+        }
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        return new OnnxClassifier { Model = model, Preprocessing = preprocessing, Classes = classes, Hash = hash };
+    }
+}
