@@ -64,7 +64,7 @@ internal static class NormKernels
             var s = Vector512.Create(scale); var t = Vector512.Create(shift);
             for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref rx, (nuint)i), s, t).StoreUnsafe(ref ry, (nuint)i);
         }
-        for (; i < n; i++) y[i] = x[i] * scale + shift;
+        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(x[i], scale, shift);
     }
 
     /// <summary>Training-mode input gradient: dx = a·(g − mg − (x − mean)·k), with k = istd·mean(g·x̂) folded by the caller.</summary>
@@ -76,15 +76,15 @@ internal static class NormKernels
         ref float rd = ref MemoryMarshal.GetReference(dx);
         if (Vector512.IsHardwareAccelerated)
         {
-            var va = Vector512.Create(a); var vm = Vector512.Create(mean); var vk = Vector512.Create(k);
             // a·(g − mg − (x − mean)·k) = a·g − a·k·x + a·(k·mean − mg)
-            var vc = Vector512.Create(a * (k * mean - mg)); var vak = Vector512.Create(-a * k);
+            var va = Vector512.Create(a); var vc = Vector512.Create(a * (k * mean - mg)); var vak = Vector512.Create(-a * k);
             for (; i <= n - 16; i += 16)
             {
                 var gx = Vector512.LoadUnsafe(ref rg, (nuint)i); var xv = Vector512.LoadUnsafe(ref rx, (nuint)i);
                 Vector512.FusedMultiplyAdd(va, gx, Vector512.FusedMultiplyAdd(vak, xv, vc)).StoreUnsafe(ref rd, (nuint)i);
             }
         }
-        for (; i < n; i++) dx[i] = a * (g[i] - mg - (x[i] - mean) * k);
+        float c = a * (k * mean - mg), ak = -a * k;
+        for (; i < n; i++) dx[i] = MathF.FusedMultiplyAdd(a, g[i], MathF.FusedMultiplyAdd(ak, x[i], c));
     }
 }
