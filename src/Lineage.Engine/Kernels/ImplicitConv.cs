@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Lineage.Engine.Kernels;
 
@@ -52,7 +53,7 @@ internal static unsafe class ImplicitConv
             var geo = g;
             Par.For(n * tiles, 2L * m * k * NR, (s, e) =>
             {
-                float* tile = stackalloc float[MR * NR];
+                float* tile = stackalloc float[MR * NR + 16];
                 fixed (float* xp0 = xp, w0 = panels, o0 = o, b0 = bias)
                 fixed (int* off0 = off)
                 {
@@ -64,7 +65,8 @@ internal static unsafe class ImplicitConv
                         {
                             float* panel = w0 + (long)r0 * k;
                             for (int pc = 0; pc < k; pc += KC)
-                                Kernel8x32(Math.Min(KC, k - pc), panel + pc * MR, bBase, off0 + pc, tile, pc > 0);
+                                if (cols - j0 > 16) Kernel8x32(Math.Min(KC, k - pc), panel + pc * MR, bBase, off0 + pc, tile, pc > 0);
+                                else Kernel8x16(Math.Min(KC, k - pc), panel + pc * MR, bBase, off0 + pc, tile, pc > 0);
                             StoreTile(tile, Math.Min(MR, m - r0), j0, Math.Min(NR, cols - j0), wp, geo.OW,
                                 o0 + ((long)im * m + r0) * outPlane, outPlane, b0 == null ? null : b0 + r0);
                         }
@@ -218,20 +220,28 @@ internal static unsafe class ImplicitConv
                 for (int j = 0; j < g.KW; j++) off[q++] = c * plane + i * g.DH * wp + j * g.DW;
     }
 
-    /// <summary>Writes the valid columns of an MR×NR tile of grid columns j0.. into [rows, OH·OW] planes (+ bias).</summary>
+    /// <summary>Writes the valid columns of an MR×NR tile of grid columns j0.. into [rows, OH·OW] planes (+ bias).
+    /// Runs are short (a few to 32 floats), so they go out as whole vectors with a masked last store.</summary>
     static void StoreTile(float* tile, int rows, int j0, int cols, int wp, int ow, float* dst, int plane, float* bias)
     {
+        int oh0 = j0 / wp, x0 = j0 % wp;
         for (int r = 0; r < rows; r++)
         {
             float* src = tile + r * NR, d = dst + (long)r * plane;
-            float b = bias == null ? 0f : bias[r];
-            int oh = j0 / wp, x = j0 % wp;
+            var b = Vector512.Create(bias == null ? 0f : bias[r]);
+            int oh = oh0, x = x0;
             for (int j = 0; j < cols;)
             {
                 int run = Math.Min(wp - x, cols - j);
                 int valid = Math.Min(run, ow - x);
-                float* o = d + oh * ow + x;
-                for (int q = 0; q < valid; q++) o[q] = src[j + q] + b;
+                float* o = d + oh * ow + x, s = src + j;
+                int q = 0;
+                for (; q + 16 <= valid; q += 16) Vector512.Store(Vector512.Load(s + q) + b, o + q);
+                if (q < valid)
+                {
+                    var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(valid - q)).AsSingle();
+                    Avx512F.MaskStore(o + q, mask, Vector512.Load(s + q) + b);
+                }
                 j += run; x = 0; oh++;
             }
         }
@@ -267,6 +277,31 @@ internal static unsafe class ImplicitConv
         Store(d, c60, c61, accumulate); d += NR;
         Store(d, c70, c71, accumulate);
     }
+
+    /// <summary>The last tile of a short grid (e.g. 8×10 columns for an 8×8 plane): 16 columns instead of 32 wasted ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel8x16(int kc, float* a, float* b, int* off, float* d, bool accumulate)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + off[p]);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += MR;
+        }
+        Store16(d, c0, accumulate); Store16(d + NR, c1, accumulate); Store16(d + 2 * NR, c2, accumulate); Store16(d + 3 * NR, c3, accumulate);
+        Store16(d + 4 * NR, c4, accumulate); Store16(d + 5 * NR, c5, accumulate); Store16(d + 6 * NR, c6, accumulate); Store16(d + 7 * NR, c7, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store16(float* d, Vector512<float> x, bool accumulate) => Vector512.Store(accumulate ? x + Vector512.Load(d) : x, d);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Store(float* d, Vector512<float> x0, Vector512<float> x1, bool accumulate)
