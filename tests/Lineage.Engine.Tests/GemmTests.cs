@@ -4,6 +4,7 @@ namespace Lineage.Engine.Tests;
 
 /// <summary>The fast GEMM against the reference triple loop, on odd shapes that hit every edge of the
 /// packing and tiling, on every micro-kernel this machine can run.</summary>
+[Collection(EngineGlobalsCollection.Name)]
 public class GemmTests
 {
     public static IEnumerable<object[]> Shapes()

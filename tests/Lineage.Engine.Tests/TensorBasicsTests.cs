@@ -3,6 +3,7 @@ using Lineage.Engine.Kernels;
 
 namespace Lineage.Engine.Tests;
 
+[Collection(EngineGlobalsCollection.Name)]
 public class TensorBasicsTests
 {
     [Fact]

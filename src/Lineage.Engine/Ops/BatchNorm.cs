@@ -1,3 +1,5 @@
+using Lineage.Engine.Kernels;
+
 namespace Lineage.Engine;
 
 /// <summary>Batch normalisation over [N, C], [N, C, L] or [N, C, H, W], one fused kernel per channel.</summary>
@@ -41,18 +43,10 @@ public static partial class Functional
                 if (training)
                 {
                     double sum = 0;
-                    for (int i = 0; i < n; i++)
-                    {
-                        int off = (i * c + ch) * inner;
-                        for (int k = 0; k < inner; k++) sum += x[off + k];
-                    }
+                    for (int i = 0; i < n; i++) sum += Elementwise.Sum(x.AsSpan((i * c + ch) * inner, inner));
                     double dm = sum / m, ss = 0;
                     // two passes: the centred sum of squares avoids the cancellation of E[x²] − E[x]²
-                    for (int i = 0; i < n; i++)
-                    {
-                        int off = (i * c + ch) * inner;
-                        for (int k = 0; k < inner; k++) { double d = x[off + k] - dm; ss += d * d; }
-                    }
+                    for (int i = 0; i < n; i++) ss += NormKernels.CenteredSquares(x.AsSpan((i * c + ch) * inner, inner), (float)dm);
                     mu = (float)dm; varB = (float)(ss / m);
                     if (rm != null)
                     {
@@ -67,7 +61,7 @@ public static partial class Functional
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * c + ch) * inner;
-                    for (int k = 0; k < inner; k++) y[off + k] = x[off + k] * scale + shift;
+                    NormKernels.Affine(x.AsSpan(off, inner), scale, shift, y.AsSpan(off, inner));
                 }
             }
         });
@@ -91,8 +85,10 @@ public static partial class Functional
                     for (int i = 0; i < n; i++)
                     {
                         int off = (i * c + ch) * inner;
-                        for (int k = 0; k < inner; k++) { float gv = gd[off + k]; sg += gv; sgx += gv * (x[off + k] - mu) * istd; }
+                        var (psg, psgx) = NormKernels.GradSums(gd.AsSpan(off, inner), x.AsSpan(off, inner), mu);
+                        sg += psg; sgx += psgx;
                     }
+                    sgx *= istd;
                     if (gwd != null) gwd[ch] = (float)sgx;
                     if (gbd != null) gbd[ch] = (float)sg;
                     if (gxd == null) continue;
@@ -104,7 +100,7 @@ public static partial class Functional
                         for (int i = 0; i < n; i++)
                         {
                             int off = (i * c + ch) * inner;
-                            for (int k = 0; k < inner; k++) { float xh = (x[off + k] - mu) * istd; gxd[off + k] = a * (gd[off + k] - mg - xh * mgx); }
+                            NormKernels.TrainBackward(gd.AsSpan(off, inner), x.AsSpan(off, inner), a, mg, mu, istd * mgx, gxd.AsSpan(off, inner));
                         }
                     }
                     else

@@ -33,7 +33,9 @@ public static partial class Functional
         var o = Tensor.Empty(n, cout, oh, ow);
         float[] xd = input.Data, wd = weight.Data, od = o.Data;
         float[]? bd = bias?.Data;
-        if (groups > 1 && cinG == 1) return DepthwiseConv2d(input, weight, bias, o, geo, new ConvArgs(stride, padding, dilation, groups));
+        var args = new ConvArgs(stride, padding, dilation, groups);
+        if (groups > 1 && cinG == 1) return DepthwiseConv2d(input, weight, bias, o, geo, args);
+        if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args);
         BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
         {
             int outBase = img * cout * hw;
@@ -85,7 +87,32 @@ public static partial class Functional
             }
             if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, hw);
             return bias != null ? [gx, gw, gb] : [gx, gw];
-        }, new ConvArgs(stride, padding, dilation, groups));
+        }, args);
+    }
+
+    /// <summary>Stride-1 single-group convolutions: implicit GEMM on the padded image, no im2col matrix;
+    /// the input gradient is the same kernel run over the output gradient with rotated weights.</summary>
+    static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args)
+    {
+        int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
+        var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
+        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data); }
+        finally { BufferPool.Return(panels); }
+        Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
+        return Tensor.FromOp(o, "conv2d", parents, grad =>
+        {
+            Tensor? gx = null, gw = null, gb = null;
+            if (input.RequiresGrad)
+            {
+                gx = Tensor.Empty(input.Shape);
+                var rotated = ImplicitConv.PackRotatedWeights(weight.Data, cout, cin, geo.KH, geo.KW);
+                try { ImplicitConv.Forward(grad.Data, n, ImplicitConv.BackwardGeometry(geo, cout), rotated, cin, null, gx.Data); }
+                finally { BufferPool.Return(rotated); }
+            }
+            if (weight.RequiresGrad) { gw = Tensor.Empty(weight.Shape); ImplicitConv.WeightGradient(input.Data, grad.Data, n, geo, cout, gw.Data); }
+            if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, geo.OH * geo.OW);
+            return bias != null ? [gx, gw, gb] : [gx, gw];
+        }, args);
     }
 
     /// <summary>groups = Cin: direct kernel, since each group's GEMM would have a single input row.</summary>

@@ -1,0 +1,365 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Lineage.Engine.Kernels;
+
+/// <summary>
+/// Stride-1 convolution as an implicit GEMM on a zero-padded grid, without an im2col matrix.
+/// Each image is copied once into a zero-padded plane stack of width Wp = W + 2·PW. On that grid the
+/// im2col row of tap (c, ki, kj) is the padded image itself shifted by c·Hp·Wp + ki·DH·Wp + kj·DW, so
+/// the GEMM reads its B operand straight from the padded image through a table of row offsets
+/// instead of a packed copy. Output is computed for all Wp columns of every output row; the
+/// Wp − OW columns that wrap into the next row are discarded when the tile is stored. Weights are
+/// packed once per call (not once per image), which matters when Cout is only 16–64.
+/// Every output element is produced by one micro-kernel call in a fixed k order and weight-gradient
+/// elements are summed over images in fixed blocks, so results do not depend on the thread count.
+/// </summary>
+internal static unsafe class ImplicitConv
+{
+    const int MR = 8, NR = 32, KC = 256;
+    /// <summary>Rows of the weight-gradient dot-product tile (output channels × taps).</summary>
+    const int DR = 4;
+    /// <summary>Bytes of padded input and gradient one weight-gradient image block may span (half an L2).</summary>
+    const int BlockBytes = 512 * 1024;
+
+    /// <summary>Tests switch this off to compare against the im2col + GEMM path.</summary>
+    internal static bool Enabled = true;
+
+    /// <summary>Stride 1, one group, a real (not 1×1 unpadded) kernel, the same padding usable for the
+    /// input gradient, and at most a quarter of the padded grid wasted on wrapped columns.</summary>
+    public static bool Applies(in ConvGeometry g, int groups)
+        => Enabled && Gemm.Path == GemmPath.Vector512 && groups == 1 && g.SH == 1 && g.SW == 1 && !g.IsPointwise
+           && g.PH <= g.DH * (g.KH - 1) && g.PW <= g.DW * (g.KW - 1)
+           && 4 * g.OW >= 3 * (g.W + 2 * g.PW);
+
+    /// <summary>Floats read past one image's padded planes by the widest tile (wrapped columns only).</summary>
+    static int Slack(in ConvGeometry g) => g.DW * (g.KW - 1) + 2 * NR;
+
+    static int PaddedImage(in ConvGeometry g) => g.C * (g.H + 2 * g.PH) * (g.W + 2 * g.PW);
+
+    /// <summary>o[n, M, OH, OW] = Σ_k w[M, K] · tap_k(x) (+ bias), w given as panels from <see cref="PackWeights"/>.</summary>
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o)
+    {
+        int wp = g.W + 2 * g.PW, k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp;
+        int tiles = (cols + NR - 1) / NR, outPlane = g.OH * g.OW;
+        var xp = BufferPool.Rent(n * img + Slack(g));
+        var off = ArrayPool<int>.Shared.Rent(k);
+        try
+        {
+            PadImages(x, n, g, xp);
+            TapOffsets(g, off);
+            var geo = g;
+            Par.For(n * tiles, 2L * m * k * NR, (s, e) =>
+            {
+                float* tile = stackalloc float[MR * NR + 16];
+                fixed (float* xp0 = xp, w0 = panels, o0 = o, b0 = bias)
+                fixed (int* off0 = off)
+                {
+                    for (int it = s; it < e; it++)
+                    {
+                        int im = it / tiles, j0 = it % tiles * NR;
+                        float* bBase = xp0 + (long)im * img + j0;
+                        for (int r0 = 0; r0 < m; r0 += MR)
+                        {
+                            float* panel = w0 + (long)r0 * k;
+                            for (int pc = 0; pc < k; pc += KC)
+                                if (cols - j0 > 16) Kernel8x32(Math.Min(KC, k - pc), panel + pc * MR, bBase, off0 + pc, tile, pc > 0);
+                                else Kernel8x16(Math.Min(KC, k - pc), panel + pc * MR, bBase, off0 + pc, tile, pc > 0);
+                            StoreTile(tile, Math.Min(MR, m - r0), j0, Math.Min(NR, cols - j0), wp, geo.OW,
+                                o0 + ((long)im * m + r0) * outPlane, outPlane, b0 == null ? null : b0 + r0);
+                        }
+                    }
+                }
+            });
+        }
+        finally { BufferPool.Return(xp); ArrayPool<int>.Shared.Return(off); }
+    }
+
+    /// <summary>Weights [M, K] in MR-row panels (panel t holds w[t·MR + r, p] at t·MR·K + p·MR + r, rows past M zero).</summary>
+    public static float[] PackWeights(float[] w, int m, int k)
+    {
+        int rows = (m + MR - 1) / MR * MR;
+        var p = BufferPool.Rent(rows * k);
+        Par.For(rows / MR, (long)MR * k, (t0, t1) =>
+        {
+            for (int t = t0; t < t1; t++)
+                for (int r = 0; r < MR; r++)
+                {
+                    int row = t * MR + r;
+                    for (int q = 0; q < k; q++) p[(t * k + q) * MR + r] = row < m ? w[row * k + q] : 0f;
+                }
+        });
+        return p;
+    }
+
+    /// <summary>Panels of the input-gradient weights: the forward weight [Cout, Cin, KH, KW] with its
+    /// channel axes swapped and its window rotated by 180°, so that dx = conv(dy, rotated) with padding
+    /// DH·(KH − 1) − PH (see <see cref="BackwardGeometry"/>).</summary>
+    public static float[] PackRotatedWeights(float[] w, int cout, int cin, int kh, int kw)
+    {
+        int k = cout * kh * kw, rows = (cin + MR - 1) / MR * MR;
+        var p = BufferPool.Rent(rows * k);
+        Par.For(rows / MR, (long)MR * k, (t0, t1) =>
+        {
+            for (int t = t0; t < t1; t++)
+                for (int r = 0; r < MR; r++)
+                {
+                    int ci = t * MR + r;
+                    for (int co = 0; co < cout; co++)
+                        for (int i = 0; i < kh; i++)
+                            for (int j = 0; j < kw; j++)
+                            {
+                                int q = (co * kh + i) * kw + j;
+                                p[(t * k + q) * MR + r] = ci < cin ? w[((co * cin + ci) * kh + kh - 1 - i) * kw + kw - 1 - j] : 0f;
+                            }
+                }
+        });
+        return p;
+    }
+
+    /// <summary>The stride-1 convolution over the output gradient [Cout, OH, OW] whose result is the input gradient [Cin, H, W].</summary>
+    public static ConvGeometry BackwardGeometry(in ConvGeometry g, int cout)
+        => new(cout, g.OH, g.OW, g.KH, g.KW, 1, 1, g.DH * (g.KH - 1) - g.PH, g.DW * (g.KW - 1) - g.PW, g.DH, g.DW, g.H, g.W);
+
+    /// <summary>gw[M, K] = Σ over images of dy[M, OH·OW] · tap_k(x)ᵀ. The output gradient is laid out on the
+    /// padded grid with zeros in the wrapped columns, so each weight-gradient element is a plain dot
+    /// product of two contiguous rows; tiles of 4×4 elements keep 16 vector accumulators in registers.</summary>
+    public static void WeightGradient(float[] x, float[] dy, int n, in ConvGeometry g, int m, float[] gw)
+    {
+        int wp = g.W + 2 * g.PW, k = g.ColRows, img = PaddedImage(g);
+        int len = (g.OH * wp + 15) / 16 * 16, dyImg = m * len;
+        int block = (int)Math.Clamp(BlockBytes / (4L * (img + dyImg)), 1, n);
+        var xp = BufferPool.Rent(n * img + Slack(g));
+        var dyp = BufferPool.Rent(n * dyImg);
+        var off = ArrayPool<int>.Shared.Rent(k);
+        try
+        {
+            PadImages(x, n, g, xp);
+            var geo = g;
+            Par.For(n, (long)m * len, (s, e) =>
+            {
+                for (int im = s; im < e; im++)
+                    for (int c = 0; c < m; c++)
+                    {
+                        var dst = dyp.AsSpan(im * dyImg + c * len, len);
+                        dst.Clear();
+                        for (int oh = 0; oh < geo.OH; oh++)
+                            dy.AsSpan(((im * m + c) * geo.OH + oh) * geo.OW, geo.OW).CopyTo(dst.Slice(oh * wp));
+                    }
+            });
+            TapOffsets(g, off);
+            int colTiles = (k + DR - 1) / DR;
+            Par.For(colTiles, 2L * m * DR * n * len, (s, e) =>
+            {
+                fixed (float* xp0 = xp, dy0 = dyp, gw0 = gw)
+                fixed (int* off0 = off)
+                {
+                    for (int i0 = 0; i0 < n; i0 += block)
+                    {
+                        int count = Math.Min(block, n - i0);
+                        float* xb = xp0 + (long)i0 * img, db = dy0 + (long)i0 * dyImg;
+                        for (int t = s; t < e; t++)
+                        {
+                            int p0 = t * DR, pn = Math.Min(DR, k - p0);
+                            for (int r0 = 0; r0 < m; r0 += DR)
+                            {
+                                int rn = Math.Min(DR, m - r0);
+                                if (rn == DR && pn == DR)
+                                    Dot4x4(count, len, db + r0 * len, dyImg, xb, img, off0 + p0, gw0 + r0 * k + p0, k, i0 > 0);
+                                else
+                                    for (int r = 0; r < rn; r++)
+                                        for (int q = 0; q < pn; q++)
+                                        {
+                                            float v = Dot(count, len, db + (r0 + r) * len, dyImg, xb + off0[p0 + q], img);
+                                            float* d = gw0 + (r0 + r) * k + p0 + q;
+                                            *d = i0 > 0 ? *d + v : v;
+                                        }
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        finally { BufferPool.Return(xp); BufferPool.Return(dyp); ArrayPool<int>.Shared.Return(off); }
+    }
+
+    /// <summary>Copies every image into its zero-padded planes and zeroes the slack after the last one.</summary>
+    static void PadImages(float[] x, int n, in ConvGeometry g, float[] xp)
+    {
+        int hp = g.H + 2 * g.PH, wp = g.W + 2 * g.PW, img = g.C * hp * wp;
+        var geo = g;
+        Par.For(n, img, (s, e) =>
+        {
+            for (int im = s; im < e; im++)
+                for (int c = 0; c < geo.C; c++)
+                {
+                    var dst = xp.AsSpan(im * img + c * hp * wp, hp * wp);
+                    dst.Slice(0, geo.PH * wp).Clear();
+                    dst.Slice((geo.PH + geo.H) * wp).Clear();
+                    int src = (im * geo.C + c) * geo.H * geo.W;
+                    for (int y = 0; y < geo.H; y++)
+                    {
+                        var row = dst.Slice((geo.PH + y) * wp, wp);
+                        row.Slice(0, geo.PW).Clear();
+                        x.AsSpan(src + y * geo.W, geo.W).CopyTo(row.Slice(geo.PW));
+                        row.Slice(geo.PW + geo.W).Clear();
+                    }
+                }
+        });
+        xp.AsSpan(n * img, Slack(g)).Clear();
+    }
+
+    /// <summary>off[(c·KH + ki)·KW + kj] = where tap (c, ki, kj) of output grid column 0 lies in the padded image.</summary>
+    static void TapOffsets(in ConvGeometry g, int[] off)
+    {
+        int wp = g.W + 2 * g.PW, plane = (g.H + 2 * g.PH) * wp;
+        for (int c = 0, q = 0; c < g.C; c++)
+            for (int i = 0; i < g.KH; i++)
+                for (int j = 0; j < g.KW; j++) off[q++] = c * plane + i * g.DH * wp + j * g.DW;
+    }
+
+    /// <summary>Writes the valid columns of an MR×NR tile of grid columns j0.. into [rows, OH·OW] planes (+ bias).
+    /// Runs are short (a few to 32 floats), so they go out as whole vectors with a masked last store.</summary>
+    static void StoreTile(float* tile, int rows, int j0, int cols, int wp, int ow, float* dst, int plane, float* bias)
+    {
+        int oh0 = j0 / wp, x0 = j0 % wp;
+        for (int r = 0; r < rows; r++)
+        {
+            float* src = tile + r * NR, d = dst + (long)r * plane;
+            var b = Vector512.Create(bias == null ? 0f : bias[r]);
+            int oh = oh0, x = x0;
+            for (int j = 0; j < cols;)
+            {
+                int run = Math.Min(wp - x, cols - j);
+                int valid = Math.Min(run, ow - x);
+                float* o = d + oh * ow + x, s = src + j;
+                int q = 0;
+                for (; q + 16 <= valid; q += 16) Vector512.Store(Vector512.Load(s + q) + b, o + q);
+                if (q < valid)
+                {
+                    var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(valid - q)).AsSingle();
+                    Avx512F.MaskStore(o + q, mask, Vector512.Load(s + q) + b);
+                }
+                j += run; x = 0; oh++;
+            }
+        }
+    }
+
+    /// <summary>tile[8×32] (+)= panel · B, where row p of B starts at b + off[p] (the shifted padded image).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel8x32(int kc, float* a, float* b, int* off, float* d, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* bp = b + off[p];
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + 16);
+            var av = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01);
+            av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11);
+            av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21);
+            av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31);
+            av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41);
+            av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51);
+            av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61);
+            av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71);
+            a += MR;
+        }
+        Store(d, c00, c01, accumulate); d += NR;
+        Store(d, c10, c11, accumulate); d += NR;
+        Store(d, c20, c21, accumulate); d += NR;
+        Store(d, c30, c31, accumulate); d += NR;
+        Store(d, c40, c41, accumulate); d += NR;
+        Store(d, c50, c51, accumulate); d += NR;
+        Store(d, c60, c61, accumulate); d += NR;
+        Store(d, c70, c71, accumulate);
+    }
+
+    /// <summary>The last tile of a short grid (e.g. 8×10 columns for an 8×8 plane): 16 columns instead of 32 wasted ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel8x16(int kc, float* a, float* b, int* off, float* d, bool accumulate)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + off[p]);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+            a += MR;
+        }
+        Store16(d, c0, accumulate); Store16(d + NR, c1, accumulate); Store16(d + 2 * NR, c2, accumulate); Store16(d + 3 * NR, c3, accumulate);
+        Store16(d + 4 * NR, c4, accumulate); Store16(d + 5 * NR, c5, accumulate); Store16(d + 6 * NR, c6, accumulate); Store16(d + 7 * NR, c7, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store16(float* d, Vector512<float> x, bool accumulate) => Vector512.Store(accumulate ? x + Vector512.Load(d) : x, d);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(float* d, Vector512<float> x0, Vector512<float> x1, bool accumulate)
+    {
+        if (accumulate) { x0 += Vector512.Load(d); x1 += Vector512.Load(d + 16); }
+        Vector512.Store(x0, d);
+        Vector512.Store(x1, d + 16);
+    }
+
+    /// <summary>gw[r, q] (+)= Σ over count images and len columns of a[r]·(b + off[q]), for a 4×4 block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Dot4x4(int count, int len, float* a, int aImage, float* b, int bImage, int* off, float* gw, int ldg, bool accumulate)
+    {
+        Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        int o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+        for (int im = 0; im < count; im++, a += aImage, b += bImage)
+        {
+            float* a0 = a, a1 = a + len, a2 = a + 2 * len, a3 = a + 3 * len;
+            float* b0p = b + o0, b1p = b + o1, b2p = b + o2, b3p = b + o3;
+            for (int j = 0; j < len; j += 16)
+            {
+                var b0 = Vector512.Load(b0p + j); var b1 = Vector512.Load(b1p + j);
+                var b2 = Vector512.Load(b2p + j); var b3 = Vector512.Load(b3p + j);
+                var av = Vector512.Load(a0 + j);
+                s00 = Vector512.FusedMultiplyAdd(av, b0, s00); s01 = Vector512.FusedMultiplyAdd(av, b1, s01);
+                s02 = Vector512.FusedMultiplyAdd(av, b2, s02); s03 = Vector512.FusedMultiplyAdd(av, b3, s03);
+                av = Vector512.Load(a1 + j);
+                s10 = Vector512.FusedMultiplyAdd(av, b0, s10); s11 = Vector512.FusedMultiplyAdd(av, b1, s11);
+                s12 = Vector512.FusedMultiplyAdd(av, b2, s12); s13 = Vector512.FusedMultiplyAdd(av, b3, s13);
+                av = Vector512.Load(a2 + j);
+                s20 = Vector512.FusedMultiplyAdd(av, b0, s20); s21 = Vector512.FusedMultiplyAdd(av, b1, s21);
+                s22 = Vector512.FusedMultiplyAdd(av, b2, s22); s23 = Vector512.FusedMultiplyAdd(av, b3, s23);
+                av = Vector512.Load(a3 + j);
+                s30 = Vector512.FusedMultiplyAdd(av, b0, s30); s31 = Vector512.FusedMultiplyAdd(av, b1, s31);
+                s32 = Vector512.FusedMultiplyAdd(av, b2, s32); s33 = Vector512.FusedMultiplyAdd(av, b3, s33);
+            }
+        }
+        Put(gw, s00, s01, s02, s03, accumulate); gw += ldg;
+        Put(gw, s10, s11, s12, s13, accumulate); gw += ldg;
+        Put(gw, s20, s21, s22, s23, accumulate); gw += ldg;
+        Put(gw, s30, s31, s32, s33, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Put(float* d, Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3, bool accumulate)
+    {
+        float v0 = Vector512.Sum(x0), v1 = Vector512.Sum(x1), v2 = Vector512.Sum(x2), v3 = Vector512.Sum(x3);
+        if (accumulate) { d[0] += v0; d[1] += v1; d[2] += v2; d[3] += v3; }
+        else { d[0] = v0; d[1] = v1; d[2] = v2; d[3] = v3; }
+    }
+
+    /// <summary>Σ over count images and len columns of a·b (edge elements of the weight gradient).</summary>
+    static float Dot(int count, int len, float* a, int aImage, float* b, int bImage)
+    {
+        var s = Vector512<float>.Zero;
+        for (int im = 0; im < count; im++, a += aImage, b += bImage)
+            for (int j = 0; j < len; j += 16) s = Vector512.FusedMultiplyAdd(Vector512.Load(a + j), Vector512.Load(b + j), s);
+        return Vector512.Sum(s);
+    }
+}

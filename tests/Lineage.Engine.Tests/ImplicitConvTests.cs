@@ -1,0 +1,90 @@
+using Lineage.Engine.Kernels;
+
+namespace Lineage.Engine.Tests;
+
+/// <summary>The implicit-GEMM stride-1 convolution (padded grid, no im2col): forward against the direct
+/// reference, gradients against the im2col + GEMM path and finite differences, thread-count independence.</summary>
+[Collection(EngineGlobalsCollection.Name)]
+public class ImplicitConvTests
+{
+    static Tensor R(int seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1f, 1f, shape);
+
+    public static IEnumerable<object[]> Shapes() =>
+    [
+        // n, cin, h, w, cout, k, pad, dilation, bias
+        [3, 16, 8, 8, 16, 3, 1, 1, false],
+        [2, 32, 6, 7, 32, 3, 1, 1, true],
+        [2, 64, 6, 6, 64, 3, 1, 1, false],
+        [4, 3, 10, 9, 16, 3, 1, 1, false],   // stem: K = 27, not a multiple of the 4-wide gradient tile
+        [2, 40, 7, 6, 12, 3, 1, 1, true],    // K = 360 > one 256-deep block; Cout not a multiple of 8
+        [2, 5, 11, 12, 5, 3, 2, 2, true],    // dilation 2
+        [2, 4, 14, 14, 6, 5, 2, 1, false],   // 5×5 window
+        [1, 16, 32, 32, 16, 3, 1, 1, false], // CIFAR stage-1 plane: tiles straddle output rows
+    ];
+
+    static bool Takes(int cin, int h, int w, int k, int pad, int dilation)
+    {
+        int oh = ConvGeometry.OutSize(h, k, 1, pad, dilation), ow = ConvGeometry.OutSize(w, k, 1, pad, dilation);
+        return ImplicitConv.Applies(new ConvGeometry(cin, h, w, k, k, 1, 1, pad, pad, dilation, dilation, oh, ow), 1);
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void ForwardMatchesReference(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias)
+    {
+        Assert.True(Takes(cin, h, w, k, pad, dilation));
+        var x = R(1, n, cin, h, w); var wt = R(2, cout, cin, k, k); var b = bias ? R(3, cout) : null;
+        var y = Functional.Conv2d(x, wt, b, 1, pad, dilation);
+        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, k, k, b?.ToArray(), 1, 1, pad, pad, dilation, dilation, 1, out int oh, out int ow);
+        Assert.Equal(new[] { n, cout, oh, ow }, y.Shape);
+        for (int i = 0; i < expected.Length; i++) Assert.True(MathF.Abs(expected[i] - y.Data[i]) < 1e-4f * (1 + MathF.Abs(expected[i])), $"[{i}] {y.Data[i]} vs {expected[i]}");
+    }
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias)
+    {
+        var x = R(4, n, cin, h, w); var wt = R(5, cout, cin, k, k); var b = bias ? R(6, cout) : null;
+        Tensor?[] Grads()
+        {
+            Tensor[] inputs = b != null ? [x, wt, b] : [x, wt];
+            foreach (var t in inputs) t.RequiresGrad = true;
+            var y = Functional.Conv2d(x, wt, b, 1, pad, dilation);
+            var upstream = R(7, y.Shape);
+            return Autograd.Grad((y * upstream).Sum(), inputs);
+        }
+        var fast = Grads();
+        ImplicitConv.Enabled = false;
+        Tensor?[] slow;
+        try { slow = Grads(); }
+        finally { ImplicitConv.Enabled = true; }
+        for (int t = 0; t < fast.Length; t++)
+        {
+            float[] f = fast[t]!.ToArray(), s = slow[t]!.ToArray();
+            for (int i = 0; i < s.Length; i++) Assert.True(MathF.Abs(f[i] - s[i]) < 1e-4f * (1 + MathF.Abs(s[i])), $"grad {t} [{i}] {f[i]} vs {s[i]}");
+        }
+    }
+
+    [Fact] public void GradCheck16Channels() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], null, padding: 1), [R(10, 2, 16, 6, 6), R(11, 16, 16, 3, 3)]);
+    [Fact] public void GradCheckBiasDilation() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], x[2], padding: 2, dilation: 2), [R(12, 2, 3, 8, 9), R(13, 5, 3, 3, 3), R(14, 5)]);
+    [Fact] public void GradCheckStride2Channels16() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], null, stride: 2, padding: 1), [R(15, 2, 16, 6, 6), R(16, 8, 16, 3, 3)]);
+
+    [Fact]
+    public void ResultsDoNotDependOnThreadCount()
+    {
+        // enough images for several weight-gradient blocks, and a plane whose tiles straddle rows
+        var x = R(20, 9, 16, 16, 16).RequireGrad(); var w = R(21, 32, 16, 3, 3).RequireGrad(); var b = R(22, 32).RequireGrad();
+        Tensor[] Run(int threads)
+        {
+            int saved = EngineSettings.Threads;
+            EngineSettings.Threads = threads;
+            try
+            {
+                var y = Functional.Conv2d(x, w, b, padding: 1);
+                var grads = Autograd.Grad((y * R(23, y.Shape)).Sum(), [x, w, b]);
+                return [y, .. grads];
+            }
+            finally { EngineSettings.Threads = saved; }
+        }
+        var one = Run(1); var three = Run(3);
+        for (int i = 0; i < one.Length; i++) Assert.Equal(one[i].ToArray(), three[i].ToArray());
+    }
+}
