@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return TrainCommand.Create();
         yield return ModelCommand.Create();
+        yield return AttackCommand.Create();
         yield return EngineCommand.Create();
         yield return DataCommand.Create();
     }
