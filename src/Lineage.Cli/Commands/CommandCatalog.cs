@@ -8,10 +8,11 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return TrainCommand.Create();
+        yield return AttackCommand.Create();
         yield return ModelCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VerifyCommand.Create();
-        yield return EngineCommand.Create();
         yield return DataCommand.Create();
+        yield return EngineCommand.Create();
     }
 }

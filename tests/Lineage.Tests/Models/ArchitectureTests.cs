@@ -9,7 +9,8 @@ public class ArchitectureTests
     public static TheoryData<string, int, int> Cases()
     {
         var d = new TheoryData<string, int, int>();
-        foreach (var name in ArchitectureCatalog.Names) { d.Add(name, 1, 28); d.Add(name, 3, 32); }
+        // an ensemble needs member specs; EnsembleSavesAndLoadsAsOneModel (Attacks) builds and round-trips one
+        foreach (var name in ArchitectureCatalog.Names.Where(n => n != EnsembleClassifier.ArchitectureName)) { d.Add(name, 1, 28); d.Add(name, 3, 32); }
         return d;
     }
 

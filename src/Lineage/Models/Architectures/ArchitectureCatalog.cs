@@ -24,6 +24,7 @@ public static class ArchitectureCatalog
         ["resnet56"] = ("He et al.'s CIFAR ResNet-56", (s, g) => ResNet.ResNet56(s, g)),
         ["mobilenetv2"] = ("MobileNetV2 (depthwise separable, inverted residuals)", (s, g) => new MobileNetV2(s, g)),
         ["densenet"] = ("small DenseNet-BC (growth 12, 3 blocks of 4 layers)", (s, g) => new DenseNet(s, g)),
+        [EnsembleClassifier.ArchitectureName] = ("average voting over member classifiers (CAE's ensemble attack); members listed in the spec", (s, g) => new EnsembleClassifier(s, g)),
     };
 
     public static IReadOnlyCollection<string> Names => Entries.Keys;
