@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using Lineage.Attacks;
+using Lineage.Data;
+using Lineage.Fingerprints;
+using Lineage.Fingerprints.IpGuard;
+using Lineage.Fingerprints.Sac;
+using Lineage.Models;
+using Lineage.Models.Training;
+using Lineage.Suspects;
+
+namespace Lineage.Demo;
+
+/// <summary>Settings of the one-command demo (defaults sized to finish in about two minutes on 2 cores).</summary>
+public sealed record DemoOptions
+{
+    public string Data { get; init; } = DatasetCatalog.Shapes;
+    public string? DataDir { get; init; }
+    /// <summary>Training images drawn (shapes) or kept (real datasets, a class-balanced sample) before the owner/thief split.</summary>
+    public int TrainCount { get; init; } = 8000;
+    public int TestCount { get; init; } = 1000;
+    public int Epochs { get; init; } = 8;
+    public float Width { get; init; } = 0.5f;
+    public string Architecture { get; init; } = "cnn-c";
+    public int Seed { get; init; } = 1;
+    /// <summary>Where to keep the models and fingerprints the demo makes (for `lineage verify` afterwards); null keeps nothing.</summary>
+    public string? KeepDirectory { get; init; }
+}
+
+/// <summary>One suspect's row in the demo's table.</summary>
+public sealed record DemoRow(string Suspect, string Truth, string Lineage, double? TestAccuracy, IReadOnlyList<Verdict> Verdicts);
+
+public sealed record DemoResult(string DataDescription, double? SourceAccuracy, IReadOnlyList<DemoRow> Rows, IReadOnlyDictionary<string, double> FingerprintSeconds, TimeSpan Elapsed);
+
+/// <summary>
+/// The product's loop end to end: the owner trains a source; a thief steals it twice (fine-tuning and
+/// label extraction through the black-box API); someone else trains an independent model; the owner
+/// fingerprints the source with SAC-m and IPGuard (thresholds calibrated on two more independent models
+/// of their own) and judges all three suspects by their answers alone.
+/// </summary>
+public static class DemoRun
+{
+    public static DemoResult Run(DemoOptions o, IProgress<string>? stage = null, IProgress<TrainingProgress>? training = null, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var data = LoadData(o);
+        var (owner, thief) = DataSplits.DefenderAttackerHalves(data.Train, o.Seed);
+        var epochs = o.Epochs.ToString(CultureInfo.InvariantCulture);
+
+        stage?.Report($"owner trains the source ({o.Architecture}) on {owner.Count} images of {owner.Origin}");
+        var source = TrainingJob.Run(data with { Train = owner }, DataPart.All, o.Seed, o.Architecture, o.Width,
+            new TrainingOptions { Epochs = o.Epochs, BatchSize = 64, Seed = o.Seed }, training, cancel: cancel).Model;
+
+        ModelFile Attack(string name, Dictionary<string, string> p, Dataset thiefData, int seed)
+        {
+            stage?.Report($"{name} on {thiefData.Count} images of {thiefData.Origin}");
+            return AttackCatalog.Create(name, p).Run(source, new AttackContext { ThiefData = thiefData, Test = data.Test, Seed = seed, Progress = training, Cancel = cancel });
+        }
+        var fineTuned = Attack("ftal", new() { ["epochs"] = "2" }, thief, o.Seed + 1);
+        var extracted = Attack("extract-l", new() { ["epochs"] = epochs }, thief, o.Seed + 2);
+        var independent = Attack("independent", new() { ["epochs"] = epochs }, thief, o.Seed + 3);
+        // the owner's own independent models for calibration, trained on the owner's data: one of the source's
+        // architecture (the hardest negative, a "mirror") and one of another
+        var nullA = Attack("independent", new() { ["epochs"] = epochs }, owner, o.Seed + 4);
+        var nullB = Attack("independent", new() { ["epochs"] = epochs, ["arch"] = "lenet5", ["width"] = "1" }, owner, o.Seed + 5);
+
+        var sourceModel = SourceModel.FromModelFile(source, "source");
+        var rule = new RuleOptions { IndependentModels = [Suspect(nullA, "null-a"), Suspect(nullB, "null-b")], TargetFpr = 0.05 };
+        var seconds = new Dictionary<string, double>();
+        var fingerprints = new List<Fingerprint>();
+        foreach (var method in new[] { "sac-m", "ipguard" })
+        {
+            stage?.Report($"owner fingerprints the source with {method}");
+            var t = Stopwatch.StartNew();
+            fingerprints.Add(FingerprintCreation.Create(method, sourceModel, owner, rule, new SacOptions { Seed = o.Seed }, new IpGuardOptions { Seed = o.Seed }));
+            seconds[method] = t.Elapsed.TotalSeconds;
+        }
+
+        stage?.Report("owner verifies the suspects through their outputs only");
+        var suspects = new (ModelFile model, string name, string truth)[]
+        {
+            (fineTuned, "fine-tuned copy", "stolen"),
+            (extracted, "label extraction", "stolen"),
+            (independent, "independent model", "independent"),
+        };
+        if (o.KeepDirectory is string keep)
+        {
+            Directory.CreateDirectory(keep);
+            source.Save(Path.Combine(keep, "source.safetensors"));
+            foreach (var (model, name, _) in suspects) model.Save(Path.Combine(keep, name.Replace(' ', '-') + ".safetensors"));
+            nullA.Save(Path.Combine(keep, "calibration-mirror.safetensors"));
+            nullB.Save(Path.Combine(keep, "calibration-lenet5.safetensors"));
+            foreach (var fp in fingerprints) FingerprintFile.Save(fp, Path.Combine(keep, $"fingerprint-{fp.Method}.safetensors"));
+        }
+        var rows = suspects.Select(s => new DemoRow(s.name, s.truth, s.model.Lineage.Chain, s.model.TestAccuracy,
+            fingerprints.Select(fp => FingerprintVerifier.Verify(fp, Suspect(s.model, s.name))).ToList())).ToList();
+        return new DemoResult(owner.Origin.Description, source.TestAccuracy, rows, seconds, clock.Elapsed);
+    }
+
+    static ISuspect Suspect(ModelFile model, string name)
+    {
+        model.Model.Eval();
+        return new ModelSuspect(name, model.Logits, model.Spec.Classes);
+    }
+
+    static DatasetPair LoadData(DemoOptions o)
+    {
+        var pair = DatasetCatalog.Load(o.Data, new DatasetLoadOptions { DataDir = o.DataDir, TrainCount = o.TrainCount, TestCount = o.TestCount, Seed = o.Seed });
+        if (DatasetCatalog.IsSynthetic(o.Data)) return pair;
+        // real datasets: a class-balanced sample keeps the demo within its time budget
+        var train = pair.Train.Count > o.TrainCount ? DataSplits.Subsample(pair.Train, o.TrainCount, o.Seed) : pair.Train;
+        var test = pair.Test.Count > o.TestCount ? DataSplits.Subsample(pair.Test, o.TestCount, o.Seed) : pair.Test;
+        return new DatasetPair(train, test, pair.Location);
+    }
+}
