@@ -147,12 +147,12 @@ public class AttackTests(AttackFixture f)
     [Fact]
     public void AdversarialExtractionIsMoreRobustThanLabelExtraction()
     {
-        // SAC's ε = 4/256 barely moves a shapes classifier at this size, so both sides use a larger ε (fixed seeds:
-        // measured 31.7% vs 26.0% under PGD)
+        // Both sides trained and attacked at ε = 8/256 (SAC's 4/256 left the difference within noise on this small
+        // shapes source; 16/256 and above make adversarial training collapse to chance). Fixed seeds.
         var plain = AttackCatalog.Create("extract-l", P("epochs=8")).Run(f.Source, f.Context());
-        var robust = AttackCatalog.Create("extract-adv", P("epochs=8", "adv_epochs=3", "epsilon=64/256", "step=16/256", "steps=5", "lr=0.02")).Run(f.Source, f.Context());
+        var robust = AttackCatalog.Create("extract-adv", P("epochs=8", "adv_epochs=6", "epsilon=8/256", "step=2/256", "steps=7", "lr=0.02")).Run(f.Source, f.Context());
         AssertDerived(robust, "extract-adv");
-        double plainAcc = f.AccuracyUnderPgd(plain, 300, 64f / 256, 16f / 256, 5), robustAcc = f.AccuracyUnderPgd(robust, 300, 64f / 256, 16f / 256, 5);
+        double plainAcc = f.AccuracyUnderPgd(plain, 300, 8f / 256, 2f / 256, 7), robustAcc = f.AccuracyUnderPgd(robust, 300, 8f / 256, 2f / 256, 7);
         Assert.True(robustAcc > plainAcc + 0.03, $"accuracy under PGD: extract-adv {robustAcc:P1}, extract-l {plainAcc:P1}");
     }
 
