@@ -10,7 +10,7 @@ namespace Lineage.Bench;
 /// <summary>
 /// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
-/// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory]
+/// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint]
 /// </summary>
 public static class Program
 {
@@ -19,7 +19,7 @@ public static class Program
     public static int Main(string[] args)
     {
         int threads = 2;
-        bool json = false, checkMemory = false;
+        bool json = false, checkMemory = false, fingerprint = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -28,11 +28,13 @@ public static class Program
                 case "--threads": threads = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--check-memory": checkMemory = true; break;
-                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory]"); return 2;
+                case "--fingerprint": fingerprint = true; break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint]"); return 2;
             }
         }
         EngineSettings.Threads = threads;
         if (checkMemory) { CheckMemory(); return 0; }
+        if (fingerprint) { FingerprintBench.Run(rounds: 5); return 0; }
 
         var res = new Dictionary<string, object>
         {
