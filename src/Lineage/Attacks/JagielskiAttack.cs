@@ -1,4 +1,3 @@
-using Lineage.Models;
 using Lineage.Suspects;
 
 namespace Lineage.Attacks;
@@ -9,7 +8,7 @@ namespace Lineage.Attacks;
 /// student is trained on them with soft-target cross-entropy. Eq. 4 is applied literally to the probabilities.
 /// CAE does not state T'; the default 1 is ours. Black-box: one probability query per thief image.
 /// </summary>
-public sealed class JagielskiAttack : Attack
+public sealed class JagielskiAttack(IReadOnlyDictionary<string, string>? parameters = null) : SoftLabelExtraction(AttackName, Declared, parameters)
 {
     public const string AttackName = "jagielski";
 
@@ -20,29 +19,10 @@ public sealed class JagielskiAttack : Attack
         .. AttackTraining.Parameters(epochs: 10, lr: 0.05),
     ];
 
-    public JagielskiAttack(IReadOnlyDictionary<string, string>? parameters = null) : base(AttackName, Declared, parameters)
-    {
-        Values.Double("temperature", 1e-3, 1e6);
-        AttackTraining.ValidateStudent(Values);
-        AttackTraining.Options(Values, 0);
-    }
-
-    public override AttackCategory Category => AttackCategory.Extraction;
-
-    public override ModelFile Run(ModelFile source, AttackContext context)
-    {
-        CheckCompatible(source, context.ThiefData, "thief data");
-        var oracle = new SourceOracle(source, OutputMode.Probabilities);
-        var answer = oracle.Query(context.ThiefData);
-        var targets = SoftLabels(answer.Values!, answer.Count, answer.Classes, Values.Double("temperature", 1e-3, 1e6));
-        var data = AttackTraining.WithLabels(context.ThiefData, answer.Labels);
-        var student = AttackTraining.NewStudent(Values, source.Spec, answer.Classes, context.Seed);
-        AttackTraining.TrainSoft(student, source.Preprocessing, data, targets, answer.Classes, AttackTraining.Options(Values, context.Seed), context);
-        return Finish(source, student, context, context.ThiefData, oracle.QueriesSpent);
-    }
+    protected override float[] SoftLabels(float[] probabilities, int n, int classes, double temperature) => Eq4(probabilities, n, classes, temperature);
 
     /// <summary>CAE Eq. 4: softmax over classes of p_i^{1/T'}.</summary>
-    public static float[] SoftLabels(float[] probabilities, int n, int classes, double temperature)
+    public static float[] Eq4(float[] probabilities, int n, int classes, double temperature)
     {
         var powered = probabilities.Select(p => (float)Math.Pow(Math.Max(p, 0), 1 / temperature)).ToArray();
         return OutputReduction.Softmax(powered, n, classes);

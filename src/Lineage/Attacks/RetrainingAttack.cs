@@ -1,6 +1,3 @@
-using Lineage.Models;
-using Lineage.Suspects;
-
 namespace Lineage.Attacks;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace Lineage.Attacks;
 /// against the source's probability vectors, softmax(z / T), with soft-target cross-entropy. CAE's own surrogates
 /// are made this way. Black-box: one probability query per thief image.
 /// </summary>
-public sealed class RetrainingAttack : Attack
+public sealed class RetrainingAttack(IReadOnlyDictionary<string, string>? parameters = null) : SoftLabelExtraction(AttackName, Declared, parameters)
 {
     public const string AttackName = "retraining";
 
@@ -19,24 +16,6 @@ public sealed class RetrainingAttack : Attack
         .. AttackTraining.Parameters(epochs: 10, lr: 0.05),
     ];
 
-    public RetrainingAttack(IReadOnlyDictionary<string, string>? parameters = null) : base(AttackName, Declared, parameters)
-    {
-        Values.Double("temperature", 1e-3, 1e6);
-        AttackTraining.ValidateStudent(Values);
-        AttackTraining.Options(Values, 0);
-    }
-
-    public override AttackCategory Category => AttackCategory.Extraction;
-
-    public override ModelFile Run(ModelFile source, AttackContext context)
-    {
-        CheckCompatible(source, context.ThiefData, "thief data");
-        var oracle = new SourceOracle(source, OutputMode.Probabilities);
-        var answer = oracle.Query(context.ThiefData);
-        var targets = ExtractProbabilitiesAttack.Tempered(answer.Values!, answer.Count, answer.Classes, (float)Values.Double("temperature", 1e-3, 1e6));
-        var data = AttackTraining.WithLabels(context.ThiefData, answer.Labels);
-        var student = AttackTraining.NewStudent(Values, source.Spec, answer.Classes, context.Seed);
-        AttackTraining.TrainSoft(student, source.Preprocessing, data, targets, answer.Classes, AttackTraining.Options(Values, context.Seed), context);
-        return Finish(source, student, context, context.ThiefData, oracle.QueriesSpent);
-    }
+    protected override float[] SoftLabels(float[] probabilities, int n, int classes, double temperature)
+        => ExtractProbabilitiesAttack.Tempered(probabilities, n, classes, (float)temperature);
 }
