@@ -29,7 +29,8 @@ public sealed record MethodSummary
     public double? AchievedFpr { get; init; }
     public double? Aruc { get; init; }
     /// <summary>The score interval ARUC integrates over: [0, 1] for matching rates, the observed min–max for distances.</summary>
-    public ScoreRange? ArucRange { get; init; }
+    public double? ArucLow { get; init; }
+    public double? ArucHigh { get; init; }
     /// <summary>Share of stolen models flagged at <see cref="Threshold"/>.</summary>
     public double? DetectionRate { get; init; }
     /// <summary>Share of held-out independent models (not used for calibration) flagged at <see cref="Threshold"/>.</summary>

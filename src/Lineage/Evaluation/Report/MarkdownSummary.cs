@@ -22,7 +22,7 @@ public static class MarkdownSummary
                 if (table.SummaryRows.Contains(r)) cells = cells.Select(c => $"**{c}**");
                 md.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
             }
-            if (table.Note.Length > 0) md.Append('\n').Append(table.Note).Append('\n');
+            if (table.Note.Length > 0) md.Append('\n').Append(Cell(table.Note)).Append('\n');
         }
         md.Append("\n## Plots\n\n");
         foreach (var p in plots)

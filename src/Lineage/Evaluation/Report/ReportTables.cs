@@ -39,7 +39,7 @@ public static class ReportTables
         [
             m.Method,
             F(m.TprAtReportFpr),
-            F(m.Aruc) + (m.ArucRange is ScoreRange r ? $" on [{r.Low:G3}, {r.High:G3}]" : ""),
+            F(m.Aruc) + (m.ArucLow is double lo && m.ArucHigh is double hi ? $" on [{lo:G3}, {hi:G3}]" : ""),
             m.Threshold is double t ? $"{(m.Direction == ScoreDirection.LowerIsStolen ? "≤" : "≥")} {t:G4}" : Missing,
             F(m.DetectionRate),
             m.HeldOutFpr is double f ? $"{f:0.00} ({m.HeldOutIndependents})" : Missing,
