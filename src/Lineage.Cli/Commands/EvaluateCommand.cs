@@ -45,7 +45,9 @@ internal static class EvaluateCommand
             var progress = new Progress(line => Console.Error.WriteLine(line));
             var result = ZooEvaluation.Run(r.GetValue(zoo)!, r.GetValue(outDir)!, options, progress, r.GetValue(dataDir), cancel);
             if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(result, EvaluationReport.Json)); return 0; }
-            Console.WriteLine(string.Join("\n", ReportTables.Auc(result).Rows.Select(row => string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(18) : c.PadLeft(8))))));
+            var auc = ReportTables.Auc(result);
+            foreach (var row in auc.Rows.Prepend(auc.Headers))
+                Console.WriteLine(string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(18) : c.PadLeft(8))));
             Console.WriteLine($"report: {Path.Combine(r.GetValue(outDir)!, "report.html")}");
             return 0;
         })));

@@ -43,8 +43,9 @@ public static class EvaluationMetrics
             Representation = first?.Representation ?? "",
             CreateSeconds = createSeconds,
             QueryCount = queryCount,
-            MeanVerifySeconds = scores.Count == 0 ? 0 : scores.Average(s => s.VerifySeconds),
-            QueriesPerVerdict = scores.Count == 0 ? 0 : scores.Average(s => (double)s.Queries),
+            // Costs are per verdict: a suspect the method could not score gave none.
+            MeanVerifySeconds = scored.Count == 0 ? 0 : scored.Average(s => s.VerifySeconds),
+            QueriesPerVerdict = scored.Count == 0 ? 0 : scored.Average(s => (double)s.Queries),
             Categories = perCategory,
             Average = Mean(perCategory.Where(c => CategoryFamilies.InAverage(c.Category))),
             TransferAverage = Mean(perCategory.Where(c => CategoryFamilies.InTransferAverage(c.Category))),

@@ -39,8 +39,8 @@ public static class EvaluationPlots
     {
         var groups = new List<(string Name, List<ModelScore> Models)>
         {
-            ("independent (calibration)", Scored(result, method).Where(s => s.IsIndependent && s.UsedForCalibration).ToList()),
-            ("independent (held out)", Scored(result, method).Where(s => s.IsIndependent && !s.UsedForCalibration).ToList()),
+            ("indep. (calibration)", Scored(result, method).Where(s => s.IsIndependent && s.UsedForCalibration).ToList()),
+            ("indep. (held out)", Scored(result, method).Where(s => s.IsIndependent && !s.UsedForCalibration).ToList()),
         };
         groups.AddRange(result.Categories.Select(c => (c, Scored(result, method).Where(s => s.IsStolen && s.Category == c).ToList())));
         var plot = new SvgPlot
@@ -75,7 +75,11 @@ public static class EvaluationPlots
         plot.Series.Add(new PlotSeries("independent model", withAccuracy.Where(s => s.IsIndependent).Select(Point).ToList(), SeriesKind.Markers, SvgPlot.Palette[0]));
         int color = 1;
         foreach (var c in result.Categories)
-            plot.Series.Add(new PlotSeries(c, withAccuracy.Where(s => s.IsStolen && s.Category == c).Select(Point).ToList(), SeriesKind.Markers, SvgPlot.Palette[color++ % SvgPlot.Palette.Length]));
+        {
+            var points = withAccuracy.Where(s => s.IsStolen && s.Category == c).Select(Point).ToList();
+            var palette = SvgPlot.Palette[color++ % SvgPlot.Palette.Length];  // a category keeps its colour even when another has no points
+            if (points.Count > 0) plot.Series.Add(new PlotSeries(c, points, SeriesKind.Markers, palette));
+        }
         if (method.Threshold is double t) plot.References.Add(new ReferenceLine($"threshold {t:G3}", t, ThresholdColor));
         return new NamedPlot($"accuracy-{method.Method}", $"{method.Method}: score against each suspect's test accuracy (SAC Fig. 2a); models without a recorded accuracy are left out.", plot);
 

@@ -8,14 +8,14 @@ namespace Lineage.Evaluation.Report;
 public static class HtmlReport
 {
     const string Style = """
-        body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1340px; color: #222; }
+        body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1360px; color: #222; }
         h1 { font-size: 24px; margin-bottom: 4px; }
         h2 { font-size: 18px; margin-top: 32px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
         dl { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; font-size: 14px; }
         dt { font-weight: bold; }
         table { border-collapse: collapse; font-size: 14px; margin: 8px 0; }
-        th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
-        th:first-child, td:first-child { text-align: left; }
+        th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; }
         th { background: #f2f2f2; }
         tr.summary td { font-weight: bold; background: #fafafa; }
         p.note { font-size: 13px; color: #555; max-width: 1100px; }
@@ -40,7 +40,7 @@ public static class HtmlReport
             for (int r = 0; r < table.Rows.Count; r++)
             {
                 html.Append(table.SummaryRows.Contains(r) ? "<tr class=\"summary\">" : "<tr>");
-                foreach (var cell in table.Rows[r]) html.Append("<td>").Append(E(cell)).Append("</td>");
+                foreach (var cell in table.Rows[r]) html.Append(IsNumeric(cell) ? "<td class=\"num\">" : "<td>").Append(E(cell)).Append("</td>");
                 html.Append("</tr>\n");
             }
             html.Append("</tbody>\n</table>\n");
@@ -53,6 +53,9 @@ public static class HtmlReport
         html.Append("</div>\n</body>\n</html>\n");
         return html.ToString();
     }
+
+    /// <summary>Numbers (and thresholds, percentages, the missing-value dash) line up on the right.</summary>
+    static bool IsNumeric(string cell) => cell.Length > 0 && (char.IsAsciiDigit(cell[0]) || cell[0] is '≤' or '≥' or '–' or '-' or '.');
 
     static string E(string text) => WebUtility.HtmlEncode(text);
 }

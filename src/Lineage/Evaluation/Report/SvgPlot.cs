@@ -24,11 +24,11 @@ public sealed class SvgPlot
     public IReadOnlyList<string>? XCategories { get; init; }
     public List<PlotSeries> Series { get; } = [];
     public List<ReferenceLine> References { get; } = [];
-    public int Width { get; init; } = 660;
+    public int Width { get; init; } = 640;
     public int Height { get; init; } = 400;
 
     const double Left = 72, Top = 36, LegendWidth = 190;
-    double Bottom => XCategories is null ? 56 : 96;
+    double Bottom => XCategories is null ? 56 : 118;
     double PlotWidth => Width - Left - LegendWidth;
     double PlotHeight => Height - Top - Bottom;
 
@@ -79,7 +79,7 @@ public sealed class SvgPlot
             if (s.Kind == SeriesKind.Line)
             {
                 var points = string.Join(" ", s.Points.Select(p => $"{Sx(p.X).ToString("0.##", CultureInfo.InvariantCulture)},{Sy(p.Y).ToString("0.##", CultureInfo.InvariantCulture)}"));
-                svg.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{points}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"2\"{(s.Dashed ? " stroke-dasharray=\"4 4\"" : "")}/>\n");
+                svg.Append(CultureInfo.InvariantCulture, $"<polyline points=\"{points}\" fill=\"none\" stroke=\"{s.Color}\" stroke-width=\"2\" stroke-opacity=\"0.8\"{(s.Dashed ? " stroke-dasharray=\"4 4\"" : "")}/>\n");
             }
             else
                 foreach (var p in s.Points)
