@@ -59,7 +59,7 @@ public sealed record ZooManifest
     public static ZooManifest Load(string directory)
     {
         var path = Path.Combine(directory, FileName);
-        if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"zoo directory {directory} does not exist");
+        if (!System.IO.Directory.Exists(directory)) throw new FileNotFoundException($"zoo directory {directory} does not exist", directory);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist: {directory} is not a zoo (expected a {Format} manifest)", path);
         ZooManifest? manifest;
         try { manifest = JsonSerializer.Deserialize<ZooManifest>(File.ReadAllText(path), Json); }
