@@ -21,11 +21,18 @@ public sealed record EvaluationOptions
     public int CalibrationSeed { get; init; } = 1;
 
     /// <summary>A stable description of everything that changes a score; cached work is reused only under the same key.</summary>
-    internal string CacheKey(string method) => method switch
+    internal string CacheKey(string method)
     {
-        "ipguard" => $"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|{Describe(IpGuard)}",
-        _ => $"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|{Describe(Sac)}",
-    };
+        // Invariant culture: the same settings must give the same key on any machine.
+        var settings = method == "ipguard" ? Describe(IpGuard) : Describe(Sac);
+        return FormattableString.Invariant($"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|{settings}");
+    }
 
-    static string Describe(object options) => options.ToString() ?? "";
+    static string Describe(object options)
+    {
+        var previous = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        try { return options.ToString() ?? ""; }
+        finally { System.Globalization.CultureInfo.CurrentCulture = previous; }
+    }
 }

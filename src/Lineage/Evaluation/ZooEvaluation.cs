@@ -78,7 +78,8 @@ public static class ZooEvaluation
                     score = Verify(fp, suspect, model);
                     cache.SaveScore(folder, score);
                 }
-                scores.Add(score with { UsedForCalibration = calibration.Contains(model.Id) });
+                // What the zoo says about the model (role, category, accuracy) is read afresh; only the measurement is cached.
+                scores.Add(score with { Role = model.Role, Category = model.Category, TestAccuracy = model.TestAccuracy, UsedForCalibration = calibration.Contains(model.Id) });
             }
             progress?.Report($"verified {i + 1}/{suspects.Count}: {model.Id} ({model.Category})");
         }
