@@ -1,0 +1,38 @@
+using Lineage.Fingerprints.IpGuard;
+using Lineage.Fingerprints.Sac;
+using Lineage.Suspects;
+
+namespace Lineage.Evaluation;
+
+/// <summary>What <see cref="ZooEvaluation"/> runs: which methods, how suspects answer, and the settings of each method.</summary>
+public sealed record EvaluationOptions
+{
+    public IReadOnlyList<string> Methods { get; init; } = ["sac-m", "sac-w", "ipguard"];
+    /// <summary>Target false-positive rate of each fingerprint's calibrated decision threshold.</summary>
+    public double TargetFpr { get; init; } = 0.05;
+    /// <summary>The false-positive rate at which TPR is reported (SAC and CAE report 1%).</summary>
+    public double ReportFpr { get; init; } = 0.01;
+    /// <summary>What every suspect reveals to the verifier.</summary>
+    public OutputMode Mode { get; init; } = OutputMode.Logits;
+    public int TopK { get; init; } = 1;
+    public SacOptions Sac { get; init; } = new();
+    public IpGuardOptions IpGuard { get; init; } = new();
+    /// <summary>Seeds the split of independent models into calibration and held-out halves.</summary>
+    public int CalibrationSeed { get; init; } = 1;
+
+    /// <summary>A stable description of everything that changes a score; cached work is reused only under the same key.</summary>
+    internal string CacheKey(string method)
+    {
+        // Invariant culture: the same settings must give the same key on any machine.
+        var settings = method == "ipguard" ? Describe(IpGuard) : Describe(Sac);
+        return FormattableString.Invariant($"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|{settings}");
+    }
+
+    static string Describe(object options)
+    {
+        var previous = System.Globalization.CultureInfo.CurrentCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        try { return options.ToString() ?? ""; }
+        finally { System.Globalization.CultureInfo.CurrentCulture = previous; }
+    }
+}

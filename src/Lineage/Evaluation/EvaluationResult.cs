@@ -1,0 +1,17 @@
+namespace Lineage.Evaluation;
+
+/// <summary>The outcome of evaluating every method on a zoo: per-method summaries and every model's score.</summary>
+public sealed record EvaluationResult
+{
+    public required string Zoo { get; init; }
+    public string SpecHash { get; init; } = "";
+    public required string Dataset { get; init; }
+    public required string Mode { get; init; }
+    public required double TargetFpr { get; init; }
+    public required double ReportFpr { get; init; }
+    /// <summary>Attack categories in the order of SAC's tables (fine-tuning, pruning, extraction, transfer, other).</summary>
+    public required IReadOnlyList<string> Categories { get; init; }
+    public required IReadOnlyList<string> CalibrationModels { get; init; }
+    public required IReadOnlyList<MethodSummary> Methods { get; init; }
+    public required IReadOnlyList<ModelScore> Scores { get; init; }
+}

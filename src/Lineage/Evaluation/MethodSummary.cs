@@ -1,0 +1,39 @@
+using Lineage.Statistics;
+
+namespace Lineage.Evaluation;
+
+/// <summary>AUC of one attack category: its stolen models against every independent model.</summary>
+public sealed record CategoryAuc(string Category, CategoryFamily Family, int Positives, double? Auc);
+
+/// <summary>Everything reported for one method over the whole zoo.</summary>
+public sealed record MethodSummary
+{
+    public required string Method { get; init; }
+    public required ScoreDirection Direction { get; init; }
+    /// <summary>The fingerprint's decision threshold for the view the suspects answered in.</summary>
+    public double? Threshold { get; init; }
+    public string ThresholdBasis { get; init; } = "";
+    public string Representation { get; init; } = "";
+    public required double CreateSeconds { get; init; }
+    public required int QueryCount { get; init; }
+    public required double MeanVerifySeconds { get; init; }
+    public required double QueriesPerVerdict { get; init; }
+    public required IReadOnlyList<CategoryAuc> Categories { get; init; }
+    /// <summary>Mean AUC over fine-tuning, pruning and extraction categories (SAC's "Average" row).</summary>
+    public double? Average { get; init; }
+    public double? TransferAverage { get; init; }
+    /// <summary>All stolen models against all independent ones.</summary>
+    public double? Auc { get; init; }
+    public IReadOnlyList<RocPoint> Roc { get; init; } = [];
+    public double? TprAtReportFpr { get; init; }
+    public double? AchievedFpr { get; init; }
+    public double? Aruc { get; init; }
+    /// <summary>The score interval ARUC integrates over: [0, 1] for matching rates, the observed min–max for distances.</summary>
+    public double? ArucLow { get; init; }
+    public double? ArucHigh { get; init; }
+    /// <summary>Share of stolen models flagged at <see cref="Threshold"/>.</summary>
+    public double? DetectionRate { get; init; }
+    /// <summary>Share of held-out independent models (not used for calibration) flagged at <see cref="Threshold"/>.</summary>
+    public double? HeldOutFpr { get; init; }
+    public int HeldOutIndependents { get; init; }
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using Lineage.Data;
+using Lineage.Evaluation.Report;
+using Lineage.Fingerprints;
+using Lineage.Models;
+using Lineage.Models.Training;
+using Lineage.Suspects;
+
+namespace Lineage.Evaluation;
+
+/// <summary>
+/// The evaluate path (DESIGN.md): make each method's fingerprint once from the zoo's source on the owner's
+/// half of the zoo's dataset, verify every stolen and independent model, compute metrics per attack
+/// category, and write the report. Finished work is cached in the output folder (<see cref="EvaluationCache"/>),
+/// so running again after a crash or cancellation only does what is missing and gives the same results.
+/// </summary>
+/// <remarks>
+/// Thresholds: a seeded half of the independent models (at least one) calibrates each fingerprint's decision
+/// threshold at the target FPR, as an owner would with their own null models; the detection rate and FPR at
+/// that threshold are reported on the other half only. AUC, TPR@FPR and ARUC need no threshold and use every
+/// suspect. Suspects never shape the fingerprint itself: SAC-w's surrogates are distilled by the owner from
+/// the source on the owner's data.
+/// </remarks>
+public static class ZooEvaluation
+{
+    public static EvaluationResult Run(string zooDir, string outDir, EvaluationOptions options, IProgress<string>? progress = null,
+        string? dataDir = null, CancellationToken cancel = default)
+    {
+        if (options.Methods.Count == 0) throw new ArgumentException("name at least one fingerprint method to evaluate");
+        foreach (var m in options.Methods)
+            if (!FingerprintCreation.Methods.Contains(m)) throw new ArgumentException($"unknown fingerprint method '{m}'; choose from: {string.Join(", ", FingerprintCreation.Methods)}");
+        if (options.Methods.Distinct().Count() != options.Methods.Count) throw new ArgumentException("a method is named twice");
+        var zoo = ZooManifest.Load(zooDir);
+        var cache = new EvaluationCache(outDir);
+        var sourceEntry = zoo.Source;
+        var source = SourceModel.FromModelFile(ModelFile.Load(zoo.PathOf(sourceEntry)), sourceEntry.Id);
+        var calibration = CalibrationModels(zoo, options.CalibrationSeed);
+        var owner = new Lazy<Dataset>(() => OwnerData(zoo, dataDir));
+
+        var fingerprints = new List<(string Method, string Folder, Fingerprint Fingerprint, double Seconds)>();
+        foreach (var method in options.Methods)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var folder = cache.MethodFolder(method, string.Join("|", options.CacheKey(method), zoo.SpecHash, source.Hash, string.Join(",", calibration)));
+            if (cache.TryLoadFingerprint(folder) is { } cached)
+            {
+                progress?.Report($"{method}: fingerprint from cache ({cached.Fingerprint.QueryCount} queries, made in {cached.Seconds:0.0} s)");
+                fingerprints.Add((method, folder, cached.Fingerprint, cached.Seconds));
+                continue;
+            }
+            progress?.Report($"{method}: making the fingerprint from {sourceEntry.Id}");
+            var rule = new RuleOptions
+            {
+                IndependentModels = calibration.Select(id => SuspectFactory.Open(zoo.PathOf(zoo.Models.Single(m => m.Id == id)), source.Preprocessing)).ToList(),
+                TargetFpr = options.TargetFpr,
+            };
+            var clock = Stopwatch.StartNew();
+            var fp = FingerprintCreation.Create(method, source, owner.Value, rule, options.Sac, options.IpGuard, new EpochReports(method, progress));
+            double seconds = clock.Elapsed.TotalSeconds;
+            cache.SaveFingerprint(folder, fp, seconds);
+            progress?.Report($"{method}: {fp.QueryCount} queries in {seconds:0.0} s");
+            fingerprints.Add((method, folder, fp, seconds));
+        }
+
+        var scores = new List<ModelScore>();
+        var suspects = zoo.Suspects;
+        for (int i = 0; i < suspects.Count; i++)
+        {
+            var model = suspects[i];
+            ISuspect? suspect = null;
+            foreach (var (method, folder, fp, _) in fingerprints)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var score = cache.TryLoadScore(folder, model.Id, model.Hash);
+                if (score is null)
+                {
+                    suspect ??= SuspectFactory.Open(zoo.PathOf(model), fp.Preprocessing, options.Mode, options.TopK);
+                    score = Verify(fp, suspect, model);
+                    cache.SaveScore(folder, score);
+                }
+                // What the zoo says about the model (role, category, accuracy) is read afresh; only the measurement is cached.
+                scores.Add(score with { Role = model.Role, Category = model.Category, TestAccuracy = model.TestAccuracy, UsedForCalibration = calibration.Contains(model.Id) });
+            }
+            progress?.Report($"verified {i + 1}/{suspects.Count}: {model.Id} ({model.Category})");
+        }
+
+        var categories = EvaluationMetrics.OrderCategories(suspects.Where(m => m.Role == ZooModel.StolenRole).Select(m => m.Category));
+        var summaries = fingerprints.Select(f =>
+        {
+            var own = scores.Where(s => s.Method == f.Method).ToList();
+            var direction = f.Fingerprint.Rule.Direction;
+            var summary = EvaluationMetrics.Summarize(f.Method, direction, own, categories, options.ReportFpr, f.Seconds, f.Fingerprint.QueryCount);
+            var rule = f.Fingerprint.Rules.FirstOrDefault(r => r.Representation == summary.Representation) ?? f.Fingerprint.Rule;
+            return summary with { ThresholdBasis = rule.Basis };
+        }).ToList();
+        var result = new EvaluationResult
+        {
+            Zoo = zoo.Directory,
+            SpecHash = zoo.SpecHash,
+            Dataset = zoo.Dataset.Name,
+            Mode = options.Mode == OutputMode.TopK ? $"top-{options.TopK}" : options.Mode.ToString().ToLowerInvariant(),
+            TargetFpr = options.TargetFpr,
+            ReportFpr = options.ReportFpr,
+            Categories = categories,
+            CalibrationModels = calibration,
+            Methods = summaries,
+            Scores = scores,
+        };
+        EvaluationReport.WriteAll(result, outDir);
+        progress?.Report($"wrote results.json, scores.csv, summary.md and report.html to {outDir}");
+        return result;
+    }
+
+    /// <summary>A seeded half (rounded down, at least one) of the independent models, by id. With a single
+    /// independent model it calibrates and nothing is held out; the report then shows no held-out FPR.</summary>
+    public static IReadOnlyList<string> CalibrationModels(ZooManifest zoo, int seed)
+    {
+        var ids = zoo.Models.Where(m => m.Role == ZooModel.IndependentRole).Select(m => m.Id).Order(StringComparer.Ordinal).ToArray();
+        new Random(seed).Shuffle(ids);
+        return ids.Take(Math.Max(1, ids.Length / 2)).Order(StringComparer.Ordinal).ToList();
+    }
+
+    static Dataset OwnerData(ZooManifest zoo, string? dataDir)
+    {
+        var d = zoo.Dataset;
+        var data = DatasetCatalog.Load(d.Name, new DatasetLoadOptions { DataDir = dataDir, Seed = d.DataSeed, TrainCount = d.TrainCount, TestCount = d.TestCount });
+        return DataSplits.DefenderAttackerHalves(data.Train, zoo.SplitSeed).Defender;
+    }
+
+    static ModelScore Verify(Fingerprint fp, ISuspect suspect, ZooModel model)
+    {
+        var entry = new ModelScore
+        {
+            Method = fp.Method, ModelId = model.Id, ModelHash = model.Hash, Role = model.Role, Category = model.Category, TestAccuracy = model.TestAccuracy,
+        };
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var verdict = FingerprintVerifier.Verify(fp, suspect);
+            return entry with
+            {
+                Score = verdict.Score, Threshold = verdict.Threshold, Flagged = verdict.Stolen, PValue = verdict.PValue,
+                Representation = verdict.Representation, Queries = verdict.QueriesSpent, VerifySeconds = clock.Elapsed.TotalSeconds,
+            };
+        }
+        catch (NotSupportedException e)
+        {
+            // A method that cannot read this suspect (e.g. a view it has no threshold for) is reported as "–", as in SAC's tables.
+            return entry with { Note = e.Message, VerifySeconds = clock.Elapsed.TotalSeconds };
+        }
+    }
+
+    /// <summary>SAC-w trains surrogates; one line per finished epoch keeps the run visibly alive.</summary>
+    sealed class EpochReports(string method, IProgress<string>? progress) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p)
+        {
+            if (p.Batch == p.Batches) progress?.Report($"{method}: surrogate epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:0.000}");
+        }
+    }
+}
