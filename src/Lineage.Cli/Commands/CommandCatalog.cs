@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return TrainCommand.Create();
         yield return AttackCommand.Create();
+        yield return ZooCommand.Create();
         yield return ModelCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VerifyCommand.Create();
