@@ -17,6 +17,8 @@ public sealed record ZooManifest
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // chains contain "->"; readers of the manifest should see it as written, not as \u003E
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     [JsonPropertyOrder(0)] public string Format { get; init; } = FormatName;
