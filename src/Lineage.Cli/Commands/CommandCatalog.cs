@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return DemoCommand.Create();
         yield return TrainCommand.Create();
         yield return AttackCommand.Create();
+        yield return ZooCommand.Create();
         yield return ModelCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VerifyCommand.Create();

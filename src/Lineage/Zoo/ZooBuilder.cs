@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Lineage.Attacks;
+using Lineage.Data;
+using Lineage.Models;
+using Lineage.Models.Training;
+
+namespace Lineage.Zoo;
+
+/// <summary>
+/// Builds a planned zoo into a directory through a content-addressed cache: a node whose file
+/// <c>models/&lt;recipe hash&gt;.safetensors</c> already loads is reused, anything else is built from its parent
+/// (built or loaded first) and written atomically. A shard builds the models it owns plus any missing ancestors,
+/// so shards need no coordination: two shards building the same ancestor write identical recipes to the same name,
+/// each by rename. A cached file that does not load (corrupt, wrong architecture, wrong step) is reported, moved
+/// aside to <c>*.corrupt</c> and rebuilt.
+/// </summary>
+public static class ZooBuilder
+{
+    public const string SpecFileName = "spec.json";
+
+    public static ZooBuildResult Build(ZooPlan plan, string dir, ZooBuildOptions? options = null)
+    {
+        options ??= new ZooBuildOptions();
+        var run = new Run(plan, dir, options);
+        return run.Execute();
+    }
+
+    sealed class Run(ZooPlan plan, string dir, ZooBuildOptions options)
+    {
+        readonly Dictionary<string, ModelFile> loaded = new(StringComparer.Ordinal);
+        readonly HashSet<string> builtNodes = new(StringComparer.Ordinal);
+        readonly List<string> warnings = [];
+        readonly Stopwatch clock = Stopwatch.StartNew();
+        DatasetPair? data;
+        DatasetPair? transfer;
+        int filesWritten;
+
+        string Full(string relative) => Path.Combine(dir, relative);
+        string CheckpointTag => options.Shard is { } s ? $"shard-{s.Index}-of-{s.Count}" : "all";
+
+        public ZooBuildResult Execute()
+        {
+            Directory.CreateDirectory(Full("models"));
+            if (options.BuildMissing) AtomicFile.WriteAllText(Full(SpecFileName), plan.SpecJson + "\n");
+            var scope = plan.Entries.Where(e => options.Shard?.Owns(e) ?? true).ToArray();
+            for (int i = 0; i < scope.Length; i++)
+            {
+                options.Cancel.ThrowIfCancellationRequested();
+                foreach (var node in scope[i].Nodes) Ensure(node, $"[{i + 1}/{scope.Length}] {scope[i].Id}");
+            }
+
+            var manifest = new ZooManifest
+            {
+                SpecHash = plan.SpecHash,
+                Dataset = DescribeData(),
+                SplitSeed = plan.Spec.SplitSeed,
+                Models = scope.Select(Describe).ToArray(),
+            };
+            var path = Full(options.Shard?.ManifestFileName ?? ZooManifest.FileName);
+            manifest.Save(path);
+            var finals = plan.Entries.Where(e => e.Nodes.Any(n => builtNodes.Contains(n.RecipeHash))).Select(e => e.Id).ToArray();
+            var cached = scope.Select(e => e.Id).Except(finals).ToArray();
+            return new ZooBuildResult(manifest, path, finals, cached, builtNodes.Count, warnings, clock.Elapsed.TotalSeconds);
+        }
+
+        ZooManifestModel Describe(ZooEntry entry)
+        {
+            var file = loaded[entry.Final.RecipeHash];
+            var records = entry.Nodes.Select(n => ZooBuildRecord.TryLoad(Full(n.BuildRecordFile))).ToArray();
+            return new ZooManifestModel
+            {
+                Id = entry.Id,
+                File = entry.Final.File,
+                Hash = file.Hash,
+                Role = entry.Role.ToString().ToLowerInvariant(),
+                Category = entry.Category,
+                Source = entry.SourceId,
+                Chain = file.Lineage.Chain,
+                TestAccuracy = file.TestAccuracy,
+                Seconds = records.All(r => r is not null) ? Math.Round(records.Sum(r => r!.Seconds), 3) : null,
+            };
+        }
+
+        /// <summary>The dataset block needs the real counts; for a fully cached zoo the data is loaded only for that
+        /// (generation and subsampling take well under a second next to any training).</summary>
+        ZooManifestDataset DescribeData()
+        {
+            var pair = Data();
+            return new ZooManifestDataset { Name = plan.Spec.Dataset.Name, TrainCount = pair.Train.Count, TestCount = pair.Test.Count, DataSeed = plan.Spec.Dataset.DataSeed };
+        }
+
+        DatasetPair Data() => data ??= ZooDatasets.Load(plan.Spec.Dataset, options.DataDir);
+
+        DatasetPair Transfer() => transfer ??= ZooDatasets.Load(plan.Spec.TransferData!, options.DataDir);
+
+        ModelFile Ensure(ZooNode node, string label)
+        {
+            if (loaded.TryGetValue(node.RecipeHash, out var known)) return known;
+            var path = Full(node.File);
+            if (File.Exists(path) && TryLoadCached(node, path) is { } cached)
+            {
+                options.Log?.Invoke($"{label}: {node.Where}: cached ({node.File})");
+                return loaded[node.RecipeHash] = cached;
+            }
+            if (!options.BuildMissing)
+                throw new InvalidDataException($"{dir}: {node.Where} is not built ({node.File} missing); run 'lineage zoo build' first");
+            var parent = node.Parent is null ? null : Ensure(node.Parent, label);
+            options.Log?.Invoke($"{label}: {node.Where}: building");
+            var watch = Stopwatch.StartNew();
+            var checkpoint = Full($"models/{node.RecipeHash}.{CheckpointTag}.checkpoint");
+            var model = node.Train is { } train ? RunTrain(train, node, checkpoint) : RunAttack(node, parent!);
+            double seconds = watch.Elapsed.TotalSeconds;
+            new ZooBuildRecord(node.Where, Math.Round(seconds, 3), DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), JsonNode.Parse(node.Recipe))
+                .Save(Full(node.BuildRecordFile));
+            model.Save(path);
+            File.Delete(checkpoint);
+            builtNodes.Add(node.RecipeHash);
+            filesWritten++;
+            options.Log?.Invoke($"{label}: {node.Where}: built in {seconds:0.0} s, test accuracy {model.TestAccuracy:P1}");
+            return loaded[node.RecipeHash] = model;
+        }
+
+        ModelFile? TryLoadCached(ZooNode node, string path)
+        {
+            string problem;
+            try
+            {
+                var file = ModelFile.Load(path);
+                int expectedSeed = node.Train?.Options.Seed ?? node.Seed;
+                if (file.Lineage.Step == node.Step && file.Lineage.Seed == expectedSeed) return file;
+                problem = $"{path} records step {file.Lineage.Step} (seed {file.Lineage.Seed}) but its recipe is {node.Step} (seed {expectedSeed})";
+            }
+            catch (Exception e) when (e is InvalidDataException or EndOfStreamException or JsonException or FormatException or ArgumentException)
+            {
+                problem = e.Message;
+            }
+            var message = $"{node.Where}: cached model is unusable and is rebuilt (old file kept as {Path.GetFileName(path)}.corrupt): {problem}";
+            warnings.Add(message);
+            options.Log?.Invoke("warning: " + message);
+            if (!options.BuildMissing) throw new InvalidDataException(message);
+            try { File.Move(path, path + ".corrupt", overwrite: true); }
+            catch (FileNotFoundException) { }  // another shard moved it first
+            return null;
+        }
+
+        ModelFile RunTrain(ZooTrainStep train, ZooNode node, string checkpoint)
+        {
+            var pair = Data();
+            var part = TrainingJob.SelectPart(pair.Train, train.Part, plan.Spec.SplitSeed);
+            if (train.Subset is int n) part = DataSplits.Subsample(part, Math.Min(n, part.Count), plan.Spec.SplitSeed);
+            return TrainingJob.Run(new DatasetPair(part, pair.Test, pair.Location), DataPart.All, plan.Spec.SplitSeed, train.Architecture, train.Width,
+                train.Options, options.TrainingProgress?.Invoke(node.Where), checkpoint, options.Cancel).Model;
+        }
+
+        ModelFile RunAttack(ZooNode node, ModelFile parent)
+        {
+            var pair = Data();
+            bool needsTransfer = node.UsesTransferData;
+            var context = new AttackContext
+            {
+                ThiefData = TrainingJob.SelectPart(pair.Train, DataPart.Attacker, plan.Spec.SplitSeed),
+                Test = pair.Test,
+                TransferSet = needsTransfer ? Transfer().Train : null,
+                TransferTest = needsTransfer ? Transfer().Test : null,
+                Seed = node.Seed,
+                Progress = options.TrainingProgress?.Invoke(node.Where),
+                Cancel = options.Cancel,
+            };
+            return node.Attack!.Run(parent, context);
+        }
+    }
+}
