@@ -1,3 +1,4 @@
+using Lineage.Files;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

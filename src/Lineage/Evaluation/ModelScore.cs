@@ -1,3 +1,4 @@
+using Lineage.Zoo;
 namespace Lineage.Evaluation;
 
 /// <summary>One suspect judged by one method: its score and verdict, what verifying it cost, and what the zoo
@@ -22,6 +23,6 @@ public sealed record ModelScore
     public bool UsedForCalibration { get; init; }
     public string? Note { get; init; }
 
-    public bool IsStolen => Role == ZooModel.StolenRole;
-    public bool IsIndependent => Role == ZooModel.IndependentRole;
+    public bool IsStolen => Role == ZooManifestModel.StolenRole;
+    public bool IsIndependent => Role == ZooManifestModel.IndependentRole;
 }

@@ -1,3 +1,4 @@
+using Lineage.Zoo;
 using System.Diagnostics;
 using Lineage.Data;
 using Lineage.Evaluation.Report;
@@ -30,7 +31,7 @@ public static class ZooEvaluation
         foreach (var m in options.Methods)
             if (!FingerprintCreation.Methods.Contains(m)) throw new ArgumentException($"unknown fingerprint method '{m}'; choose from: {string.Join(", ", FingerprintCreation.Methods)}");
         if (options.Methods.Distinct().Count() != options.Methods.Count) throw new ArgumentException("a method is named twice");
-        var zoo = ZooManifest.Load(zooDir);
+        var zoo = ZooManifest.LoadDirectory(zooDir);
         var cache = new EvaluationCache(outDir);
         var sourceEntry = zoo.Source;
         var source = SourceModel.FromModelFile(ModelFile.Load(zoo.PathOf(sourceEntry)), sourceEntry.Id);
@@ -84,7 +85,7 @@ public static class ZooEvaluation
             progress?.Report($"verified {i + 1}/{suspects.Count}: {model.Id} ({model.Category})");
         }
 
-        var categories = EvaluationMetrics.OrderCategories(suspects.Where(m => m.Role == ZooModel.StolenRole).Select(m => m.Category));
+        var categories = EvaluationMetrics.OrderCategories(suspects.Where(m => m.Role == ZooManifestModel.StolenRole).Select(m => m.Category));
         var summaries = fingerprints.Select(f =>
         {
             var own = scores.Where(s => s.Method == f.Method).ToList();
@@ -115,7 +116,7 @@ public static class ZooEvaluation
     /// independent model it calibrates and nothing is held out; the report then shows no held-out FPR.</summary>
     public static IReadOnlyList<string> CalibrationModels(ZooManifest zoo, int seed)
     {
-        var ids = zoo.Models.Where(m => m.Role == ZooModel.IndependentRole).Select(m => m.Id).Order(StringComparer.Ordinal).ToArray();
+        var ids = zoo.Models.Where(m => m.Role == ZooManifestModel.IndependentRole).Select(m => m.Id).Order(StringComparer.Ordinal).ToArray();
         new Random(seed).Shuffle(ids);
         return ids.Take(Math.Max(1, ids.Length / 2)).Order(StringComparer.Ordinal).ToList();
     }
@@ -127,7 +128,7 @@ public static class ZooEvaluation
         return DataSplits.DefenderAttackerHalves(data.Train, zoo.SplitSeed).Defender;
     }
 
-    static ModelScore Verify(Fingerprint fp, ISuspect suspect, ZooModel model)
+    static ModelScore Verify(Fingerprint fp, ISuspect suspect, ZooManifestModel model)
     {
         var entry = new ModelScore
         {

@@ -1,3 +1,4 @@
+using Lineage.Files;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 

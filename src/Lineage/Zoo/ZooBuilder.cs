@@ -1,3 +1,4 @@
+using Lineage.Files;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using Lineage.Files;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -27,6 +28,13 @@ public sealed record ZooManifest
     [JsonPropertyOrder(3)] public required int SplitSeed { get; init; }
     [JsonPropertyOrder(4)] public required IReadOnlyList<ZooManifestModel> Models { get; init; }
 
+    /// <summary>The zoo folder this manifest was loaded from (model files are relative to it).</summary>
+    [JsonIgnore] public string Directory { get; init; } = "";
+    [JsonIgnore] public ZooManifestModel Source => Models.Single(m => m.Role == ZooManifestModel.SourceRole);
+    /// <summary>Every model but the source: the stolen and independent models to judge.</summary>
+    [JsonIgnore] public IReadOnlyList<ZooManifestModel> Suspects => Models.Where(m => m.Role != ZooManifestModel.SourceRole).ToList();
+    public string PathOf(ZooManifestModel model) => Path.Combine(Directory, model.File);
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Written to a temporary file beside the target, then renamed over it, so readers never see half a manifest.</summary>
@@ -40,6 +48,35 @@ public sealed record ZooManifest
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a zoo manifest: {e.Message}", e); }
         if (m is null || m.Format != FormatName) throw new InvalidDataException($"{path}: format '{m?.Format}' is not supported (expected {FormatName})");
         return m;
+    }
+
+    /// <summary>Loads DIR/manifest.json for evaluation, checking that it is complete: known roles, unique ids,
+    /// one source, at least one stolen and one independent model, and every model file present.</summary>
+    public static ZooManifest LoadDirectory(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory)) throw new FileNotFoundException($"zoo directory {directory} does not exist", directory);
+        var path = Path.Combine(directory, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path} does not exist: {directory} is not a zoo (expected a {FormatName} manifest)", path);
+        var manifest = Load(path) with { Directory = Path.GetFullPath(directory) };
+        manifest.Check(path);
+        return manifest;
+    }
+
+    void Check(string path)
+    {
+        string[] roles = [ZooManifestModel.SourceRole, ZooManifestModel.StolenRole, ZooManifestModel.IndependentRole];
+        foreach (var m in Models)
+        {
+            if (string.IsNullOrWhiteSpace(m.Id)) throw new InvalidDataException($"{path}: a model has no id");
+            if (!roles.Contains(m.Role)) throw new InvalidDataException($"{path}: model '{m.Id}' has role '{m.Role}'; expected one of {string.Join(", ", roles)}");
+            if (!File.Exists(PathOf(m))) throw new FileNotFoundException($"{path}: model '{m.Id}' names the file {m.File}, which is missing from {Directory}", PathOf(m));
+        }
+        var duplicate = Models.GroupBy(m => m.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate != null) throw new InvalidDataException($"{path}: model id '{duplicate.Key}' appears {duplicate.Count()} times");
+        int sources = Models.Count(m => m.Role == ZooManifestModel.SourceRole);
+        if (sources != 1) throw new InvalidDataException($"{path}: expected exactly one model with role 'source', found {sources}");
+        if (!Models.Any(m => m.Role == ZooManifestModel.StolenRole)) throw new InvalidDataException($"{path}: the zoo has no stolen models to evaluate");
+        if (!Models.Any(m => m.Role == ZooManifestModel.IndependentRole)) throw new InvalidDataException($"{path}: the zoo has no independent models to evaluate against");
     }
 }
 
@@ -57,6 +94,8 @@ public sealed record ZooManifestDataset
 /// (null when that record was lost).</summary>
 public sealed record ZooManifestModel
 {
+    public const string SourceRole = "source", StolenRole = "stolen", IndependentRole = "independent";
+
     [JsonPropertyOrder(0)] public required string Id { get; init; }
     [JsonPropertyOrder(1)] public required string File { get; init; }
     [JsonPropertyOrder(2)] public required string Hash { get; init; }

@@ -1,3 +1,4 @@
+using Lineage.Zoo;
 using Lineage.Attacks;
 using Lineage.Data;
 using Lineage.Evaluation;
@@ -16,31 +17,31 @@ public sealed class TinyZooFixture : IDisposable
 
     public TinyZooFixture()
     {
-        var dataset = new ZooDataset { Name = "shapes", TrainCount = 1600, TestCount = 200, DataSeed = 7 };
+        var dataset = new ZooManifestDataset { Name = "shapes", TrainCount = 1600, TestCount = 200, DataSeed = 7 };
         var data = DatasetCatalog.Load("shapes", new DatasetLoadOptions { TrainCount = dataset.TrainCount, TestCount = dataset.TestCount, Seed = dataset.DataSeed });
         const int splitSeed = 1;
         var thief = DataSplits.DefenderAttackerHalves(data.Train, splitSeed).Attacker;
         var options = new TrainingOptions { Epochs = 5, BatchSize = 32, LearningRate = 0.05, Seed = 3 };
         var source = TrainingJob.Run(data, DataPart.Defender, splitSeed, "cnn-c", 0.25f, options).Model;
         var context = new AttackContext { ThiefData = thief, Test = data.Test, Seed = 5 };
-        var models = new List<ZooModel> { Save("src", source, ZooModel.SourceRole, "source", null) };
-        models.Add(Save("ftal-1", AttackCatalog.Create("ftal", new Dictionary<string, string> { ["epochs"] = "1" }).Run(source, context), ZooModel.StolenRole, "Finetune-A", "src"));
-        models.Add(Save("extl-1", AttackCatalog.Create("extract-l", new Dictionary<string, string> { ["epochs"] = "4", ["batch_size"] = "32" }).Run(source, context), ZooModel.StolenRole, "Extract-L", "src"));
+        var models = new List<ZooManifestModel> { Save("src", source, ZooManifestModel.SourceRole, "source", null) };
+        models.Add(Save("ftal-1", AttackCatalog.Create("ftal", new Dictionary<string, string> { ["epochs"] = "1" }).Run(source, context), ZooManifestModel.StolenRole, "Finetune-A", "src"));
+        models.Add(Save("extl-1", AttackCatalog.Create("extract-l", new Dictionary<string, string> { ["epochs"] = "4", ["batch_size"] = "32" }).Run(source, context), ZooManifestModel.StolenRole, "Extract-L", "src"));
         for (int i = 1; i <= 3; i++)
         {
             var independent = AttackCatalog.Create("independent", new Dictionary<string, string> { ["epochs"] = "4", ["batch_size"] = "32" }).Run(source, context with { Seed = 100 + i });
-            models.Add(Save($"ind-{i}", independent, ZooModel.IndependentRole, "independent", null));
+            models.Add(Save($"ind-{i}", independent, ZooManifestModel.IndependentRole, "independent", null));
         }
-        Manifest = new ZooManifest { FormatName = ZooManifest.Format, SpecHash = "tiny-test-zoo", Dataset = dataset, SplitSeed = splitSeed, Models = models };
-        Manifest.Save(Directory);
+        Manifest = new ZooManifest { SpecHash = "tiny-test-zoo", Dataset = dataset, SplitSeed = splitSeed, Models = models };
+        Manifest.Save(Path.Combine(Directory, ZooManifest.FileName));
     }
 
-    ZooModel Save(string id, ModelFile model, string role, string category, string? parent)
+    ZooManifestModel Save(string id, ModelFile model, string role, string category, string? parent)
     {
         var file = $"models/{id}.safetensors";
         System.IO.Directory.CreateDirectory(Path.Combine(Directory, "models"));
         model.Save(Path.Combine(Directory, file));
-        return new ZooModel { Id = id, File = file, Hash = model.Hash, Role = role, Category = category, Source = parent, Chain = id, TestAccuracy = model.TestAccuracy, Seconds = 0 };
+        return new ZooManifestModel { Id = id, File = file, Hash = model.Hash, Role = role, Category = category, Source = parent, Chain = id, TestAccuracy = model.TestAccuracy, Seconds = 0 };
     }
 
     public void Dispose()

@@ -1,4 +1,4 @@
-using Lineage.Evaluation;
+using Lineage.Zoo;
 
 namespace Lineage.Tests.Evaluation;
 
@@ -27,7 +27,7 @@ public sealed class ZooManifestTests : IDisposable
     public void Reads_the_zoo_format()
     {
         Write(Valid, "models/a.safetensors", "models/b.safetensors", "models/c.safetensors");
-        var zoo = ZooManifest.Load(dir);
+        var zoo = ZooManifest.LoadDirectory(dir);
         Assert.Equal("shapes", zoo.Dataset.Name);
         Assert.Equal(3, zoo.Dataset.DataSeed);
         Assert.Equal(1, zoo.SplitSeed);
@@ -40,7 +40,7 @@ public sealed class ZooManifestTests : IDisposable
     [Fact]
     public void Missing_manifest_names_the_file()
     {
-        var e = Assert.Throws<FileNotFoundException>(() => ZooManifest.Load(dir));
+        var e = Assert.Throws<FileNotFoundException>(() => ZooManifest.LoadDirectory(dir));
         Assert.Contains("manifest.json", e.Message);
     }
 
@@ -48,17 +48,17 @@ public sealed class ZooManifestTests : IDisposable
     public void Corrupt_manifest_is_rejected_clearly()
     {
         Write("{\"format\":\"lineage-zoo/1\",\"models\":[");
-        var e = Assert.Throws<InvalidDataException>(() => ZooManifest.Load(dir));
-        Assert.Contains("not a valid zoo manifest", e.Message);
+        var e = Assert.Throws<InvalidDataException>(() => ZooManifest.LoadDirectory(dir));
+        Assert.Contains("not a zoo manifest", e.Message);
         Write(Valid.Replace("lineage-zoo/1", "lineage-zoo/9"));
-        Assert.Contains("lineage-zoo/9", Assert.Throws<InvalidDataException>(() => ZooManifest.Load(dir)).Message);
+        Assert.Contains("lineage-zoo/9", Assert.Throws<InvalidDataException>(() => ZooManifest.LoadDirectory(dir)).Message);
     }
 
     [Fact]
     public void Missing_model_file_names_the_model()
     {
         Write(Valid, "models/a.safetensors", "models/c.safetensors");
-        var e = Assert.Throws<FileNotFoundException>(() => ZooManifest.Load(dir));
+        var e = Assert.Throws<FileNotFoundException>(() => ZooManifest.LoadDirectory(dir));
         Assert.Contains("ftal-1", e.Message);
         Assert.Contains("models/b.safetensors", e.Message);
     }
@@ -67,6 +67,6 @@ public sealed class ZooManifestTests : IDisposable
     public void A_zoo_needs_one_source()
     {
         Write(Valid.Replace("\"role\":\"source\"", "\"role\":\"stolen\""), "models/a.safetensors", "models/b.safetensors", "models/c.safetensors");
-        Assert.Contains("exactly one model with role 'source'", Assert.Throws<InvalidDataException>(() => ZooManifest.Load(dir)).Message);
+        Assert.Contains("exactly one model with role 'source'", Assert.Throws<InvalidDataException>(() => ZooManifest.LoadDirectory(dir)).Message);
     }
 }
