@@ -37,6 +37,7 @@ internal static class FingerprintCommand
         var target = new Option<TargetChoice>("--target") { Description = "IPGuard: random or least-likely target class", DefaultValueFactory = _ => TargetChoice.Random };
         var independent = new Option<string[]>("--independent") { Description = "Independent models to calibrate the threshold on", AllowMultipleArgumentsPerToken = true };
         var derived = new Option<string[]>("--derived") { Description = "Known derived models (SAC's validation rule with --paper-rule)", AllowMultipleArgumentsPerToken = true };
+        var correctOn = new Option<string[]>("--sac-w-correct") { Description = "SAC-w: keep only samples these independent models (trained on the owner's data) classify correctly", AllowMultipleArgumentsPerToken = true };
         var fpr = new Option<double>("--fpr") { Description = "Target false-positive rate of the calibrated threshold", DefaultValueFactory = _ => 0.05 };
         var paper = new Option<bool>("--paper-rule") { Description = "Use the paper's validation rule instead of FPR calibration" };
         var threshold = new Option<double?>("--threshold") { Description = "A threshold of your own" };
@@ -45,7 +46,7 @@ internal static class FingerprintCommand
         var json = new Option<bool>("--json");
         var cmd = new Command("create", "Fingerprint a source model (white-box) from the owner's data");
         data.AddTo(cmd);
-        foreach (var o in new Option[] { method, model, part, splitSeed, samples, cutmix, correlation, output, surrogates, points, target, independent, derived, fpr, paper, threshold, seed, outFile, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { method, model, part, splitSeed, samples, cutmix, correlation, output, surrogates, points, target, independent, derived, correctOn, fpr, paper, threshold, seed, outFile, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var pair = data.Load(r);
@@ -63,7 +64,8 @@ internal static class FingerprintCommand
             var sac = new SacOptions { Samples = r.GetValue(samples), CutMix = r.GetValue(cutmix), Correlation = r.GetValue(correlation), Output = r.GetValue(output), Surrogates = r.GetValue(surrogates), Seed = r.GetValue(seed) };
             var ipg = new IpGuardOptions { Points = r.GetValue(points), Target = r.GetValue(target), Seed = r.GetValue(seed) };
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var fp = ProgressDisplay.Run("surrogates", p => FingerprintCreation.Create(r.GetValue(method)!, source, owner, rule, sac, ipg, p));
+            var fp = ProgressDisplay.Run("surrogates", p => FingerprintCreation.Create(r.GetValue(method)!, source, owner, rule, sac, ipg, p,
+                (r.GetValue(correctOn) ?? []).Select(Open).ToList()));
             var path = r.GetValue(outFile)!;
             FingerprintFile.Save(fp, path);
             if (r.GetValue(json))

@@ -67,6 +67,23 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     }
 
     [Fact]
+    public void SacWCanKeepOnlySamplesIndependentModelsGetRight()
+    {
+        var independent = TrainedModelsFixture.AsSuspect(models.Independent, "indep");
+        var fp = SacFingerprinter.CreateSacW(models.SourceModel, models.Defender, new SacOptions { Surrogates = 1, SurrogateEpochs = 1, Samples = 50, Seed = 2 }, Explicit, [independent]);
+        var answers = independent.Query(fp.Queries);
+        var owner = models.Defender;
+        int per = owner.ImageSize;
+        for (int q = 0; q < fp.QueryCount; q++)
+        {
+            var img = fp.Queries.Span.Slice(q * per, per).ToArray();
+            int match = Enumerable.Range(0, owner.Count).First(i => owner.Image(i).SequenceEqual(img));
+            Assert.Equal(owner.Labels[match], answers.Labels[q]);      // the independent model is right
+            Assert.NotEqual(owner.Labels[match], fp.SourceOutput.Labels[q]);  // the source is wrong
+        }
+    }
+
+    [Fact]
     public void IpGuardPointsCarryTheTargetLabelJustPastTheBoundary()
     {
         var o = new IpGuardOptions { Points = 20, MaxSteps = 500, LearningRate = 0.01, Margin = 3f, Seed = 4 };
