@@ -15,11 +15,12 @@ namespace Lineage.Bench;
 public static class Program
 {
     static double seconds = 1.0;
+    static int memorySteps = 200;
 
     public static int Main(string[] args)
     {
         int threads = 2;
-        bool json = false, checkMemory = false, fingerprint = false;
+        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -29,7 +30,9 @@ public static class Program
                 case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--check-memory": checkMemory = true; break;
                 case "--fingerprint": fingerprint = true; break;
-                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint]"); return 2;
+                case "--resnet-only": resnetOnly = true; break;
+                case "--steps": memorySteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--steps N]"); return 2;
             }
         }
         EngineSettings.Threads = threads;
@@ -42,6 +45,7 @@ public static class Program
             ["threads"] = threads,
         };
         var gen = new Generator(0);
+        if (resnetOnly) goto resnet;
         var sgemm = new Dictionary<string, double>();
         foreach (var n in new[] { 256, 512, 1024 })
         {
@@ -69,6 +73,7 @@ public static class Program
             net.Forward(xi);
         }, 256));
 
+    resnet:
         var resnet = new ResNet20(gen);
         res["train_resnet_img_s"] = Math.Round(TrainRate(resnet, Tensor.Rand(gen, 64, 3, 32, 32).ClonePersistent(), RandomLabels(gen, 64, 10)));
 
@@ -123,7 +128,8 @@ public static class Program
         var x = Tensor.Rand(gen, 128, 1, 28, 28).ClonePersistent();
         var y = RandomLabels(gen, 128, 10);
         var opt = new Sgd(net.Parameters(), lr: 0.01, momentum: 0.9);
-        const int warmup = 20, steps = 200;
+        const int warmup = 20;
+        int steps = memorySteps;
         long heapAfterWarmup = 0, allocAfterWarmup = 0;
         var heaps = new List<long>();
         for (int s = 0; s < steps; s++)

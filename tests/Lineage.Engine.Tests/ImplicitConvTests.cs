@@ -20,6 +20,8 @@ public class ImplicitConvTests
         [2, 5, 11, 12, 5, 3, 2, 2, true],    // dilation 2
         [2, 4, 14, 14, 6, 5, 2, 1, false],   // 5×5 window
         [1, 16, 32, 32, 16, 3, 1, 1, false], // CIFAR stage-1 plane: tiles straddle output rows
+        [2, 8, 12, 12, 8, 3, 0, 1, true],    // no padding: the weight gradient lays out its own output gradient
+        [2, 6, 9, 20, 7, 3, 1, 2, false],    // padding 1 with dilation 2: not "same", no shared gradient grid
     ];
 
     static bool Takes(int cin, int h, int w, int k, int pad, int dilation)
@@ -63,6 +65,31 @@ public class ImplicitConvTests
         }
     }
 
+    /// <summary>Only one of input and weight needs a gradient: the padded input kept from the forward pass,
+    /// the padded output gradient shared with the weight gradient, and neither, all match the im2col path.</summary>
+    [Theory]
+    [InlineData(true, false, 1)]
+    [InlineData(false, true, 1)]
+    [InlineData(false, true, 0)]
+    [InlineData(true, false, 0)]
+    public void PartialGradientsMatchIm2ColPath(bool inputGrad, bool weightGrad, int pad)
+    {
+        var x = R(30, 3, 16, 9, 9); var wt = R(31, 12, 16, 3, 3);
+        Tensor Grad()
+        {
+            x.RequiresGrad = inputGrad; wt.RequiresGrad = weightGrad;
+            var y = Functional.Conv2d(x, wt, null, 1, pad);
+            return Autograd.Grad((y * R(32, y.Shape)).Sum(), [inputGrad ? x : wt])[0]!;
+        }
+        var fast = Grad().ToArray();
+        ImplicitConv.Enabled = false;
+        float[] slow;
+        try { slow = Grad().ToArray(); }
+        finally { ImplicitConv.Enabled = true; }
+        for (int i = 0; i < slow.Length; i++) Assert.True(MathF.Abs(fast[i] - slow[i]) < 1e-4f * (1 + MathF.Abs(slow[i])), $"[{i}] {fast[i]} vs {slow[i]}");
+    }
+
+    [Fact] public void GradCheckNoPadding() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], x[2]), [R(17, 2, 4, 8, 8), R(18, 6, 4, 3, 3), R(19, 6)]);
     [Fact] public void GradCheck16Channels() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], null, padding: 1), [R(10, 2, 16, 6, 6), R(11, 16, 16, 3, 3)]);
     [Fact] public void GradCheckBiasDilation() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], x[2], padding: 2, dilation: 2), [R(12, 2, 3, 8, 9), R(13, 5, 3, 3, 3), R(14, 5)]);
     [Fact] public void GradCheckStride2Channels16() => GradCheck.Check(x => Functional.Conv2d(x[0], x[1], null, stride: 2, padding: 1), [R(15, 2, 16, 6, 6), R(16, 8, 16, 3, 3)]);

@@ -42,13 +42,26 @@ internal static unsafe class ImplicitConv
     /// <summary>o[n, M, OH, OW] = Σ_k w[M, K] · tap_k(x) (+ bias), w given as panels from <see cref="PackWeights"/>.</summary>
     public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o)
     {
-        int wp = g.W + 2 * g.PW, k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp;
-        int tiles = (cols + NR - 1) / NR, outPlane = g.OH * g.OW;
-        var xp = BufferPool.Rent(n * img + Slack(g));
-        var off = ArrayPool<int>.Shared.Rent(k);
+        var xp = BufferPool.Rent(PaddedFloats(g, n));
         try
         {
             PadImages(x, n, g, xp);
+            ForwardPadded(xp, n, g, panels, m, bias, o);
+        }
+        finally { BufferPool.Return(xp); }
+    }
+
+    /// <summary>Floats of the zero-padded copy of n images (<see cref="PadImages"/>), slack included.</summary>
+    public static int PaddedFloats(in ConvGeometry g, int n) => n * PaddedImage(g) + Slack(g);
+
+    /// <summary><see cref="Forward"/> on images already copied into zero-padded planes by <see cref="PadImages"/>.</summary>
+    public static void ForwardPadded(float[] xp, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o)
+    {
+        int wp = g.W + 2 * g.PW, k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp;
+        int tiles = (cols + NR - 1) / NR, outPlane = g.OH * g.OW;
+        var off = ArrayPool<int>.Shared.Rent(k);
+        try
+        {
             TapOffsets(g, off);
             var geo = g;
             Par.For(n * tiles, 2L * m * k * NR, (s, e) =>
@@ -74,7 +87,7 @@ internal static unsafe class ImplicitConv
                 }
             });
         }
-        finally { BufferPool.Return(xp); ArrayPool<int>.Shared.Return(off); }
+        finally { ArrayPool<int>.Shared.Return(off); }
     }
 
     /// <summary>Weights [M, K] in MR-row panels (panel t holds w[t·MR + r, p] at t·MR·K + p·MR + r, rows past M zero).</summary>
@@ -128,16 +141,37 @@ internal static unsafe class ImplicitConv
     /// product of two contiguous rows; tiles of 4×4 elements keep 16 vector accumulators in registers.</summary>
     public static void WeightGradient(float[] x, float[] dy, int n, in ConvGeometry g, int m, float[] gw)
     {
-        int wp = g.W + 2 * g.PW, k = g.ColRows, img = PaddedImage(g);
-        int len = (g.OH * wp + 15) / 16 * 16, dyImg = m * len;
-        int block = (int)Math.Clamp(BlockBytes / (4L * (img + dyImg)), 1, n);
-        var xp = BufferPool.Rent(n * img + Slack(g));
-        var dyp = BufferPool.Rent(n * dyImg);
-        var off = ArrayPool<int>.Shared.Rent(k);
+        var xp = BufferPool.Rent(PaddedFloats(g, n));
         try
         {
             PadImages(x, n, g, xp);
-            var geo = g;
+            WeightGradient(xp, dy, n, g, m, gw, null);
+        }
+        finally { BufferPool.Return(xp); }
+    }
+
+    /// <summary>True when the input-gradient convolution (<see cref="BackwardGeometry"/>) pads the output gradient
+    /// onto the same grid width as the forward input ("same" padding) with at least one zero row around each
+    /// plane: its padded output gradient then already is the weight gradient's row layout.</summary>
+    public static bool SharesGradientGrid(in ConvGeometry g)
+        => 2 * g.PW == g.DW * (g.KW - 1) && 2 * g.PH == g.DH * (g.KH - 1) && g.PH >= 1 && 2 * g.PH * (g.W + 2 * g.PW) >= 16;
+
+    /// <summary>The weight gradient from the padded input xp (<see cref="PadImages"/> with g) and either the output
+    /// gradient dy, or (dy null) dyPadded: the output gradient already padded with <see cref="BackwardGeometry"/>,
+    /// which <see cref="SharesGradientGrid"/> must allow.</summary>
+    public static void WeightGradient(float[] xp, float[]? dy, int n, in ConvGeometry g, int m, float[] gw, float[]? dyPadded)
+    {
+        int wp = g.W + 2 * g.PW, k = g.ColRows, img = PaddedImage(g);
+        int len = (g.OH * wp + 15) / 16 * 16;
+        int dyPlane, dyImg, dyBase;
+        float[] dyp;
+        bool own = dyPadded == null;
+        if (own)
+        {
+            dyPlane = len; dyImg = m * len; dyBase = 0;
+            dyp = BufferPool.Rent(n * dyImg);
+            var geo0 = g;
+            var src = dy!;
             Par.For(n, (long)m * len, (s, e) =>
             {
                 for (int im = s; im < e; im++)
@@ -145,10 +179,22 @@ internal static unsafe class ImplicitConv
                     {
                         var dst = dyp.AsSpan(im * dyImg + c * len, len);
                         dst.Clear();
-                        for (int oh = 0; oh < geo.OH; oh++)
-                            dy.AsSpan(((im * m + c) * geo.OH + oh) * geo.OW, geo.OW).CopyTo(dst.Slice(oh * wp));
+                        for (int oh = 0; oh < geo0.OH; oh++)
+                            src.AsSpan(((im * m + c) * geo0.OH + oh) * geo0.OW, geo0.OW).CopyTo(dst.Slice(oh * wp));
                     }
             });
+        }
+        else
+        {
+            if (!SharesGradientGrid(g)) throw new ArgumentException("implicit conv: the padded output gradient is not on the weight gradient's grid");
+            var bg = BackwardGeometry(g, m);
+            dyPlane = (bg.H + 2 * bg.PH) * (bg.W + 2 * bg.PW); dyImg = m * dyPlane; dyBase = bg.PH * wp + bg.PW;
+            dyp = dyPadded!;
+        }
+        int block = (int)Math.Clamp(BlockBytes / (4L * (img + dyImg)), 1, n);
+        var off = ArrayPool<int>.Shared.Rent(k);
+        try
+        {
             TapOffsets(g, off);
             int colTiles = (k + DR - 1) / DR;
             Par.For(colTiles, 2L * m * DR * n * len, (s, e) =>
@@ -159,7 +205,7 @@ internal static unsafe class ImplicitConv
                     for (int i0 = 0; i0 < n; i0 += block)
                     {
                         int count = Math.Min(block, n - i0);
-                        float* xb = xp0 + (long)i0 * img, db = dy0 + (long)i0 * dyImg;
+                        float* xb = xp0 + (long)i0 * img, db = dy0 + (long)i0 * dyImg + dyBase;
                         for (int t = s; t < e; t++)
                         {
                             int p0 = t * DR, pn = Math.Min(DR, k - p0);
@@ -167,12 +213,12 @@ internal static unsafe class ImplicitConv
                             {
                                 int rn = Math.Min(DR, m - r0);
                                 if (rn == DR && pn == DR)
-                                    Dot4x4(count, len, db + r0 * len, dyImg, xb, img, off0 + p0, gw0 + r0 * k + p0, k, i0 > 0);
+                                    Dot4x4(count, len, db + (long)r0 * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, gw0 + r0 * k + p0, k, i0 > 0);
                                 else
                                     for (int r = 0; r < rn; r++)
                                         for (int q = 0; q < pn; q++)
                                         {
-                                            float v = Dot(count, len, db + (r0 + r) * len, dyImg, xb + off0[p0 + q], img);
+                                            float v = Dot(count, len, db + (long)(r0 + r) * dyPlane, dyImg, xb + off0[p0 + q], img);
                                             float* d = gw0 + (r0 + r) * k + p0 + q;
                                             *d = i0 > 0 ? *d + v : v;
                                         }
@@ -182,11 +228,15 @@ internal static unsafe class ImplicitConv
                 }
             });
         }
-        finally { BufferPool.Return(xp); BufferPool.Return(dyp); ArrayPool<int>.Shared.Return(off); }
+        finally
+        {
+            if (own) BufferPool.Return(dyp);
+            ArrayPool<int>.Shared.Return(off);
+        }
     }
 
     /// <summary>Copies every image into its zero-padded planes and zeroes the slack after the last one.</summary>
-    static void PadImages(float[] x, int n, in ConvGeometry g, float[] xp)
+    public static void PadImages(float[] x, int n, in ConvGeometry g, float[] xp)
     {
         int hp = g.H + 2 * g.PH, wp = g.W + 2 * g.PW, img = g.C * hp * wp;
         var geo = g;
@@ -311,16 +361,16 @@ internal static unsafe class ImplicitConv
         Vector512.Store(x1, d + 16);
     }
 
-    /// <summary>gw[r, q] (+)= Σ over count images and len columns of a[r]·(b + off[q]), for a 4×4 block.</summary>
+    /// <summary>gw[r, q] (+)= Σ over count images and len columns of (a + r·lda)·(b + off[q]), for a 4×4 block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Dot4x4(int count, int len, float* a, int aImage, float* b, int bImage, int* off, float* gw, int ldg, bool accumulate)
+    static void Dot4x4(int count, int len, float* a, int lda, int aImage, float* b, int bImage, int* off, float* gw, int ldg, bool accumulate)
     {
         Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
         Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
         int o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
         for (int im = 0; im < count; im++, a += aImage, b += bImage)
         {
-            float* a0 = a, a1 = a + len, a2 = a + 2 * len, a3 = a + 3 * len;
+            float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
             float* b0p = b + o0, b1p = b + o1, b2p = b + o2, b3p = b + o3;
             for (int j = 0; j < len; j += 16)
             {

@@ -91,25 +91,62 @@ public static partial class Functional
     }
 
     /// <summary>Stride-1 single-group convolutions: implicit GEMM on the padded image, no im2col matrix;
-    /// the input gradient is the same kernel run over the output gradient with rotated weights.</summary>
+    /// the input gradient is the same kernel run over the output gradient with rotated weights.
+    /// When the weight will need a gradient, the zero-padded input of the forward pass is kept (as a
+    /// scope-tracked pooled tensor) for the weight gradient instead of being padded again, and with
+    /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.</summary>
     static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args)
     {
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
+        bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad;
+        var padded = keepPadded ? Tensor.Empty(ImplicitConv.PaddedFloats(geo, n)) : null;
+        var xp = padded?.Data ?? BufferPool.Rent(ImplicitConv.PaddedFloats(geo, n));
         var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
-        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data); }
-        finally { BufferPool.Return(panels); }
+        try
+        {
+            ImplicitConv.PadImages(input.Data, n, geo, xp);
+            ImplicitConv.ForwardPadded(xp, n, geo, panels, cout, bias?.Data, o.Data);
+        }
+        finally
+        {
+            BufferPool.Return(panels);
+            if (padded == null) BufferPool.Return(xp);
+        }
         Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
         return Tensor.FromOp(o, "conv2d", parents, grad =>
         {
             Tensor? gx = null, gw = null, gb = null;
-            if (input.RequiresGrad)
+            var bg = ImplicitConv.BackwardGeometry(geo, cout);
+            bool wantW = weight.RequiresGrad, share = wantW && ImplicitConv.SharesGradientGrid(geo);
+            float[]? dyp = input.RequiresGrad || share ? BufferPool.Rent(ImplicitConv.PaddedFloats(bg, n)) : null;
+            try
             {
-                gx = Tensor.Empty(input.Shape);
-                var rotated = ImplicitConv.PackRotatedWeights(weight.Data, cout, cin, geo.KH, geo.KW);
-                try { ImplicitConv.Forward(grad.Data, n, ImplicitConv.BackwardGeometry(geo, cout), rotated, cin, null, gx.Data); }
-                finally { BufferPool.Return(rotated); }
+                if (dyp != null) ImplicitConv.PadImages(grad.Data, n, bg, dyp);
+                if (input.RequiresGrad)
+                {
+                    gx = Tensor.Empty(input.Shape);
+                    var rotated = ImplicitConv.PackRotatedWeights(weight.Data, cout, cin, geo.KH, geo.KW);
+                    try { ImplicitConv.ForwardPadded(dyp!, n, bg, rotated, cin, null, gx.Data); }
+                    finally { BufferPool.Return(rotated); }
+                }
+                if (wantW)
+                {
+                    gw = Tensor.Empty(weight.Shape);
+                    if (padded != null) ImplicitConv.WeightGradient(padded.Data, share ? null : grad.Data, n, geo, cout, gw.Data, share ? dyp : null);
+                    else if (share)
+                    {
+                        var xpb = BufferPool.Rent(ImplicitConv.PaddedFloats(geo, n));
+                        try
+                        {
+                            ImplicitConv.PadImages(input.Data, n, geo, xpb);
+                            ImplicitConv.WeightGradient(xpb, null, n, geo, cout, gw.Data, dyp);
+                        }
+                        finally { BufferPool.Return(xpb); }
+                    }
+                    else ImplicitConv.WeightGradient(input.Data, grad.Data, n, geo, cout, gw.Data);
+                }
             }
-            if (weight.RequiresGrad) { gw = Tensor.Empty(weight.Shape); ImplicitConv.WeightGradient(input.Data, grad.Data, n, geo, cout, gw.Data); }
+            finally { if (dyp != null) BufferPool.Return(dyp); }
             if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, geo.OH * geo.OW);
             return bias != null ? [gx, gw, gb] : [gx, gw];
         }, args);

@@ -5,7 +5,11 @@ namespace Lineage.Engine;
 /// There are several chunks per thread, taken in turn by whichever thread is free: on a shared machine one
 /// thread is often descheduled for a while, and with one chunk per thread every loop would wait for it.
 /// Callers already get chunk boundaries that vary with the thread count, so each item's result must not
-/// depend on them.</summary>
+/// depend on them.
+/// The chunks run on the calling thread and Threads − 1 dedicated workers (<see cref="Workers"/>) instead of
+/// Parallel.For: a training step makes hundreds of short loops, and the thread pool's idle workers spin
+/// between them (on a 2-core machine that spinning took CPU from the loops themselves). A loop started
+/// inside another one, or while another thread's loop holds the workers, runs on Parallel.For as before.</summary>
 internal static class Par
 {
     const long MinWorkPerChunk = 32_768;
@@ -19,10 +23,95 @@ internal static class Par
         if (threads <= 1) { body(0, n); return; }
         int chunks = (int)Math.Min(Math.Min((long)threads * ChunksPerThread, n), Math.Max(1, total / MinWorkPerChunk));
         if (chunks <= 1) { body(0, n); return; }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
+        if (Workers.TryRun(threads - 1, n, chunks, body)) return;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c => RunChunk(n, chunks, c, body));
+    }
+
+    static void RunChunk(int n, int chunks, int c, Action<int, int> body)
+    {
+        int start = (int)((long)n * c / chunks), end = (int)((long)n * (c + 1) / chunks);
+        if (end > start) body(start, end);
+    }
+
+    /// <summary>Background threads that each wait on their own semaphore for the next loop, then take chunks
+    /// from a shared counter until none are left; the calling thread takes chunks too. One loop at a time.</summary>
+    static class Workers
+    {
+        sealed class Job(int n, int chunks, Action<int, int> body)
         {
-            int start = (int)((long)n * c / chunks), end = (int)((long)n * (c + 1) / chunks);
-            if (end > start) body(start, end);
-        });
+            public readonly int N = n, Chunks = chunks;
+            public readonly Action<int, int> Body = body;
+            public int Next, Remaining = chunks;
+            public Exception? Error;
+        }
+
+        static readonly object grow = new();
+        static readonly ManualResetEventSlim done = new(false, spinCount: 200);
+        static SemaphoreSlim[] signals = [];
+        static volatile Job? current;
+        static int busy;
+        [ThreadStatic] static bool inLoop;
+
+        public static bool TryRun(int helpers, int n, int chunks, Action<int, int> body)
+        {
+            if (inLoop || Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
+            try
+            {
+                var sig = Ensure(helpers);
+                var job = new Job(n, chunks, body);
+                done.Reset();
+                current = job;
+                int wake = Math.Min(helpers, chunks - 1);
+                for (int i = 0; i < wake; i++) sig[i].Release();
+                inLoop = true;
+                try { Execute(job); }
+                finally { inLoop = false; }
+                done.Wait();
+                if (job.Error != null) throw new AggregateException(job.Error);
+                return true;
+            }
+            finally { Volatile.Write(ref busy, 0); }
+        }
+
+        static SemaphoreSlim[] Ensure(int helpers)
+        {
+            var sig = signals;
+            if (sig.Length >= helpers) return sig;
+            lock (grow)
+            {
+                if (signals.Length >= helpers) return signals;
+                var grown = new SemaphoreSlim[helpers];
+                Array.Copy(signals, grown, signals.Length);
+                for (int i = signals.Length; i < helpers; i++)
+                {
+                    var s = grown[i] = new SemaphoreSlim(0);
+                    new Thread(() => Loop(s)) { IsBackground = true, Name = $"Lineage.Par {i}" }.Start();
+                }
+                signals = grown;
+                return grown;
+            }
+        }
+
+        static void Loop(SemaphoreSlim signal)
+        {
+            inLoop = true;
+            while (true)
+            {
+                signal.Wait();
+                var job = current;
+                if (job != null) Execute(job);
+            }
+        }
+
+        static void Execute(Job job)
+        {
+            int c;
+            while ((c = Interlocked.Increment(ref job.Next) - 1) < job.Chunks)
+            {
+                try { RunChunk(job.N, job.Chunks, c, job.Body); }
+                catch (Exception e) { Interlocked.CompareExchange(ref job.Error, e, null); }
+                if (Interlocked.Decrement(ref job.Remaining) == 0) done.Set();
+            }
+        }
     }
 }

@@ -1,0 +1,71 @@
+namespace Lineage.Engine.Tests;
+
+/// <summary>Par.For on its dedicated workers: every item once, nested and concurrent loops, errors reach the caller.</summary>
+[Collection(EngineGlobalsCollection.Name)]
+public class ParTests
+{
+    static void WithThreads(int threads, Action body)
+    {
+        int saved = EngineSettings.Threads;
+        EngineSettings.Threads = threads;
+        try { body(); }
+        finally { EngineSettings.Threads = saved; }
+    }
+
+    [Theory]
+    [InlineData(2, 1000)]
+    [InlineData(3, 7)]
+    [InlineData(4, 100_000)]
+    public void EveryItemRunsOnce(int threads, int n) => WithThreads(threads, () =>
+    {
+        for (int rep = 0; rep < 50; rep++)
+        {
+            var hits = new int[n];
+            Par.For(n, 1_000_000, (s, e) => { for (int i = s; i < e; i++) Interlocked.Increment(ref hits[i]); });
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+    });
+
+    [Fact]
+    public void NestedLoopsComplete() => WithThreads(2, () =>
+    {
+        var hits = new int[16 * 64];
+        Par.For(16, 1_000_000, (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+            {
+                int row = i;
+                Par.For(64, 1_000_000, (a, b) => { for (int j = a; j < b; j++) Interlocked.Increment(ref hits[row * 64 + j]); });
+            }
+        });
+        Assert.All(hits, h => Assert.Equal(1, h));
+    });
+
+    [Fact]
+    public void ConcurrentCallersEachGetTheirItems() => WithThreads(2, () =>
+    {
+        var totals = new long[4];
+        var callers = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            for (int rep = 0; rep < 200; rep++)
+            {
+                long sum = 0;
+                Par.For(512, 1_000_000, (s, e) => { long part = 0; for (int i = s; i < e; i++) part += i; Interlocked.Add(ref sum, part); });
+                Interlocked.Add(ref totals[t], sum);
+            }
+        })).ToArray();
+        foreach (var c in callers) c.Start();
+        foreach (var c in callers) c.Join();
+        Assert.All(totals, v => Assert.Equal(200L * 511 * 512 / 2, v));
+    });
+
+    [Fact]
+    public void ErrorsReachTheCaller() => WithThreads(2, () =>
+    {
+        var e = Assert.Throws<AggregateException>(() => Par.For(100, 1_000_000, (s, _) => { if (s > 0) throw new InvalidOperationException("chunk"); }));
+        Assert.IsType<InvalidOperationException>(e.InnerException);
+        int count = 0;
+        Par.For(100, 1_000_000, (s, e2) => Interlocked.Add(ref count, e2 - s));
+        Assert.Equal(100, count);
+    });
+}
