@@ -63,13 +63,22 @@ public static class OpenInferenceCodec
             var shape = shapeNode.Select(d => Number(d, $"tensor {name} shape", source)).Select(d => d >= 0 && d == Math.Floor(d) && d < int.MaxValue ? (long)d
                 : throw new InvalidDataException($"{source}: tensor {name} has an invalid shape entry {d}")).ToArray();
             if (t["data"] is not JsonArray dataNode) throw new InvalidDataException($"{source}: tensor {name} has no data list");
-            var data = new double[dataNode.Count];
-            for (int i = 0; i < data.Length; i++) data[i] = Number(dataNode[i], $"tensor {name} data[{i}]", source);
+            // The protocol allows the data as one flat list or nested row-major lists.
+            var values = new List<double>(dataNode.Count);
+            Flatten(dataNode, values, name, source);
+            var data = values.ToArray();
             long expected = shape.Aggregate(1L, (a, d) => a * d);
             if (expected != data.Length) throw new InvalidDataException($"{source}: tensor {name} declares shape [{string.Join(", ", shape)}] but carries {data.Length} values");
             tensors.Add(new WireTensor(name, shape, datatype, data));
         }
         return tensors;
+    }
+
+    static void Flatten(JsonArray list, List<double> into, string name, string source)
+    {
+        foreach (var item in list)
+            if (item is JsonArray inner) Flatten(inner, into, name, source);
+            else into.Add(Number(item, $"tensor {name} data[{into.Count}]", source));
     }
 
     static string Text(JsonObject o, string key, string source) =>
