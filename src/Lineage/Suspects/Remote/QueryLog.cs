@@ -18,7 +18,7 @@ public sealed class QueryLog(string path)
     {
         var line = JsonSerializer.Serialize(new
         {
-            time = time.ToString("O"),
+            time = time.UtcDateTime.ToString("O"),
             method,
             url,
             batch_size = batchSize,
