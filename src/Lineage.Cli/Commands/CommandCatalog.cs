@@ -14,6 +14,7 @@ internal static class CommandCatalog
         yield return ModelCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VerifyCommand.Create();
+        yield return ServeCommand.Create();
         yield return EvaluateCommand.Create();
         yield return DataCommand.Create();
         yield return EngineCommand.Create();

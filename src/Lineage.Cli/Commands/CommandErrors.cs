@@ -2,7 +2,7 @@ using Lineage.Data;
 
 namespace Lineage.Cli.Commands;
 
-/// <summary>Turns the library's expected failures (bad input, missing files) into one clear line and exit code 2,
+/// <summary>Turns the library's expected failures (bad input, missing files, unreachable or misbehaving APIs) into one clear line and exit code 2,
 /// instead of a stack trace.</summary>
 internal static class CommandErrors
 {
@@ -10,7 +10,8 @@ internal static class CommandErrors
     {
         try { return action(); }
         catch (Exception e) when (e is DatasetNotFoundException or DataFormatException or InvalidDataException or FileNotFoundException
-                                     or ArgumentException or FormatException or NotSupportedException or Lineage.Suspects.QueryBudgetExceededException)
+                                     or ArgumentException or FormatException or NotSupportedException or Lineage.Suspects.QueryBudgetExceededException
+                                     or TimeoutException or IOException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 2;

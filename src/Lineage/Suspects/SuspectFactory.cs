@@ -2,17 +2,24 @@ using Lineage.Data;
 using Lineage.Engine;
 using Lineage.Engine.Onnx;
 using Lineage.Models;
+using Lineage.Suspects.Remote;
 
 namespace Lineage.Suspects;
 
 /// <summary>Opens a suspect from where it lives: a Lineage model file (runs with its own declared
-/// preprocessing) or an ONNX file (which declares none, so the fingerprint's preprocessing is applied).</summary>
+/// preprocessing), an ONNX file or an http(s) prediction API (both declare none, so the fingerprint's
+/// preprocessing is applied).</summary>
 public static class SuspectFactory
 {
-    public static ISuspect Open(string location, Preprocessing declaredPreprocessing, OutputMode mode = OutputMode.Logits, int topK = 1)
+    /// <param name="remote">Options for an http(s) suspect; when null, defaults with <paramref name="mode"/> as the
+    /// output interpretation. A remote suspect comes back metered with <see cref="RemoteSuspectOptions.Budget"/>.</param>
+    public static ISuspect Open(string location, Preprocessing declaredPreprocessing, OutputMode mode = OutputMode.Logits, int topK = 1, RemoteSuspectOptions? remote = null)
     {
         if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-            throw new NotSupportedException($"{location}: this version of Lineage verifies suspects in local model files and ONNX files; prediction-API suspects are not supported yet");
+        {
+            var options = remote ?? new RemoteSuspectOptions { Output = RemoteOutputKindOf(mode), TopK = mode == OutputMode.TopK ? topK : null };
+            return new MeteredSuspect(new RemoteSuspect(location, declaredPreprocessing, options), options.Budget);
+        }
         if (!File.Exists(location)) throw new FileNotFoundException($"suspect {location} does not exist", location);
         var name = Path.GetFileName(location);
         if (location.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
@@ -23,6 +30,14 @@ public static class SuspectFactory
         var file = ModelFile.Load(location);
         return new ModelSuspect(name, file.Logits, file.Spec.Classes, mode, topK);
     }
+
+    public static RemoteOutputKind RemoteOutputKindOf(OutputMode mode) => mode switch
+    {
+        OutputMode.Logits => RemoteOutputKind.Logits,
+        OutputMode.Probabilities => RemoteOutputKind.Probabilities,
+        OutputMode.TopK => RemoteOutputKind.TopK,
+        _ => RemoteOutputKind.Label,
+    };
 }
 
 /// <summary>An imported ONNX classifier with the preprocessing it is declared to take and its class count

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Lineage.Tests.Suspects.Remote;
+
+/// <summary>A tiny HttpListener on 127.0.0.1 whose answers a test scripts, to play a hostile or flaky API.
+/// Each request runs on its own task so a handler that sleeps cannot block shutdown.</summary>
+sealed class ScriptedHttpServer : IDisposable
+{
+    readonly HttpListener listener = new();
+    readonly Task loop;
+    int requests;
+
+    public int Port { get; }
+    public int Requests => Volatile.Read(ref requests);
+    public string ModelUrl => $"http://127.0.0.1:{Port}/v2/models/m";
+
+    public ScriptedHttpServer(Action<HttpListenerContext, int> handle)
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start(); Port = ((IPEndPoint)probe.LocalEndpoint).Port; probe.Stop();
+        listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        listener.Start();
+        loop = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                HttpListenerContext context;
+                try { context = await listener.GetContextAsync(); } catch { return; }
+                int index = Interlocked.Increment(ref requests);
+                _ = Task.Run(() =>
+                {
+                    try { handle(context, index); context.Response.Close(); }
+                    catch { try { context.Response.Abort(); } catch { } }
+                });
+            }
+        });
+    }
+
+    public static void Reply(HttpListenerContext context, int status, string body)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.OutputStream.Write(bytes);
+    }
+
+    public void Dispose()
+    {
+        listener.Stop();
+        listener.Close();
+        loop.Wait(TimeSpan.FromSeconds(5));
+    }
+}
