@@ -42,8 +42,22 @@ internal static class ModelCommand
             Console.WriteLine($"created        {m.CreatedUtc:u}");
             return 0;
         }));
-        var cmd = new Command("model", "Inspect model files");
+        var source = new Argument<string>("file") { Description = "A Lineage model file" };
+        var onnxOut = new Option<string>("--out", "-o") { Description = "ONNX file to write (opset 13, dynamic batch)", Required = true };
+        var export = new Command("export", "Export a model file to ONNX (the network only: apply the model's preprocessing before feeding it)");
+        export.Arguments.Add(source);
+        export.Options.Add(onnxOut);
+        export.SetAction(r => CommandErrors.Guard(() =>
+        {
+            var m = ModelFile.Load(r.GetValue(source)!);
+            var path = r.GetValue(onnxOut)!;
+            Lineage.Engine.Onnx.OnnxExporter.Export(m.Model, m.Preprocessing.Shape, path);
+            Console.WriteLine($"wrote {path}: {m.Spec}; inputs are normalised with {m.Preprocessing}");
+            return 0;
+        }));
+        var cmd = new Command("model", "Inspect and export model files");
         cmd.Subcommands.Add(info);
+        cmd.Subcommands.Add(export);
         return cmd;
     }
 }
