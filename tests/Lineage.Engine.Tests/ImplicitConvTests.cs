@@ -15,10 +15,11 @@ public class ImplicitConvTests
         [3, 16, 8, 8, 16, 3, 1, 1, false],
         [2, 32, 6, 7, 32, 3, 1, 1, true],
         [2, 64, 6, 6, 64, 3, 1, 1, false],
-        [4, 3, 10, 9, 16, 3, 1, 1, false],   // stem: K = 27, not a multiple of the 4-wide gradient tile
+        [4, 3, 10, 9, 16, 3, 1, 1, false],   // stem: K = 27, not a multiple of the 6-wide gradient tile (3 edge taps)
         [2, 40, 7, 6, 12, 3, 1, 1, true],    // K = 360 > one 256-deep block; Cout not a multiple of 8
         [2, 5, 11, 12, 5, 3, 2, 2, true],    // dilation 2
-        [2, 4, 14, 14, 6, 5, 2, 1, false],   // 5×5 window
+        [2, 4, 14, 14, 6, 5, 2, 1, false],   // 5×5 window; K = 100: last tile 4 wide (4×4 kernel), Cout edge rows
+        [2, 5, 10, 12, 8, 5, 2, 1, false],   // K = 125: last gradient tile 5 wide (4×4 kernel + one edge tap)
         [1, 16, 32, 32, 16, 3, 1, 1, false], // CIFAR stage-1 plane: tiles straddle output rows
         [2, 8, 12, 12, 8, 3, 0, 1, true],    // no padding: the weight gradient lays out its own output gradient
         [2, 6, 9, 20, 7, 3, 1, 2, false],    // padding 1 with dilation 2: not "same", no shared gradient grid

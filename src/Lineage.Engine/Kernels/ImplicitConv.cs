@@ -21,6 +21,8 @@ internal static unsafe class ImplicitConv
     const int MR = 8, NR = 32, KC = 256;
     /// <summary>Rows of the weight-gradient dot-product tile (output channels × taps).</summary>
     const int DR = 4;
+    /// <summary>Width (input taps) of a full weight-gradient tile: 4×6 tiles hold 24 accumulators and load 10 vectors per 24 FMAs.</summary>
+    const int DC = 6;
     /// <summary>Bytes of padded input and gradient one weight-gradient image block may span (half an L2).</summary>
     const int BlockBytes = 512 * 1024;
 
@@ -138,7 +140,7 @@ internal static unsafe class ImplicitConv
 
     /// <summary>gw[M, K] = Σ over images of dy[M, OH·OW] · tap_k(x)ᵀ. The output gradient is laid out on the
     /// padded grid with zeros in the wrapped columns, so each weight-gradient element is a plain dot
-    /// product of two contiguous rows; tiles of 4×4 elements keep 16 vector accumulators in registers.</summary>
+    /// product of two contiguous rows; tiles of 4×6 elements keep 24 vector accumulators in registers.</summary>
     public static void WeightGradient(float[] x, float[] dy, int n, in ConvGeometry g, int m, float[] gw)
     {
         var xp = BufferPool.Rent(PaddedFloats(g, n));
@@ -196,8 +198,8 @@ internal static unsafe class ImplicitConv
         try
         {
             TapOffsets(g, off);
-            int colTiles = (k + DR - 1) / DR;
-            Par.For(colTiles, 2L * m * DR * n * len, (s, e) =>
+            int colTiles = (k + DC - 1) / DC;
+            Par.For(colTiles, 2L * m * DC * n * len, (s, e) =>
             {
                 fixed (float* xp0 = xp, dy0 = dyp, gw0 = gw)
                 fixed (int* off0 = off)
@@ -208,20 +210,29 @@ internal static unsafe class ImplicitConv
                         float* xb = xp0 + (long)i0 * img, db = dy0 + (long)i0 * dyImg + dyBase;
                         for (int t = s; t < e; t++)
                         {
-                            int p0 = t * DR, pn = Math.Min(DR, k - p0);
+                            int p0 = t * DC, pn = Math.Min(DC, k - p0);
                             for (int r0 = 0; r0 < m; r0 += DR)
                             {
                                 int rn = Math.Min(DR, m - r0);
-                                if (rn == DR && pn == DR)
-                                    Dot4x4(count, len, db + (long)r0 * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, gw0 + r0 * k + p0, k, i0 > 0);
+                                float* a = db + (long)r0 * dyPlane, d = gw0 + r0 * k + p0;
+                                if (rn == DR && pn == DC)
+                                    Dot4x6(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
                                 else
+                                {
+                                    int q0 = 0;
+                                    if (rn == DR && pn >= DR)
+                                    {
+                                        Dot4x4(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
+                                        q0 = DR;
+                                    }
                                     for (int r = 0; r < rn; r++)
-                                        for (int q = 0; q < pn; q++)
+                                        for (int q = q0; q < pn; q++)
                                         {
-                                            float v = Dot(count, len, db + (long)(r0 + r) * dyPlane, dyImg, xb + off0[p0 + q], img);
-                                            float* d = gw0 + (r0 + r) * k + p0 + q;
-                                            *d = i0 > 0 ? *d + v : v;
+                                            float v = Dot(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img);
+                                            float* dq = d + r * k + q;
+                                            *dq = i0 > 0 ? *dq + v : v;
                                         }
+                                }
                             }
                         }
                     }
@@ -396,12 +407,80 @@ internal static unsafe class ImplicitConv
         Put(gw, s30, s31, s32, s33, accumulate);
     }
 
+    /// <summary>gw[r, q] (+)= Σ over count images and len columns of (a + r·lda)·(b + off[q]), for a 4×6 block:
+    /// the four output-gradient rows stay in registers while the six tap rows stream past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Dot4x6(int count, int len, float* a, int lda, int aImage, float* b, int bImage, int* off, float* gw, int ldg, bool accumulate)
+    {
+        Vector512<float> s00 = default, s01 = default, s02 = default, s03 = default, s04 = default, s05 = default;
+        Vector512<float> s10 = default, s11 = default, s12 = default, s13 = default, s14 = default, s15 = default;
+        Vector512<float> s20 = default, s21 = default, s22 = default, s23 = default, s24 = default, s25 = default;
+        Vector512<float> s30 = default, s31 = default, s32 = default, s33 = default, s34 = default, s35 = default;
+        int o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5];
+        for (int im = 0; im < count; im++, a += aImage, b += bImage)
+        {
+            float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+            for (int j = 0; j < len; j += 16)
+            {
+                var x0 = Vector512.Load(a0 + j); var x1 = Vector512.Load(a1 + j);
+                var x2 = Vector512.Load(a2 + j); var x3 = Vector512.Load(a3 + j);
+                float* bj = b + j;
+                var bv = Vector512.Load(bj + o0);
+                s00 = Vector512.FusedMultiplyAdd(x0, bv, s00); s10 = Vector512.FusedMultiplyAdd(x1, bv, s10);
+                s20 = Vector512.FusedMultiplyAdd(x2, bv, s20); s30 = Vector512.FusedMultiplyAdd(x3, bv, s30);
+                bv = Vector512.Load(bj + o1);
+                s01 = Vector512.FusedMultiplyAdd(x0, bv, s01); s11 = Vector512.FusedMultiplyAdd(x1, bv, s11);
+                s21 = Vector512.FusedMultiplyAdd(x2, bv, s21); s31 = Vector512.FusedMultiplyAdd(x3, bv, s31);
+                bv = Vector512.Load(bj + o2);
+                s02 = Vector512.FusedMultiplyAdd(x0, bv, s02); s12 = Vector512.FusedMultiplyAdd(x1, bv, s12);
+                s22 = Vector512.FusedMultiplyAdd(x2, bv, s22); s32 = Vector512.FusedMultiplyAdd(x3, bv, s32);
+                bv = Vector512.Load(bj + o3);
+                s03 = Vector512.FusedMultiplyAdd(x0, bv, s03); s13 = Vector512.FusedMultiplyAdd(x1, bv, s13);
+                s23 = Vector512.FusedMultiplyAdd(x2, bv, s23); s33 = Vector512.FusedMultiplyAdd(x3, bv, s33);
+                bv = Vector512.Load(bj + o4);
+                s04 = Vector512.FusedMultiplyAdd(x0, bv, s04); s14 = Vector512.FusedMultiplyAdd(x1, bv, s14);
+                s24 = Vector512.FusedMultiplyAdd(x2, bv, s24); s34 = Vector512.FusedMultiplyAdd(x3, bv, s34);
+                bv = Vector512.Load(bj + o5);
+                s05 = Vector512.FusedMultiplyAdd(x0, bv, s05); s15 = Vector512.FusedMultiplyAdd(x1, bv, s15);
+                s25 = Vector512.FusedMultiplyAdd(x2, bv, s25); s35 = Vector512.FusedMultiplyAdd(x3, bv, s35);
+            }
+        }
+        Put(gw, s00, s01, s02, s03, accumulate);
+        Put(gw + ldg, s10, s11, s12, s13, accumulate);
+        Put(gw + 2 * ldg, s20, s21, s22, s23, accumulate);
+        Put(gw + 3 * ldg, s30, s31, s32, s33, accumulate);
+        Put2x2(gw + 4, ldg, s04, s05, s14, s15, accumulate);
+        Put2x2(gw + 2 * ldg + 4, ldg, s24, s25, s34, s35, accumulate);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Put(float* d, Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3, bool accumulate)
     {
-        float v0 = Vector512.Sum(x0), v1 = Vector512.Sum(x1), v2 = Vector512.Sum(x2), v3 = Vector512.Sum(x3);
-        if (accumulate) { d[0] += v0; d[1] += v1; d[2] += v2; d[3] += v3; }
-        else { d[0] = v0; d[1] = v1; d[2] = v2; d[3] = v3; }
+        var v = Reduce4(x0, x1, x2, x3);
+        Vector128.Store(accumulate ? v + Vector128.Load(d) : v, d);
+    }
+
+    /// <summary>Columns 4 and 5 of two tile rows d and d + ldg: (x0, x1) belong to the first row, (x2, x3) to the second.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Put2x2(float* d, int ldg, Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3, bool accumulate)
+    {
+        var v = Reduce4(x0, x1, x2, x3);
+        float* e = d + ldg;
+        if (accumulate) { d[0] += v[0]; d[1] += v[1]; e[0] += v[2]; e[1] += v[3]; }
+        else { d[0] = v[0]; d[1] = v[1]; e[0] = v[2]; e[1] = v[3]; }
+    }
+
+    /// <summary>The four horizontal sums (Σ x0, Σ x1, Σ x2, Σ x3) in one vector: halves added, then a horizontal-add
+    /// transpose, so four sums cost about a dozen instructions. The summation order is fixed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector128<float> Reduce4(Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3)
+    {
+        var y0 = x0.GetLower() + x0.GetUpper();
+        var y1 = x1.GetLower() + x1.GetUpper();
+        var y2 = x2.GetLower() + x2.GetUpper();
+        var y3 = x3.GetLower() + x3.GetUpper();
+        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(y0, y1), Avx.HorizontalAdd(y2, y3));
+        return h.GetLower() + h.GetUpper();
     }
 
     /// <summary>Σ over count images and len columns of a·b (edge elements of the weight gradient).</summary>
