@@ -33,7 +33,6 @@ public sealed class RemoteFixture
 
 public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFixture>
 {
-    static readonly TimeSpan ShortTimeout = TimeSpan.FromMilliseconds(400);
 
     [Fact]
     public void RemoteVerdictEqualsLocalAndIsLogged()
@@ -154,12 +153,14 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
                 case "nan": ScriptedHttpServer.Reply(context, 200, Answer("[\"NaN\", 1]", "[1, 2]")); break;
                 case "infinite": ScriptedHttpServer.Reply(context, 200, Answer("[1e999, 1]", "[1, 2]")); break;
                 case "huge": ScriptedHttpServer.Reply(context, 200, Answer("[" + string.Join(",", Enumerable.Repeat("1", 40_000)) + "]", "[1, 40000]")); break;
-                case "slow": Thread.Sleep(2000); ScriptedHttpServer.Reply(context, 200, Answer("[1, 2]", "[1, 2]")); break;
+                case "slow": Thread.Sleep(3000); ScriptedHttpServer.Reply(context, 200, Answer("[1, 2]", "[1, 2]")); break;
                 case "forbidden": ScriptedHttpServer.Reply(context, 403, "{\"error\":\"no key\"}"); break;
                 default: ScriptedHttpServer.Reply(context, 503, "{}"); break;
             }
         });
-        var options = new RemoteSuspectOptions { Timeout = ShortTimeout, Retries = 1, RetryDelay = TimeSpan.FromMilliseconds(10), MaxResponseBytes = 64 * 1024 };
+        // only the slow server needs a short timeout; the others get room for a loaded CI machine
+        var timeout = behaviour == "slow" ? TimeSpan.FromMilliseconds(1200) : TimeSpan.FromSeconds(3);
+        var options = new RemoteSuspectOptions { Timeout = timeout, Retries = 1, RetryDelay = TimeSpan.FromMilliseconds(10), MaxResponseBytes = 64 * 1024 };
         using var suspect = new RemoteSuspect(server.ModelUrl, fixture.Model.Preprocessing, options);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var error = Assert.ThrowsAny<Exception>(() => suspect.Query(fixture.OwnerData.AsTensor().Slice(0, 0, 1)));
