@@ -16,8 +16,7 @@ public sealed class SourceOracle
     public SourceOracle(ModelFile source, OutputMode mode, long? budget = null)
     {
         // the model file's own eval mode and preprocessing, as a deployed API would run it
-        source.Model.Eval();
-        suspect = new MeteredSuspect(new ModelSuspect("source", source.Logits, source.Spec.Classes, mode), budget);
+        suspect = new MeteredSuspect(ModelSuspect.Of(source, "source", mode), budget);
     }
 
     public ISuspect Suspect => suspect;

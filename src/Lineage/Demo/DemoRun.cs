@@ -97,11 +97,7 @@ public static class DemoRun
         return new DemoResult(owner.Origin.Description, source.TestAccuracy, rows, seconds, clock.Elapsed);
     }
 
-    static ISuspect Suspect(ModelFile model, string name)
-    {
-        model.Model.Eval();
-        return new ModelSuspect(name, model.Logits, model.Spec.Classes);
-    }
+    static ISuspect Suspect(ModelFile model, string name) => ModelSuspect.Of(model, name);
 
     static DatasetPair LoadData(DemoOptions o)
     {

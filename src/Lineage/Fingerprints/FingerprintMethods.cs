@@ -17,6 +17,4 @@ public static class FingerprintMethods
     public static IFingerprintMethod Get(string name)
         => ByName.TryGetValue(name, out var m) ? m
            : throw new InvalidDataException($"unknown fingerprint method '{name}'; this version knows: {string.Join(", ", ByName.Keys)}");
-
-    internal static void Register(IFingerprintMethod method) => ByName[method.Name] = method;
 }

@@ -47,18 +47,7 @@ public sealed class SourceModel
             ? FromOnnx(path, dataPreprocessing)
             : FromModelFile(ModelFile.Load(path), Path.GetFileName(path));
 
-    /// <summary>Logits for many images, in batches, without gradients.</summary>
-    public float[] LogitsOf(Tensor images, int batchSize = 256)
-    {
-        int n = images.Shape[0];
-        var result = new float[n * Classes];
-        using var _ = GradMode.NoGrad();
-        for (int start = 0; start < n; start += batchSize)
-        {
-            using var scope = TensorScope.Begin();
-            int end = Math.Min(n, start + batchSize);
-            Logits(images.Slice(0, start, end)).Span.CopyTo(result.AsSpan(start * Classes));
-        }
-        return result;
-    }
+    /// <summary>Logits for many images, in batches, without gradients (through the same batching and shape
+    /// checks a suspect gets).</summary>
+    public float[] LogitsOf(Tensor images) => new Suspects.ModelSuspect(Name, Logits, Classes).Query(images).Values!;
 }

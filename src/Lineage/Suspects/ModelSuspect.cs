@@ -19,6 +19,13 @@ public sealed class ModelSuspect : ISuspect
         Name = name; this.logitsOf = logitsOf; Classes = classes; Mode = mode; TopK = topK; BatchSize = batchSize;
     }
 
+    /// <summary>A Lineage model file behind the boundary, in eval mode, with its own declared preprocessing.</summary>
+    public static ModelSuspect Of(Models.ModelFile file, string name, OutputMode mode = OutputMode.Logits, int topK = 1)
+    {
+        file.Model.Eval();
+        return new ModelSuspect(name, file.Logits, file.Spec.Classes, mode, topK);
+    }
+
     public string Name { get; }
     public OutputMode Mode { get; }
     public int Classes { get; }

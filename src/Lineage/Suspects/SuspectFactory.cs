@@ -27,8 +27,7 @@ public static class SuspectFactory
             var onnx = OnnxClassifier.Open(location, declaredPreprocessing);
             return new ModelSuspect(name, onnx.Logits, onnx.Classes, mode, topK);
         }
-        var file = ModelFile.Load(location);
-        return new ModelSuspect(name, file.Logits, file.Spec.Classes, mode, topK);
+        return ModelSuspect.Of(ModelFile.Load(location), name, mode, topK);
     }
 
     public static RemoteOutputKind RemoteOutputKindOf(OutputMode mode) => mode switch

@@ -41,9 +41,5 @@ public sealed class TrainedModelsFixture
 
     public SourceModel SourceModel => Lineage.Fingerprints.SourceModel.FromModelFile(Source, "source");
 
-    public static ISuspect AsSuspect(ModelFile m, string name, OutputMode mode = OutputMode.Logits, int k = 1)
-    {
-        m.Model.Eval();
-        return new ModelSuspect(name, m.Logits, m.Spec.Classes, mode, k);
-    }
+    public static ISuspect AsSuspect(ModelFile m, string name, OutputMode mode = OutputMode.Logits, int k = 1) => ModelSuspect.Of(m, name, mode, k);
 }

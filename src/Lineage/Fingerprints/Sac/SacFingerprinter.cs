@@ -36,7 +36,7 @@ public static class SacFingerprinter
         IReadOnlyList<ISuspect>? correctIndependentModels = null, IProgress<TrainingProgress>? progress = null)
     {
         if (source.File is null) throw new NotSupportedException("SAC-w distils surrogates with the source's architecture: give a Lineage model file as the source");
-        var sourcePred = Argmax(source.LogitsOf(ownerData.AsTensor()), source.Classes);
+        var sourcePred = SuspectOutput.FromLogits(source.LogitsOf(ownerData.AsTensor()), ownerData.Count, source.Classes).Labels;
         var wrong = Enumerable.Range(0, ownerData.Count).Where(i => sourcePred[i] != ownerData.Labels[i]).ToList();
         for (int m = 0; m < options.Surrogates && wrong.Count > 0; m++)
         {
@@ -89,18 +89,5 @@ public static class SacFingerprinter
                 }
                 : null);
         return draft;
-    }
-
-    static int[] Argmax(float[] logits, int classes)
-    {
-        int n = logits.Length / classes;
-        var r = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            int best = 0;
-            for (int c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-            r[i] = best;
-        }
-        return r;
     }
 }
