@@ -155,6 +155,20 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     }
 
     [Fact]
+    public void SacsPaperRuleIsMidwayBetweenIndependentAndDerivedValidationModels()
+    {
+        var independent = TrainedModelsFixture.AsSuspect(models.Independent, "i");
+        var derived = TrainedModelsFixture.AsSuspect(models.FineTuned, "d");
+        var rule = new RuleOptions { IndependentModels = [independent], DerivedModels = [derived], PreferPaperRule = true };
+        var fp = SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, new SacOptions { Seed = 3 }, rule);
+        var sac = FingerprintMethods.Get("sac-m");
+        double ind = sac.Score(fp, independent.Query(fp.Queries)).Score, der = sac.Score(fp, derived.Query(fp.Queries)).Score;
+        Assert.Equal((ind + der) / 2, fp.Rule.Threshold, 9);
+        Assert.Contains("SAC §3.2", fp.Rule.Basis);
+        Assert.False(fp.Rule.IsCalibrated);
+    }
+
+    [Fact]
     public void AnOwnersThresholdCoversOnlyThePrimaryView()
     {
         var fp = SacM();

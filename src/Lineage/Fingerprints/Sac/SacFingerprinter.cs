@@ -81,12 +81,8 @@ public static class SacFingerprinter
         var sac = FingerprintMethods.Get(method);
         draft.Rules = rule.Resolve(draft, sac, ScoreDirection.LowerIsStolen, (nulls, derived) =>
             nulls.Count > 0 && derived.Count > 0
-                ? new DecisionRule
-                {
-                    Direction = ScoreDirection.LowerIsStolen,
-                    Threshold = (nulls.Average() + derived.Average()) / 2,
-                    Basis = $"paper rule (SAC §3.2): midway between the mean distances of {nulls.Count} independent and {derived.Count} derived validation models",
-                }
+                ? DecisionRule.Paper(ScoreDirection.LowerIsStolen, (nulls.Average() + derived.Average()) / 2,
+                    $"SAC §3.2, midway between the mean distances of {nulls.Count} independent and {derived.Count} derived validation models")
                 : null);
         return draft;
     }
