@@ -121,11 +121,23 @@ public static class ZooEvaluation
         return ids.Take(Math.Max(1, ids.Length / 2)).Order(StringComparer.Ordinal).ToList();
     }
 
-    static Dataset OwnerData(ZooManifest zoo, string? dataDir)
+    /// <summary>The defender half exactly as the zoo builder made it. The builder's <c>spec.json</c> is read when
+    /// present, because a subset (<c>train_subset</c>) changes which images each half holds and the manifest records
+    /// only the counts; without it, the whole named dataset is split as the manifest says.</summary>
+    public static Dataset OwnerData(ZooManifest zoo, string? dataDir)
     {
+        var specPath = Path.Combine(zoo.Directory, ZooBuilder.SpecFileName);
+        if (File.Exists(specPath))
+        {
+            var spec = ZooSpec.Load(specPath);
+            if (spec.Dataset.Name != zoo.Dataset.Name || spec.SplitSeed != zoo.SplitSeed)
+                throw new InvalidDataException($"{specPath} describes dataset '{spec.Dataset.Name}' (split seed {spec.SplitSeed}) but the manifest says '{zoo.Dataset.Name}' (split seed {zoo.SplitSeed})");
+            var pair = ZooDatasets.Load(spec.Dataset, dataDir);
+            return TrainingJob.SelectPart(pair.Train, DataPart.Defender, spec.SplitSeed);
+        }
         var d = zoo.Dataset;
         var data = DatasetCatalog.Load(d.Name, new DatasetLoadOptions { DataDir = dataDir, Seed = d.DataSeed, TrainCount = d.TrainCount, TestCount = d.TestCount });
-        return DataSplits.DefenderAttackerHalves(data.Train, zoo.SplitSeed).Defender;
+        return TrainingJob.SelectPart(data.Train, DataPart.Defender, zoo.SplitSeed);
     }
 
     static ModelScore Verify(Fingerprint fp, ISuspect suspect, ZooManifestModel model)
