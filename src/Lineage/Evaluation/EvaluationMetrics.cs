@@ -21,9 +21,11 @@ public static class EvaluationMetrics
         var positives = scored.Where(s => s.IsStolen).Select(s => s.Score!.Value).ToList();
         var perCategory = categories.Select(c =>
         {
-            var p = scored.Where(s => s.IsStolen && s.Category == c).Select(s => s.Score!.Value).ToList();
-            double? auc = p.Count > 0 && negatives.Count > 0 ? RocAuc.Compute(p, negatives, direction) : null;
-            return new CategoryAuc(c, CategoryFamilies.Of(c), p.Count, auc);
+            var stolen = scored.Where(s => s.IsStolen && s.Category == c).ToList();
+            var p = stolen.Select(s => s.Score!.Value).ToList();
+            var n = NegativesFor(stolen, scored).Select(s => s.Score!.Value).ToList();
+            double? auc = p.Count > 0 && n.Count > 0 ? RocAuc.Compute(p, n, direction) : null;
+            return new CategoryAuc(c, CategoryFamilies.Of(c), p.Count, auc, n.Count);
         }).ToList();
 
         RocCurve? roc = positives.Count > 0 && negatives.Count > 0 ? RocCurve.Compute(positives, negatives, direction) : null;
@@ -60,6 +62,21 @@ public static class EvaluationMetrics
             HeldOutFpr = heldOut.Count == 0 ? null : heldOut.Count(s => s.Flagged == true) / (double)heldOut.Count,
             HeldOutIndependents = heldOut.Count,
         };
+    }
+
+    /// <summary>
+    /// The null models a category is judged against. SAC's transfer rows compare transferred models with
+    /// "irrelevant-new" models trained for the new task. So when a category's models all answer with one number of
+    /// classes and the zoo holds independent models with that many, only those count; otherwise (models of mixed
+    /// label spaces, no independent in theirs, or scores without a recorded class count) every independent does.
+    /// </summary>
+    public static IReadOnlyList<ModelScore> NegativesFor(IReadOnlyList<ModelScore> stolen, IReadOnlyList<ModelScore> scored)
+    {
+        var all = scored.Where(s => s.IsIndependent).ToList();
+        var spaces = stolen.Select(s => s.Classes).Distinct().ToList();
+        if (spaces.Count != 1 || spaces[0] is not int classes) return all;
+        var same = all.Where(s => s.Classes == classes).ToList();
+        return same.Count > 0 ? same : all;
     }
 
     /// <summary>

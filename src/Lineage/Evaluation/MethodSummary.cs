@@ -2,8 +2,9 @@ using Lineage.Statistics;
 
 namespace Lineage.Evaluation;
 
-/// <summary>AUC of one attack category: its stolen models against every independent model.</summary>
-public sealed record CategoryAuc(string Category, CategoryFamily Family, int Positives, double? Auc);
+/// <summary>AUC of one attack category: its stolen models against the independent models in their label space
+/// (<see cref="Negatives"/> of them; see <see cref="EvaluationMetrics.NegativesFor"/>).</summary>
+public sealed record CategoryAuc(string Category, CategoryFamily Family, int Positives, double? Auc, int Negatives = 0);
 
 /// <summary>Everything reported for one method over the whole zoo.</summary>
 public sealed record MethodSummary

@@ -12,6 +12,8 @@ public sealed record ModelScore
     public required string Role { get; init; }
     public required string Category { get; init; }
     public double? TestAccuracy { get; init; }
+    /// <summary>How many classes the suspect answers with (its label space); null in scores cached before it was recorded.</summary>
+    public int? Classes { get; init; }
     public double? Score { get; init; }
     public double? Threshold { get; init; }
     public bool? Flagged { get; init; }

@@ -145,6 +145,7 @@ public static class ZooEvaluation
         var entry = new ModelScore
         {
             Method = fp.Method, ModelId = model.Id, ModelHash = model.Hash, Role = model.Role, Category = model.Category, TestAccuracy = model.TestAccuracy,
+            Classes = suspect.Classes,
         };
         var clock = Stopwatch.StartNew();
         try

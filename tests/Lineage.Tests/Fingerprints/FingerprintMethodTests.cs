@@ -168,6 +168,30 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
         Assert.False(fp.Rule.IsCalibrated);
     }
 
+    /// <summary>SAC §4.1 Transfer-A/L: a model moved to another label space answers with another number of classes.
+    /// SAC correlates samples within each model's own outputs, so it still scores such a suspect: outputs that keep
+    /// the source's sample structure (its logits pooled into 4 groups, as a super-class head would) come out closer
+    /// than unrelated 4-class outputs.</summary>
+    [Fact]
+    public void SacScoresASuspectWithAnotherNumberOfClasses()
+    {
+        var fp = SacM();
+        var src = fp.SourceOutput;
+        int n = src.Count, c = src.Classes;
+        var pooled = new float[n * 4];
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < c; j++) pooled[r * 4 + j % 4] += src.Values![r * c + j];
+        var gen = new Generator(5);
+        var unrelated = Tensor.Randn(gen, n, 4).ToArray();
+        var sac = FingerprintMethods.Get("sac-m");
+        double near = sac.Score(fp, SuspectOutput.FromLogits(pooled, n, 4)).Score;
+        double far = sac.Score(fp, SuspectOutput.FromLogits(unrelated, n, 4)).Score;
+        Assert.True(near < far, $"pooled source logits {near} should be closer than unrelated outputs {far}");
+        var labels = sac.Score(fp, SuspectOutput.FromLabels(Enumerable.Range(0, n).Select(i => i % 4).ToArray(), 4));
+        Assert.Equal("smoothed labels", labels.Representation);
+        Assert.InRange(labels.Score, 0, 1);
+    }
+
     [Fact]
     public void AnOwnersThresholdCoversOnlyThePrimaryView()
     {

@@ -10,7 +10,8 @@ public static class ReportTables
 
     public static IReadOnlyList<ReportTable> All(EvaluationResult result) => [Auc(result), Methods(result), Scores(result)];
 
-    /// <summary>SAC Tables 1–2: rows are attack categories, columns methods; a category's AUC is its stolen models against all independent models.</summary>
+    /// <summary>SAC Tables 1–2: rows are attack categories, columns methods; a category's AUC is its stolen models against
+    /// the independent models of their label space (<see cref="EvaluationMetrics.NegativesFor"/>).</summary>
     public static ReportTable Auc(EvaluationResult result)
     {
         var rows = new List<IReadOnlyList<string>>();
@@ -28,7 +29,9 @@ public static class ReportTables
         if (transfer.Count > 0) Add("Transfer-Average", m => m.TransferAverage, isSummary: true);
         Add("All stolen", m => m.Auc, isSummary: true);
         return new ReportTable("AUC per attack category (SAC Tables 1–2)", ["Attack (AUC ↑)", .. result.Methods.Select(m => m.Method)], rows, summary,
-            "Average: mean over fine-tuning, pruning and extraction categories; Transfer-Average: over transfer categories; "
+            "Each row: that category's stolen models against the independent models with the same number of classes when the zoo has any "
+            + "(SAC's irrelevant-new models for transfer rows), otherwise against all independent models. "
+            + "Average: mean over fine-tuning, pruning and extraction categories; Transfer-Average: over transfer categories; "
             + $"{Missing}: no score (the method cannot read these suspects).");
     }
 

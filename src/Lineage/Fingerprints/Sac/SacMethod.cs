@@ -19,9 +19,9 @@ public sealed class SacMethod(string name) : IFingerprintMethod
         double sigma2 = double.Parse(fingerprint.Parameter("rbf_sigma2"), CultureInfo.InvariantCulture);
         double eps = double.Parse(fingerprint.Parameter("label_epsilon"), CultureInfo.InvariantCulture);
         var (src, sus, description) = SacRepresentation.Align(fingerprint.SourceOutput, answers, output, eps);
-        int n = answers.Count, c = answers.Classes;
-        var cs = CorrelationMatrix.Compute(src, n, c, kind, sigma2);
-        var ct = CorrelationMatrix.Compute(sus, n, c, kind, sigma2);
+        int n = answers.Count;
+        var cs = CorrelationMatrix.Compute(src, n, fingerprint.SourceOutput.Classes, kind, sigma2);
+        var ct = CorrelationMatrix.Compute(sus, n, answers.Classes, kind, sigma2);
         return (CorrelationMatrix.Distance(cs, ct), description);
     }
 

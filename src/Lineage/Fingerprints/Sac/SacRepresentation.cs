@@ -6,14 +6,15 @@ namespace Lineage.Fingerprints.Sac;
 /// Puts the source's stored logits and a suspect's answers into the same form before correlating:
 /// logits or probabilities when the suspect reveals them; for a top-k suspect the source is reduced to
 /// the same top-k view; for a label-only suspect both sides become smoothed labels (SAC Eq. 5).
+/// Each side keeps its own number of classes: SAC correlates samples with samples within one model's outputs
+/// (Eq. 1–3), so a model transferred to another label space (SAC §4.1 Transfer-A/L) is compared through its
+/// n×n correlation matrix like any other.
 /// </summary>
 public static class SacRepresentation
 {
     public static (float[] Source, float[] Suspect, string Description) Align(SuspectOutput source, SuspectOutput suspect, SacOutput preferred, double labelEpsilon)
     {
         if (source.Count != suspect.Count) throw new ArgumentException($"the suspect answered {suspect.Count} queries, the fingerprint has {source.Count}");
-        if (source.Classes != suspect.Classes)
-            throw new NotSupportedException($"the suspect has {suspect.Classes} classes and the source {source.Classes}: SAC compares outputs in the same label space (for a transferred model, verify on its output space with a fingerprint of matching classes)");
         switch (suspect.Mode)
         {
             case OutputMode.Logits when preferred == SacOutput.Logits:
