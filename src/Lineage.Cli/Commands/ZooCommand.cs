@@ -15,6 +15,7 @@ internal static class ZooCommand
         var cmd = new Command("zoo", "Build zoos of models with known lineage (sources, stolen and independent models) for evaluation");
         cmd.Subcommands.Add(CreateBuild());
         cmd.Subcommands.Add(CreateManifest());
+        cmd.Subcommands.Add(CreateSummary());
         return cmd;
     }
 
@@ -63,6 +64,36 @@ internal static class ZooCommand
         }));
         return cmd;
     }
+
+    static Command CreateSummary()
+    {
+        var dir = new Argument<string>("dir") { Description = "Zoo directory with a manifest.json" };
+        var json = new Option<bool>("--json") { Description = "Print the rows as JSON" };
+        var cmd = new Command("summary", "Per role and category: model count, test-accuracy range and mean, build seconds");
+        cmd.Arguments.Add(dir);
+        cmd.Options.Add(json);
+        cmd.SetAction(r => CommandErrors.Guard(() =>
+        {
+            var manifest = ZooManifest.LoadDirectory(r.GetValue(dir)!);
+            var rows = ZooSummary.Rows(manifest);
+            double? total = ZooSummary.TotalBuildSeconds(manifest);
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new { models = manifest.Models.Count, build_seconds = total, rows },
+                    new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                return 0;
+            }
+            Console.WriteLine($"| role | category | models | test accuracy (min–max) | mean | build (s) |");
+            Console.WriteLine($"|---|---|---:|---:|---:|---:|");
+            foreach (var row in rows)
+                Console.WriteLine($"| {row.Role} | {row.Category} | {row.Models} | {Pct(row.MinAccuracy)}–{Pct(row.MaxAccuracy)} | {Pct(row.MeanAccuracy)} | {(row.BuildSeconds is double b ? b.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : "–")} |");
+            Console.WriteLine($"{manifest.Models.Count} models; sum of their build steps: {(total is double t ? $"{t:0} s ({t / 3600:0.00} h)" : "unknown (build records missing)")}");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    static string Pct(double? v) => v is double x ? (x * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%" : "–";
 
     static void Report(ZooBuildResult result, bool json)
     {
