@@ -34,6 +34,7 @@ public static class ZooBuilder
         readonly Dictionary<string, ModelFile> loaded = new(StringComparer.Ordinal);
         readonly HashSet<string> builtNodes = new(StringComparer.Ordinal);
         readonly List<string> warnings = [];
+        readonly Dictionary<string, StepFailedException> failedNodes = new(StringComparer.Ordinal);
         readonly Stopwatch clock = Stopwatch.StartNew();
         DatasetPair? data;
         DatasetPair? transfer;
@@ -47,11 +48,24 @@ public static class ZooBuilder
             Directory.CreateDirectory(Full("models"));
             if (options.BuildMissing) AtomicFile.WriteAllText(Full(SpecFileName), plan.SpecJson + "\n");
             var scope = plan.Entries.Where(e => options.Shard?.Owns(e) ?? true).ToArray();
+            var failures = new List<ZooBuildFailure>();
             for (int i = 0; i < scope.Length; i++)
             {
                 options.Cancel.ThrowIfCancellationRequested();
-                foreach (var node in scope[i].Nodes) Ensure(node, $"[{i + 1}/{scope.Length}] {scope[i].Id}");
+                // One model that fails (a diverging learning rate, a bad file) must not cost the rest of a long build.
+                try
+                {
+                    foreach (var node in scope[i].Nodes) Ensure(node, $"[{i + 1}/{scope.Length}] {scope[i].Id}");
+                }
+                catch (Exception e) when (options.BuildMissing && e is not OperationCanceledException)
+                {
+                    var where = e is StepFailedException sf ? sf.Where : "";
+                    var message = e is StepFailedException ? e.InnerException!.Message : e.Message;
+                    failures.Add(new ZooBuildFailure(scope[i].Id, where, message));
+                    options.Log?.Invoke($"[{i + 1}/{scope.Length}] {scope[i].Id}: failed: {(where.Length > 0 ? where + ": " : "")}{message}");
+                }
             }
+            if (failures.Count > 0) throw new ZooBuildException(failures, filesWritten);
 
             var manifest = new ZooManifest
             {
@@ -108,11 +122,20 @@ public static class ZooBuilder
             }
             if (!options.BuildMissing)
                 throw new InvalidDataException($"{dir}: {node.Where} is not built ({node.File} missing); run 'lineage zoo build' first");
+            if (failedNodes.TryGetValue(node.RecipeHash, out var earlier)) throw earlier;
             var parent = node.Parent is null ? null : Ensure(node.Parent, label);
             options.Log?.Invoke($"{label}: {node.Where}: building");
             var watch = Stopwatch.StartNew();
             var checkpoint = Full($"models/{node.RecipeHash}.{CheckpointTag}.checkpoint");
-            var model = node.Train is { } train ? RunTrain(train, node, checkpoint) : RunAttack(node, parent!);
+            ModelFile model;
+            try { model = node.Train is { } train ? RunTrain(train, node, checkpoint) : RunAttack(node, parent!); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // remembered, so models sharing this step fail at once instead of training it again
+                var failed = new StepFailedException(node.Where, e);
+                failedNodes[node.RecipeHash] = failed;
+                throw failed;
+            }
             double seconds = watch.Elapsed.TotalSeconds;
             new ZooBuildRecord(node.Where, Math.Round(seconds, 3), DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), JsonNode.Parse(node.Recipe))
                 .Save(Full(node.BuildRecordFile));
@@ -172,5 +195,11 @@ public static class ZooBuilder
             };
             return node.Attack!.Run(parent, context);
         }
+    }
+
+    /// <summary>A step that threw while being built, with where it is in the spec.</summary>
+    sealed class StepFailedException(string where, Exception inner) : Exception($"{where}: {inner.Message}", inner)
+    {
+        public string Where { get; } = where;
     }
 }

@@ -97,6 +97,38 @@ public sealed class ZooBuildTests
         Assert.Equal(["ftal", "ind-a"], result.Manifest.Models.Select(m => m.Id));
     }
 
+    /// <summary>A model whose training diverges must not stop a long build: the others are built, the failure and
+    /// the model that depends on it are reported together, no manifest is written, and the finished files are
+    /// reused by the next run.</summary>
+    [Fact]
+    public void AFailingModelIsReportedAfterTheOthersAreBuilt()
+    {
+        using var dir = new TinyZoo.TempDir();
+        const string indB = "{ \"id\": \"ind-b\", \"role\": \"independent\", \"chain\": [ { \"train\": { \"arch\": \"lenet5\", \"seed\": 3 } } ] }";
+        string json = TinyZoo.Json.Replace(indB,
+            "{ \"id\": \"bad\", \"role\": \"independent\", \"chain\": [ { \"train\": { \"seed\": 9, \"lr\": 1e30 } } ] },\n"
+            + "{ \"id\": \"bad-child\", \"role\": \"independent\", \"parent\": \"bad\", \"chain\": [ { \"attack\": \"ftal\", \"seed\": 9 } ] },\n"
+            + indB);
+        Assert.NotEqual(TinyZoo.Json, json);
+        var plan = ZooPlan.Create(ZooSpec.Parse(json));
+        var log = new List<string>();
+
+        var error = Assert.Throws<ZooBuildException>(() => ZooBuilder.Build(plan, dir.Path, new ZooBuildOptions { Log = log.Add }));
+
+        Assert.Equal(["bad", "bad-child"], error.Failures.Select(f => f.Id));
+        Assert.All(error.Failures, f => Assert.Contains("diverged", f.Message));
+        Assert.All(error.Failures, f => Assert.Contains("model 'bad', step 1 (train)", f.Where));
+        Assert.Single(log, l => l.Contains("model 'bad', step 1 (train): building"));  // the child did not train it again
+        Assert.False(File.Exists(Path.Combine(dir.Path, ZooManifest.FileName)));
+        // every other model was built, after the failure too (ind-b comes last)
+        foreach (var e in plan.Entries.Where(e => e.Id is not ("bad" or "bad-child")))
+            Assert.True(File.Exists(Path.Combine(dir.Path, e.Final.File)), e.Id);
+
+        var fixedPlan = ZooPlan.Create(ZooSpec.Parse(TinyZoo.Json));
+        var again = ZooBuilder.Build(fixedPlan, dir.Path);
+        Assert.Empty(again.Built);
+    }
+
     [Fact]
     public void ACorruptCachedModelIsRebuiltWithAWarningAndRefusedWhenOnlyAssemblingTheManifest()
     {

@@ -60,7 +60,7 @@ public static class Trainer
                 optimizer.Step();
                 if (schedule is OneCycleLR) schedule.Step();
                 float lv = l.Item();
-                if (!float.IsFinite(lv)) throw new InvalidOperationException($"training diverged: loss is {lv} at epoch {epoch + 1}, batch {batchIndex + 1} (lower the learning rate)");
+                if (!float.IsFinite(lv)) throw new TrainingDivergedException($"training diverged: loss is {lv} at epoch {epoch + 1}, batch {batchIndex + 1} (lower the learning rate)");
                 var pred = logits.ArgMax(1);
                 for (int i = 0; i < pred.Length; i++) if (pred[i] == batch.Labels[i]) correct++;
                 seen += pred.Length; lossSum += lv * pred.Length; batchIndex++;
