@@ -57,7 +57,7 @@ public static class ZooBuilder
                 {
                     foreach (var node in scope[i].Nodes) Ensure(node, $"[{i + 1}/{scope.Length}] {scope[i].Id}");
                 }
-                catch (Exception e) when (options.BuildMissing && e is not OperationCanceledException)
+                catch (Exception e) when (options.BuildMissing && IsModelFailure(e))
                 {
                     var where = e is StepFailedException sf ? sf.Where : "";
                     var message = e is StepFailedException ? e.InnerException!.Message : e.Message;
@@ -129,7 +129,7 @@ public static class ZooBuilder
             var checkpoint = Full($"models/{node.RecipeHash}.{CheckpointTag}.checkpoint");
             ModelFile model;
             try { model = node.Train is { } train ? RunTrain(train, node, checkpoint) : RunAttack(node, parent!); }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (IsModelFailure(e))
             {
                 // remembered, so models sharing this step fail at once instead of training it again
                 var failed = new StepFailedException(node.Where, e);
@@ -196,6 +196,10 @@ public static class ZooBuilder
             return node.Attack!.Run(parent, context);
         }
     }
+
+    /// <summary>What one model's failure is, as opposed to what stops the whole build at once: cancellation, and
+    /// data that is missing or unreadable (every model would fail the same way).</summary>
+    static bool IsModelFailure(Exception e) => e is not (OperationCanceledException or DatasetNotFoundException or DataFormatException);
 
     /// <summary>A step that threw while being built, with where it is in the spec.</summary>
     sealed class StepFailedException(string where, Exception inner) : Exception($"{where}: {inner.Message}", inner)
