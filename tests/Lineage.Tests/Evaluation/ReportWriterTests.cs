@@ -47,6 +47,29 @@ public sealed class ReportWriterTests
         Assert.Contains("Extract-L", texts);
     }
 
+    /// <summary>A zoo with SAC's and CAE's 20-odd categories: the chart widens so the category names keep their
+    /// spacing, grows so every legend entry is inside it, and series past the palette get other marker shapes.</summary>
+    [Fact]
+    public void Many_categories_and_series_fit_inside_the_chart()
+    {
+        var names = Enumerable.Range(0, 24).Select(i => $"category-{i}").ToList();
+        var plot = new SvgPlot { Title = "t", XLabel = "Attack category", YLabel = "Score", XCategories = names };
+        for (int i = 0; i < names.Count; i++)
+            plot.Series.Add(new PlotSeries(names[i], [new(i, i)], SeriesKind.Markers, SvgPlot.Palette[i % SvgPlot.Palette.Length],
+                Shape: (MarkerShape)(i / SvgPlot.Palette.Length % 3)));
+        plot.References.Add(new ReferenceLine("threshold", 3, "#444"));
+        var svg = XDocument.Parse(plot.Render()).Root!;
+        double width = double.Parse((string)svg.Attribute("width")!), height = double.Parse((string)svg.Attribute("height")!);
+        Assert.True(width >= 24 * 36, $"width {width}");
+        var legendYs = svg.Descendants().Where(e => e.Name.LocalName == "text" && (e.Value.StartsWith("category-") || e.Value == "threshold"))
+            .Select(e => (string?)e.Attribute("y")).Where(y => y != null).Select(y => double.Parse(y!)).ToList();
+        Assert.Equal(25, legendYs.Count);
+        Assert.All(legendYs, y => Assert.InRange(y, 0, height));
+        Assert.Equal(2 * 10, svg.Descendants().Count(e => e.Name.LocalName == "circle"));   // markers and legend entries of the first palette cycle
+        Assert.Equal(2 * 10, svg.Descendants().Count(e => e.Name.LocalName == "rect" && (string?)e.Attribute("width") == "7.2"));
+        Assert.Equal(2 * 4, svg.Descendants().Count(e => e.Name.LocalName == "polygon"));
+    }
+
     [Fact]
     public void Ticks_fall_on_round_steps()
     {

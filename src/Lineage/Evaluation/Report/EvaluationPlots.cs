@@ -77,8 +77,11 @@ public static class EvaluationPlots
         foreach (var c in result.Categories)
         {
             var points = withAccuracy.Where(s => s.IsStolen && s.Category == c).Select(Point).ToList();
-            var palette = SvgPlot.Palette[color++ % SvgPlot.Palette.Length];  // a category keeps its colour even when another has no points
-            if (points.Count > 0) plot.Series.Add(new PlotSeries(c, points, SeriesKind.Markers, palette));
+            // a category keeps its colour and shape even when another has no points; past the palette, shapes tell them apart
+            int k = color++;
+            var palette = SvgPlot.Palette[k % SvgPlot.Palette.Length];
+            var shape = (MarkerShape)(k / SvgPlot.Palette.Length % 3);
+            if (points.Count > 0) plot.Series.Add(new PlotSeries(c, points, SeriesKind.Markers, palette, Shape: shape));
         }
         if (method.Threshold is double t) plot.References.Add(new ReferenceLine($"threshold {t:G3}", t, ThresholdColor));
         return new NamedPlot($"accuracy-{method.Method}", $"{method.Method}: score against each suspect's test accuracy (SAC Fig. 2a); models without a recorded accuracy are left out.", plot);

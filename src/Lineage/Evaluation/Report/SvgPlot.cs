@@ -24,13 +24,17 @@ public sealed class SvgPlot
     public IReadOnlyList<string>? XCategories { get; init; }
     public List<PlotSeries> Series { get; } = [];
     public List<ReferenceLine> References { get; } = [];
+    /// <summary>Minimum size; the chart grows wider with many categories (about 36 px each, so rotated names do not
+    /// overlap) and taller with a long legend (18 px per entry), so nothing is cut off.</summary>
     public int Width { get; init; } = 640;
     public int Height { get; init; } = 400;
 
-    const double Left = 72, Top = 36, LegendWidth = 190;
+    const double Left = 72, Top = 36, LegendWidth = 190, CategoryWidth = 36, LegendRow = 18;
     double Bottom => XCategories is null ? 56 : 118;
-    double PlotWidth => Width - Left - LegendWidth;
-    double PlotHeight => Height - Top - Bottom;
+    int FullWidth => (int)Math.Max(Width, XCategories is { } c ? Left + LegendWidth + CategoryWidth * c.Count + 16 : 0);
+    int FullHeight => (int)Math.Max(Height, Top + 8 + LegendRow * (Series.Count + References.Count) + 8);
+    double PlotWidth => FullWidth - Left - LegendWidth;
+    double PlotHeight => FullHeight - Top - Bottom;
 
     public string Render()
     {
@@ -39,8 +43,8 @@ public sealed class SvgPlot
         double Sx(double x) => Left + (x - x0) / (x1 - x0) * PlotWidth;
         double Sy(double y) => Top + PlotHeight - (y - y0) / (y1 - y0) * PlotHeight;
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{Escape(Title)}\">\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{FullWidth}\" height=\"{FullHeight}\" viewBox=\"0 0 {FullWidth} {FullHeight}\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"{Escape(Title)}\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{FullWidth}\" height=\"{FullHeight}\" fill=\"white\"/>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + PlotWidth / 2:0.#}\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">{Escape(Title)}</text>\n");
 
         foreach (var t in Ticks(y0, y1))
@@ -64,7 +68,7 @@ public sealed class SvgPlot
                 svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:0.#}\" y=\"{Top + PlotHeight + 16:0.#}\" text-anchor=\"middle\">{Format(t)}</text>\n");
             }
         svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{Left:0.#}\" y=\"{Top:0.#}\" width=\"{PlotWidth:0.#}\" height=\"{PlotHeight:0.#}\" fill=\"none\" stroke=\"black\"/>\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + PlotWidth / 2:0.#}\" y=\"{Height - 8:0.#}\" text-anchor=\"middle\">{Escape(XLabel)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + PlotWidth / 2:0.#}\" y=\"{FullHeight - 8:0.#}\" text-anchor=\"middle\">{Escape(XLabel)}</text>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(16,{Top + PlotHeight / 2:0.#}) rotate(-90)\" text-anchor=\"middle\">{Escape(YLabel)}</text>\n");
 
         foreach (var r in References)
@@ -83,11 +87,27 @@ public sealed class SvgPlot
             }
             else
                 foreach (var p in s.Points)
-                    svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{Sx(p.X):0.##}\" cy=\"{Sy(p.Y):0.##}\" r=\"4\" fill=\"{s.Color}\" fill-opacity=\"0.75\" stroke=\"white\" stroke-width=\"0.5\"/>\n");
+                    AppendMarker(svg, Sx(p.X), Sy(p.Y), s, " fill-opacity=\"0.75\" stroke=\"white\" stroke-width=\"0.5\"");
         }
         AppendLegend(svg);
         svg.Append("</svg>\n");
         return svg.ToString();
+    }
+
+    static void AppendMarker(StringBuilder svg, double cx, double cy, PlotSeries s, string style)
+    {
+        switch (s.Shape)
+        {
+            case MarkerShape.Square:
+                svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{cx - 3.6:0.##}\" y=\"{cy - 3.6:0.##}\" width=\"7.2\" height=\"7.2\" fill=\"{s.Color}\"{style}/>\n");
+                break;
+            case MarkerShape.Triangle:
+                svg.Append(CultureInfo.InvariantCulture, $"<polygon points=\"{cx:0.##},{cy - 4.8:0.##} {cx - 4.4:0.##},{cy + 3.4:0.##} {cx + 4.4:0.##},{cy + 3.4:0.##}\" fill=\"{s.Color}\"{style}/>\n");
+                break;
+            default:
+                svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{cx:0.##}\" cy=\"{cy:0.##}\" r=\"4\" fill=\"{s.Color}\"{style}/>\n");
+                break;
+        }
     }
 
     void AppendLegend(StringBuilder svg)
@@ -98,15 +118,15 @@ public sealed class SvgPlot
             if (s.Kind == SeriesKind.Line)
                 svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"{y:0.#}\" x2=\"{x + 18:0.#}\" y2=\"{y:0.#}\" stroke=\"{s.Color}\" stroke-width=\"2\"{(s.Dashed ? " stroke-dasharray=\"4 4\"" : "")}/>\n");
             else
-                svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x + 9:0.#}\" cy=\"{y:0.#}\" r=\"4\" fill=\"{s.Color}\"/>\n");
+                AppendMarker(svg, x + 9, y, s, "");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 24:0.#}\" y=\"{y + 4:0.#}\">{Escape(s.Name)}</text>\n");
-            y += 18;
+            y += LegendRow;
         }
         foreach (var r in References)
         {
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x:0.#}\" y1=\"{y:0.#}\" x2=\"{x + 18:0.#}\" y2=\"{y:0.#}\" stroke=\"{r.Color}\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n");
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 24:0.#}\" y=\"{y + 4:0.#}\">{Escape(r.Label)}</text>\n");
-            y += 18;
+            y += LegendRow;
         }
     }
 
