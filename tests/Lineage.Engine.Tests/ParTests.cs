@@ -68,32 +68,4 @@ public class ParTests
         Par.For(100, 1_000_000, (s, e2) => Interlocked.Add(ref count, e2 - s));
         Assert.Equal(100, count);
     });
-
-    /// <summary>Workers hand over between spinning and sleeping: loops posted back to back (caught while spinning),
-    /// after pauses longer than the spin (sleeping workers are woken) and with pauses near the spin time (the race
-    /// between going to sleep and a new loop) must all run every item once.</summary>
-    [Theory]
-    [InlineData(0)]
-    [InlineData(50)]
-    [InlineData(200)]
-    public void EveryItemRunsOnceWhateverTheSpinTime(long spinMicroseconds) => WithThreads(3, () =>
-    {
-        long saved = EngineSettings.SpinMicroseconds;
-        EngineSettings.SpinMicroseconds = spinMicroseconds;
-        try
-        {
-            var pause = new System.Diagnostics.Stopwatch();
-            for (int rep = 0; rep < 600; rep++)
-            {
-                var hits = new int[64];
-                Par.For(hits.Length, 1_000_000, (s, e) => { for (int i = s; i < e; i++) Interlocked.Increment(ref hits[i]); });
-                Assert.All(hits, h => Assert.Equal(1, h));
-                // 0, ~40 µs, ~250 µs or 1 ms between loops
-                long waitTicks = (rep % 4) switch { 0 => 0, 1 => 40, 2 => 250, _ => 1000 } * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
-                pause.Restart();
-                while (pause.ElapsedTicks < waitTicks) Thread.SpinWait(8);
-            }
-        }
-        finally { EngineSettings.SpinMicroseconds = saved; }
-    });
 }

@@ -19,21 +19,4 @@ public static class EngineSettings
         get => threads;
         set => threads = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "thread count must be positive");
     }
-
-    static long spinMicroseconds = InitialSpin();
-
-    static long InitialSpin()
-    {
-        var env = Environment.GetEnvironmentVariable("LINEAGE_SPIN_US");
-        return long.TryParse(env, out var n) && n >= 0 ? n : 200;
-    }
-
-    /// <summary>How long (µs) an idle worker thread spins waiting for the next parallel loop before it sleeps
-    /// (default: LINEAGE_SPIN_US or 200; 0 sleeps at once). Spinning trades a little idle CPU for not paying a
-    /// thread wake-up on each of the hundreds of loops of a training step. Results do not depend on it.</summary>
-    public static long SpinMicroseconds
-    {
-        get => spinMicroseconds;
-        set => spinMicroseconds = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "spin time must be zero or positive");
-    }
 }

@@ -33,11 +33,8 @@ internal static class Par
         if (end > start) body(start, end);
     }
 
-    /// <summary>Background threads that take chunks from a shared counter, the calling thread too; one loop at a
-    /// time. Between loops a worker spins for a short while (<see cref="EngineSettings.SpinMicroseconds"/>) watching
-    /// for the next loop before it sleeps on its semaphore: a training step starts hundreds of loops a few
-    /// microseconds apart, and waking a sleeping thread costs tens of microseconds each time (OpenMP runtimes
-    /// spin between parallel regions for the same reason).</summary>
+    /// <summary>Background threads that each wait on their own semaphore for the next loop, then take chunks
+    /// from a shared counter until none are left; the calling thread takes chunks too. One loop at a time.</summary>
     static class Workers
     {
         sealed class Job(int n, int chunks, Action<int, int> body)
@@ -48,19 +45,10 @@ internal static class Par
             public Exception? Error;
         }
 
-        sealed class Worker
-        {
-            public readonly SemaphoreSlim Signal = new(0);
-            /// <summary>1 while the worker is asleep (or about to be) on <see cref="Signal"/>.</summary>
-            public int Sleeping;
-        }
-
         static readonly object grow = new();
         static readonly ManualResetEventSlim done = new(false, spinCount: 200);
-        static Worker[] workers = [];
+        static SemaphoreSlim[] signals = [];
         static volatile Job? current;
-        /// <summary>Raised once per loop, after <see cref="current"/> is set: spinning workers watch it.</summary>
-        static int generation;
         static int busy;
         [ThreadStatic] static bool inLoop;
 
@@ -69,15 +57,12 @@ internal static class Par
             if (inLoop || Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
             try
             {
-                var all = Ensure(helpers);
+                var sig = Ensure(helpers);
                 var job = new Job(n, chunks, body);
                 done.Reset();
                 current = job;
-                Interlocked.Increment(ref generation);
-                // A spinning worker sees the new generation by itself; only sleeping ones need their semaphore.
                 int wake = Math.Min(helpers, chunks - 1);
-                for (int i = 0; i < wake; i++)
-                    if (Interlocked.Exchange(ref all[i].Sleeping, 0) == 1) all[i].Signal.Release();
+                for (int i = 0; i < wake; i++) sig[i].Release();
                 inLoop = true;
                 try { Execute(job); }
                 finally { inLoop = false; }
@@ -88,55 +73,34 @@ internal static class Par
             finally { Volatile.Write(ref busy, 0); }
         }
 
-        static Worker[] Ensure(int helpers)
+        static SemaphoreSlim[] Ensure(int helpers)
         {
-            var all = workers;
-            if (all.Length >= helpers) return all;
+            var sig = signals;
+            if (sig.Length >= helpers) return sig;
             lock (grow)
             {
-                if (workers.Length >= helpers) return workers;
-                var grown = new Worker[helpers];
-                Array.Copy(workers, grown, workers.Length);
-                for (int i = workers.Length; i < helpers; i++)
+                if (signals.Length >= helpers) return signals;
+                var grown = new SemaphoreSlim[helpers];
+                Array.Copy(signals, grown, signals.Length);
+                for (int i = signals.Length; i < helpers; i++)
                 {
-                    var w = grown[i] = new Worker();
-                    new Thread(() => Loop(w)) { IsBackground = true, Name = $"Lineage.Par {i}" }.Start();
+                    var s = grown[i] = new SemaphoreSlim(0);
+                    new Thread(() => Loop(s)) { IsBackground = true, Name = $"Lineage.Par {i}" }.Start();
                 }
-                workers = grown;
+                signals = grown;
                 return grown;
             }
         }
 
-        static void Loop(Worker self)
+        static void Loop(SemaphoreSlim signal)
         {
             inLoop = true;
-            int seen = Volatile.Read(ref generation);
             while (true)
             {
-                if (!SpinUntilNewLoop(seen))
-                {
-                    Volatile.Write(ref self.Sleeping, 1);
-                    // A loop posted between the spin and the flag: take it back unless TryRun already released us.
-                    if (Volatile.Read(ref generation) == seen || Interlocked.Exchange(ref self.Sleeping, 0) == 0)
-                        self.Signal.Wait();
-                }
-                seen = Volatile.Read(ref generation);
+                signal.Wait();
                 var job = current;
                 if (job != null) Execute(job);
             }
-        }
-
-        static bool SpinUntilNewLoop(int seen)
-        {
-            long spin = EngineSettings.SpinMicroseconds;
-            if (spin <= 0) return false;
-            long until = System.Diagnostics.Stopwatch.GetTimestamp() + spin * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
-            while (Volatile.Read(ref generation) == seen)
-            {
-                if (System.Diagnostics.Stopwatch.GetTimestamp() > until) return false;
-                Thread.SpinWait(16);
-            }
-            return true;
         }
 
         static void Execute(Job job)
