@@ -14,6 +14,7 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var zoo = new Option<string>("--zoo") { Description = "Zoo directory (with manifest.json)", Required = true };
+        var source = new Option<string?>("--source") { Description = "Id of the source to fingerprint when the zoo has several (its models stolen from other sources are left out)" };
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods: sac-m, sac-w, ipguard", DefaultValueFactory = _ => "sac-m,sac-w,ipguard" };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder (reports; cache/ lets an interrupted run resume)", Required = true };
         var fpr = new Option<double>("--fpr") { Description = "Target false-positive rate of each fingerprint's calibrated threshold", DefaultValueFactory = _ => 0.05 };
@@ -28,11 +29,12 @@ internal static class EvaluateCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder searched first for the zoo's dataset files" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout" };
         var cmd = new Command("evaluate", "Benchmark fingerprint methods on a zoo of stolen and independent models");
-        foreach (var o in new Option[] { zoo, methods, outDir, fpr, reportFpr, mode, topK, samples, surrogates, points, steps, seed, dataDir, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { zoo, source, methods, outDir, fpr, reportFpr, mode, topK, samples, surrogates, points, steps, seed, dataDir, json }) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) => Task.FromResult(CommandErrors.Guard(() =>
         {
             var options = new EvaluationOptions
             {
+                Source = r.GetValue(source),
                 Methods = r.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 TargetFpr = r.GetValue(fpr),
                 ReportFpr = r.GetValue(reportFpr),

@@ -8,6 +8,8 @@ namespace Lineage.Evaluation;
 public sealed record EvaluationOptions
 {
     public IReadOnlyList<string> Methods { get; init; } = ["sac-m", "sac-w", "ipguard"];
+    /// <summary>Which source of the zoo to fingerprint (its id); null for a zoo with a single source.</summary>
+    public string? Source { get; init; }
     /// <summary>Target false-positive rate of each fingerprint's calibrated decision threshold.</summary>
     public double TargetFpr { get; init; } = 0.05;
     /// <summary>The false-positive rate at which TPR is reported (SAC and CAE report 1%).</summary>

@@ -4,6 +4,8 @@ namespace Lineage.Evaluation;
 public sealed record EvaluationResult
 {
     public required string Zoo { get; init; }
+    /// <summary>The id of the zoo's source that was fingerprinted.</summary>
+    public string Source { get; init; } = "";
     public string SpecHash { get; init; } = "";
     public required string Dataset { get; init; }
     public required string Mode { get; init; }

@@ -33,7 +33,8 @@ public static class ZooEvaluation
         if (options.Methods.Distinct().Count() != options.Methods.Count) throw new ArgumentException("a method is named twice");
         var zoo = ZooManifest.LoadDirectory(zooDir);
         var cache = new EvaluationCache(outDir);
-        var sourceEntry = zoo.Source;
+        var sourceEntry = zoo.SourceFor(options.Source);
+        var suspects = zoo.SuspectsOf(sourceEntry);
         var source = SourceModel.FromModelFile(ModelFile.Load(zoo.PathOf(sourceEntry)), sourceEntry.Id);
         var calibration = CalibrationModels(zoo, options.CalibrationSeed);
         var owner = new Lazy<Dataset>(() => OwnerData(zoo, dataDir));
@@ -64,7 +65,6 @@ public static class ZooEvaluation
         }
 
         var scores = new List<ModelScore>();
-        var suspects = zoo.Suspects;
         for (int i = 0; i < suspects.Count; i++)
         {
             var model = suspects[i];
@@ -97,6 +97,7 @@ public static class ZooEvaluation
         var result = new EvaluationResult
         {
             Zoo = zoo.Directory,
+            Source = sourceEntry.Id,
             SpecHash = zoo.SpecHash,
             Dataset = zoo.Dataset.Name,
             Mode = options.Mode == OutputMode.TopK ? $"top-{options.TopK}" : options.Mode.ToString().ToLowerInvariant(),

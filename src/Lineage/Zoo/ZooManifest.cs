@@ -30,9 +30,31 @@ public sealed record ZooManifest
 
     /// <summary>The zoo folder this manifest was loaded from (model files are relative to it).</summary>
     [JsonIgnore] public string Directory { get; init; } = "";
-    [JsonIgnore] public ZooManifestModel Source => Models.Single(m => m.Role == ZooManifestModel.SourceRole);
-    /// <summary>Every model but the source: the stolen and independent models to judge.</summary>
-    [JsonIgnore] public IReadOnlyList<ZooManifestModel> Suspects => Models.Where(m => m.Role != ZooManifestModel.SourceRole).ToList();
+    [JsonIgnore] public IReadOnlyList<ZooManifestModel> Sources => Models.Where(m => m.Role == ZooManifestModel.SourceRole).ToList();
+
+    /// <summary>The source to fingerprint: the one named, or the only one. A zoo may hold several sources (each with
+    /// its own stolen models); then the caller must name one.</summary>
+    public ZooManifestModel SourceFor(string? id)
+    {
+        var sources = Sources;
+        var names = string.Join(", ", sources.Select(m => m.Id));
+        if (id is null)
+            return sources.Count == 1 ? sources[0]
+                : throw new ArgumentException($"the zoo in {Directory} has {sources.Count} sources ({names}); name the one to fingerprint (--source)");
+        return sources.FirstOrDefault(m => m.Id == id)
+               ?? throw new ArgumentException($"the zoo in {Directory} has no source '{id}'; its sources: {names}");
+    }
+
+    /// <summary>What to judge against one source: the models stolen from it and every independent model. Models
+    /// stolen from another source of the zoo are left out (they are neither this source's copies nor models
+    /// trained independently of every source).</summary>
+    public IReadOnlyList<ZooManifestModel> SuspectsOf(ZooManifestModel source)
+    {
+        var suspects = Models.Where(m => m.Role == ZooManifestModel.IndependentRole || (m.Role == ZooManifestModel.StolenRole && m.Source == source.Id)).ToList();
+        if (!suspects.Any(m => m.Role == ZooManifestModel.StolenRole))
+            throw new InvalidDataException($"the zoo in {Directory} has no models stolen from '{source.Id}' to evaluate");
+        return suspects;
+    }
     public string PathOf(ZooManifestModel model) => Path.Combine(Directory, model.File);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -73,8 +95,7 @@ public sealed record ZooManifest
         }
         var duplicate = Models.GroupBy(m => m.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate != null) throw new InvalidDataException($"{path}: model id '{duplicate.Key}' appears {duplicate.Count()} times");
-        int sources = Models.Count(m => m.Role == ZooManifestModel.SourceRole);
-        if (sources != 1) throw new InvalidDataException($"{path}: expected exactly one model with role 'source', found {sources}");
+        if (!Models.Any(m => m.Role == ZooManifestModel.SourceRole)) throw new InvalidDataException($"{path}: expected at least one model with role 'source', found none");
         if (!Models.Any(m => m.Role == ZooManifestModel.StolenRole)) throw new InvalidDataException($"{path}: the zoo has no stolen models to evaluate");
         if (!Models.Any(m => m.Role == ZooManifestModel.IndependentRole)) throw new InvalidDataException($"{path}: the zoo has no independent models to evaluate against");
     }

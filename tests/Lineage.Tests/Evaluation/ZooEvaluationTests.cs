@@ -59,7 +59,7 @@ public sealed class ZooEvaluationTests(TinyZooFixture zoo) : IDisposable
         var csv = File.ReadAllLines(Path.Combine(outA, "scores.csv"));
         Assert.Equal(ScoresCsv.Columns, csv[0].Split(','));
         Assert.Equal(5 * 2, csv.Length - 1);
-        foreach (var model in zoo.Manifest.Suspects)
+        foreach (var model in zoo.Manifest.SuspectsOf(zoo.Manifest.SourceFor(null)))
             foreach (var method in Options.Methods)
                 Assert.Single(csv, row => row.StartsWith($"{model.Id},{model.Role},{model.Category},{method},"));
         var html = File.ReadAllText(Path.Combine(outA, "report.html"));

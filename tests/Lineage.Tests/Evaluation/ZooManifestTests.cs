@@ -31,10 +31,12 @@ public sealed class ZooManifestTests : IDisposable
         Assert.Equal("shapes", zoo.Dataset.Name);
         Assert.Equal(3, zoo.Dataset.DataSeed);
         Assert.Equal(1, zoo.SplitSeed);
-        Assert.Equal("src", zoo.Source.Id);
-        Assert.Equal(["ftal-1", "ind-1"], zoo.Suspects.Select(m => m.Id));
-        Assert.Equal(0.8, zoo.Suspects[0].TestAccuracy);
-        Assert.Equal(Path.Combine(Path.GetFullPath(dir), "models/b.safetensors"), zoo.PathOf(zoo.Suspects[0]));
+        var source = zoo.SourceFor(null);
+        Assert.Equal("src", source.Id);
+        var suspects = zoo.SuspectsOf(source);
+        Assert.Equal(["ftal-1", "ind-1"], suspects.Select(m => m.Id));
+        Assert.Equal(0.8, suspects[0].TestAccuracy);
+        Assert.Equal(Path.Combine(Path.GetFullPath(dir), "models/b.safetensors"), zoo.PathOf(suspects[0]));
     }
 
     [Fact]
@@ -64,9 +66,42 @@ public sealed class ZooManifestTests : IDisposable
     }
 
     [Fact]
-    public void A_zoo_needs_one_source()
+    public void A_zoo_needs_a_source()
     {
         Write(Valid.Replace("\"role\":\"source\"", "\"role\":\"stolen\""), "models/a.safetensors", "models/b.safetensors", "models/c.safetensors");
-        Assert.Contains("exactly one model with role 'source'", Assert.Throws<InvalidDataException>(() => ZooManifest.LoadDirectory(dir)).Message);
+        Assert.Contains("at least one model with role 'source'", Assert.Throws<InvalidDataException>(() => ZooManifest.LoadDirectory(dir)).Message);
+    }
+
+    /// <summary>A zoo with two sources: the caller names one; its suspects are its own stolen models and every
+    /// independent one, never the other source's copies.</summary>
+    [Fact]
+    public void With_several_sources_one_is_named_and_judged_against_its_own_copies()
+    {
+        string two = Valid.Replace("""{"id":"ind-1",""", """
+            {"id":"src2","file":"models/d.safetensors","hash":"h4","role":"source","category":"source","source":null,"chain":"src2","test_accuracy":0.9,"seconds":3},
+            {"id":"ftll-2","file":"models/e.safetensors","hash":"h5","role":"stolen","category":"Finetune-L","source":"src2","chain":"src2>ftll","test_accuracy":0.9,"seconds":1},
+            {"id":"ind-1",
+            """);
+        Write(two, "models/a.safetensors", "models/b.safetensors", "models/c.safetensors", "models/d.safetensors", "models/e.safetensors");
+        var zoo = ZooManifest.LoadDirectory(dir);
+        Assert.Equal(["src", "src2"], zoo.Sources.Select(m => m.Id));
+        var none = Assert.Throws<ArgumentException>(() => zoo.SourceFor(null));
+        Assert.Contains("2 sources (src, src2)", none.Message);
+        Assert.Contains("--source", none.Message);
+        Assert.Contains("its sources: src, src2", Assert.Throws<ArgumentException>(() => zoo.SourceFor("src3")).Message);
+        Assert.Equal(["ftll-2", "ind-1"], zoo.SuspectsOf(zoo.SourceFor("src2")).Select(m => m.Id));
+        Assert.Equal(["ftal-1", "ind-1"], zoo.SuspectsOf(zoo.SourceFor("src")).Select(m => m.Id));
+    }
+
+    [Fact]
+    public void A_source_without_stolen_models_has_nothing_to_evaluate()
+    {
+        string extra = Valid.Replace("""{"id":"ind-1",""", """
+            {"id":"lonely","file":"models/d.safetensors","hash":"h4","role":"source","category":"source","source":null,"chain":"lonely","test_accuracy":0.9,"seconds":3},
+            {"id":"ind-1",
+            """);
+        Write(extra, "models/a.safetensors", "models/b.safetensors", "models/c.safetensors", "models/d.safetensors");
+        var zoo = ZooManifest.LoadDirectory(dir);
+        Assert.Contains("no models stolen from 'lonely'", Assert.Throws<InvalidDataException>(() => zoo.SuspectsOf(zoo.SourceFor("lonely"))).Message);
     }
 }

@@ -45,6 +45,7 @@ public static class EvaluationReport
         return
         [
             ("Zoo", r.Zoo + (r.SpecHash.Length > 0 ? $" (spec {r.SpecHash[..Math.Min(12, r.SpecHash.Length)]})" : "")),
+            ("Source", r.Source.Length > 0 ? r.Source : "–"),
             ("Dataset", r.Dataset),
             ("Suspects", $"{stolen} stolen in {r.Categories.Count} attack categories, {independent} independent"),
             ("Suspect output", r.Mode),
