@@ -143,6 +143,9 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
     [MemberData(nameof(HostileAnswers))]
     public void HostileServerGetsAClearErrorNotAHang(string behaviour, string exceptionType, string message)
     {
+        // the slow server's handlers wait on this; it is set when the test ends, so they do not hold pool threads
+        var released = new ManualResetEventSlim();
+        using var release = new Releaser(released);
         using var server = new ScriptedHttpServer((context, _) =>
         {
             if (context.Request.HttpMethod == "GET") { ScriptedHttpServer.Reply(context, 200, Metadata()); return; }
@@ -153,7 +156,9 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
                 case "nan": ScriptedHttpServer.Reply(context, 200, Answer("[\"NaN\", 1]", "[1, 2]")); break;
                 case "infinite": ScriptedHttpServer.Reply(context, 200, Answer("[1e999, 1]", "[1, 2]")); break;
                 case "huge": ScriptedHttpServer.Reply(context, 200, Answer("[" + string.Join(",", Enumerable.Repeat("1", 40_000)) + "]", "[1, 40000]")); break;
-                case "slow": Thread.Sleep(3000); ScriptedHttpServer.Reply(context, 200, Answer("[1, 2]", "[1, 2]")); break;
+                // far longer than the client's timeout: on a loaded machine the timeout's timer can fire seconds late,
+                // and a 3 s sleep once let the answer arrive first
+                case "slow": released.Wait(30_000); ScriptedHttpServer.Reply(context, 200, Answer("[1, 2]", "[1, 2]")); break;
                 case "forbidden": ScriptedHttpServer.Reply(context, 403, "{\"error\":\"no key\"}"); break;
                 default: ScriptedHttpServer.Reply(context, 503, "{}"); break;
             }
@@ -164,10 +169,17 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
         using var suspect = new RemoteSuspect(server.ModelUrl, fixture.Model.Preprocessing, options);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var error = Assert.ThrowsAny<Exception>(() => suspect.Query(fixture.OwnerData.AsTensor().Slice(0, 0, 1)));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+        // well under the slow server's 30 s: the client gave up on its own (two attempts of 1.2 s, plus slack for a busy machine)
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         Assert.Equal(exceptionType, error.GetType().Name);
         Assert.Contains(message, error.Message);
         Assert.Contains(server.ModelUrl, error.Message);
+    }
+
+    /// <summary>Sets the event when the test ends (disposed after the server, which is declared later).</summary>
+    sealed class Releaser(ManualResetEventSlim released) : IDisposable
+    {
+        public void Dispose() => released.Set();
     }
 
     [Fact]
