@@ -55,6 +55,7 @@ public sealed record ZooManifest
             throw new InvalidDataException($"the zoo in {Directory} has no models stolen from '{source.Id}' to evaluate");
         return suspects;
     }
+
     public string PathOf(ZooManifestModel model) => Path.Combine(Directory, model.File);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
