@@ -13,10 +13,10 @@ public static class ZooSummary
     public static IReadOnlyList<ZooSummaryRow> Rows(ZooManifest manifest)
     {
         string[] roleOrder = [ZooManifestModel.SourceRole, ZooManifestModel.StolenRole, ZooManifestModel.IndependentRole];
+        // GroupBy keeps first-appearance order and OrderBy is stable, so categories stay in manifest order within a role.
         return manifest.Models
             .GroupBy(m => (m.Role, m.Category))
             .OrderBy(g => Array.IndexOf(roleOrder, g.Key.Role))
-            .ThenBy(g => manifest.Models.ToList().FindIndex(m => m.Role == g.Key.Role && m.Category == g.Key.Category))
             .Select(g =>
             {
                 var acc = g.Where(m => m.TestAccuracy is not null).Select(m => m.TestAccuracy!.Value).ToList();
