@@ -38,7 +38,7 @@ public sealed class EvaluationCache(string outDir)
 
     public void SaveFingerprint(string folder, Fingerprint fingerprint, double seconds)
     {
-        AtomicFile.Write(Path.Combine(folder, "fingerprint.safetensors"), tmp => FingerprintFile.Save(fingerprint, tmp));
+        FingerprintFile.Save(fingerprint, Path.Combine(folder, "fingerprint.safetensors"));  // atomic itself (SafeTensors.Save)
         AtomicFile.WriteAllText(Path.Combine(folder, "fingerprint.json"), JsonSerializer.Serialize(new CreationRecord(seconds, fingerprint.QueryCount), Json));
     }
 

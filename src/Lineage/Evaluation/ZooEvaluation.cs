@@ -38,6 +38,9 @@ public static class ZooEvaluation
         var source = SourceModel.FromModelFile(ModelFile.Load(zoo.PathOf(sourceEntry)), sourceEntry.Id);
         var calibration = CalibrationModels(zoo, options.CalibrationSeed);
         var owner = new Lazy<Dataset>(() => OwnerData(zoo, dataDir));
+        // loaded once for every method that is not cached (a model suspect holds no per-query state)
+        var calibrationSuspects = new Lazy<List<ISuspect>>(() =>
+            calibration.Select(id => SuspectFactory.Open(zoo.PathOf(zoo.Models.Single(m => m.Id == id)), source.Preprocessing)).ToList());
 
         var fingerprints = new List<(string Method, string Folder, Fingerprint Fingerprint, double Seconds)>();
         foreach (var method in options.Methods)
@@ -53,7 +56,7 @@ public static class ZooEvaluation
             progress?.Report($"{method}: making the fingerprint from {sourceEntry.Id}");
             var rule = new RuleOptions
             {
-                IndependentModels = calibration.Select(id => SuspectFactory.Open(zoo.PathOf(zoo.Models.Single(m => m.Id == id)), source.Preprocessing)).ToList(),
+                IndependentModels = calibrationSuspects.Value,
                 TargetFpr = options.TargetFpr,
             };
             var clock = Stopwatch.StartNew();
@@ -137,7 +140,7 @@ public static class ZooEvaluation
             return TrainingJob.SelectPart(pair.Train, DataPart.Defender, spec.SplitSeed);
         }
         var d = zoo.Dataset;
-        var data = DatasetCatalog.Load(d.Name, new DatasetLoadOptions { DataDir = dataDir, Seed = d.DataSeed, TrainCount = d.TrainCount, TestCount = d.TestCount });
+        var data = ZooDatasets.Load(new ZooDataSpec { Name = d.Name, TrainCount = d.TrainCount, TestCount = d.TestCount, DataSeed = d.DataSeed }, dataDir);
         return TrainingJob.SelectPart(data.Train, DataPart.Defender, zoo.SplitSeed);
     }
 

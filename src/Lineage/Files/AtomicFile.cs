@@ -1,4 +1,5 @@
 using System.Text;
+using Lineage.Engine.IO;
 
 namespace Lineage.Files;
 
@@ -17,18 +18,7 @@ public static class AtomicFile
     /// <param name="write">Writes the content to the temporary path it is given.</param>
     public static void Write(string path, Action<string> write)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            write(tmp);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicWrite.Replace(path, write);
     }
 }

@@ -38,7 +38,7 @@ public static class ZooBuilder
         readonly Stopwatch clock = Stopwatch.StartNew();
         DatasetPair? data;
         DatasetPair? transfer;
-        int filesWritten;
+        readonly Dictionary<DataPart, Dataset> parts = [];
 
         string Full(string relative) => Path.Combine(dir, relative);
         string CheckpointTag => options.Shard is { } s ? $"shard-{s.Index}-of-{s.Count}" : "all";
@@ -65,7 +65,7 @@ public static class ZooBuilder
                     options.Log?.Invoke($"[{i + 1}/{scope.Length}] {scope[i].Id}: failed: {(where.Length > 0 ? where + ": " : "")}{message}");
                 }
             }
-            if (failures.Count > 0) throw new ZooBuildException(failures, filesWritten);
+            if (failures.Count > 0) throw new ZooBuildException(failures, builtNodes.Count);
 
             var manifest = new ZooManifest
             {
@@ -109,6 +109,10 @@ public static class ZooBuilder
 
         DatasetPair Data() => data ??= ZooDatasets.Load(plan.Spec.Dataset, options.DataDir);
 
+        /// <summary>The defender, attacker or whole training set, split once per run: every step of a zoo uses the same halves.</summary>
+        Dataset Part(DataPart part)
+            => parts.TryGetValue(part, out var d) ? d : parts[part] = TrainingJob.SelectPart(Data().Train, part, plan.Spec.SplitSeed);
+
         DatasetPair Transfer() => transfer ??= ZooDatasets.Load(plan.Spec.TransferData!, options.DataDir);
 
         ModelFile Ensure(ZooNode node, string label)
@@ -142,7 +146,6 @@ public static class ZooBuilder
             model.Save(path);
             File.Delete(checkpoint);
             builtNodes.Add(node.RecipeHash);
-            filesWritten++;
             options.Log?.Invoke($"{label}: {node.Where}: built in {seconds:0.0} s, test accuracy {model.TestAccuracy:P1}");
             return loaded[node.RecipeHash] = model;
         }
@@ -173,7 +176,7 @@ public static class ZooBuilder
         ModelFile RunTrain(ZooTrainStep train, ZooNode node, string checkpoint)
         {
             var pair = Data();
-            var part = TrainingJob.SelectPart(pair.Train, train.Part, plan.Spec.SplitSeed);
+            var part = Part(train.Part);
             if (train.Subset is int n) part = DataSplits.Subsample(part, Math.Min(n, part.Count), plan.Spec.SplitSeed);
             return TrainingJob.Run(new DatasetPair(part, pair.Test, pair.Location), DataPart.All, plan.Spec.SplitSeed, train.Architecture, train.Width,
                 train.Options, options.TrainingProgress?.Invoke(node.Where), checkpoint, options.Cancel).Model;
@@ -185,7 +188,7 @@ public static class ZooBuilder
             bool needsTransfer = node.UsesTransferData;
             var context = new AttackContext
             {
-                ThiefData = TrainingJob.SelectPart(pair.Train, DataPart.Attacker, plan.Spec.SplitSeed),
+                ThiefData = Part(DataPart.Attacker),
                 Test = pair.Test,
                 TransferSet = needsTransfer ? Transfer().Train : null,
                 TransferTest = needsTransfer ? Transfer().Test : null,
