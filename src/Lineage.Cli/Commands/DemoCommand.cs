@@ -23,7 +23,7 @@ internal static class DemoCommand
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var options = new DemoOptions { Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), Epochs = r.GetValue(epochs), TrainCount = r.GetValue(count), Seed = r.GetValue(seed), KeepDirectory = r.GetValue(keep) };
-            var result = ProgressDisplay.Run("training", p => DemoRun.Run(options, new SyncProgress(s => Console.Error.WriteLine($"[demo] {s}")), p));
+            var result = ProgressDisplay.Run("training", p => DemoRun.Run(options, new SyncProgress<string>(s => Console.Error.WriteLine($"[demo] {s}")), p));
             if (r.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -63,10 +63,5 @@ internal static class DemoCommand
         AnsiConsole.Write(table);
         foreach (var (m, s) in result.FingerprintSeconds) AnsiConsole.MarkupLine($"[grey]{m}: fingerprint made in {s:0.0} s; {Markup.Escape(result.Rows[0].Verdicts.First(v => v.Method == m).RuleBasis)}[/]");
         AnsiConsole.MarkupLine($"[grey]done in {result.Elapsed.TotalSeconds:0} s[/]");
-    }
-
-    sealed class SyncProgress(Action<string> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value);
     }
 }

@@ -44,7 +44,7 @@ internal static class EvaluateCommand
                 IpGuard = new IpGuardOptions { Points = r.GetValue(points), MaxSteps = r.GetValue(steps), Seed = r.GetValue(seed) },
                 CalibrationSeed = r.GetValue(seed) + 1,
             };
-            var progress = new Progress(line => Console.Error.WriteLine(line));
+            var progress = new SyncProgress<string>(line => Console.Error.WriteLine(line));
             var result = ZooEvaluation.Run(r.GetValue(zoo)!, r.GetValue(outDir)!, options, progress, r.GetValue(dataDir), cancel);
             if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(result, EvaluationReport.Json)); return 0; }
             var auc = ReportTables.Auc(result);
@@ -54,11 +54,5 @@ internal static class EvaluateCommand
             return 0;
         })));
         return cmd;
-    }
-
-    /// <summary>Writes progress lines synchronously; System.Progress would post them to the thread pool out of order.</summary>
-    sealed class Progress(Action<string> write) : IProgress<string>
-    {
-        public void Report(string value) => write(value);
     }
 }

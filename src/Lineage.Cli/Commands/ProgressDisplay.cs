@@ -17,7 +17,7 @@ internal static class ProgressDisplay
             .Start(ctx =>
             {
                 var task = ctx.AddTask(title);
-                result = work(new Progress(p =>
+                result = work(new SyncProgress<TrainingProgress>(p =>
                 {
                     task.MaxValue = p.Epochs * (double)p.Batches;
                     task.Value = (p.Epoch - 1) * (double)p.Batches + p.Batch;
@@ -25,11 +25,6 @@ internal static class ProgressDisplay
                 }));
             });
         return result;
-    }
-
-    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 
     sealed class EpochLines(string title) : IProgress<TrainingProgress>

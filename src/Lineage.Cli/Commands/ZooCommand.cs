@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Lineage.Models.Training;
+using Lineage.Evaluation.Report;
 using Lineage.Zoo;
 
 namespace Lineage.Cli.Commands;
@@ -86,14 +87,12 @@ internal static class ZooCommand
             Console.WriteLine($"| role | category | models | test accuracy (min–max) | mean | build (s) |");
             Console.WriteLine($"|---|---|---:|---:|---:|---:|");
             foreach (var row in rows)
-                Console.WriteLine($"| {row.Role} | {row.Category} | {row.Models} | {Pct(row.MinAccuracy)}–{Pct(row.MaxAccuracy)} | {Pct(row.MeanAccuracy)} | {(row.BuildSeconds is double b ? b.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : "–")} |");
+                Console.WriteLine($"| {row.Role} | {row.Category} | {row.Models} | {ReportTables.Percent(row.MinAccuracy)}–{ReportTables.Percent(row.MaxAccuracy)} | {ReportTables.Percent(row.MeanAccuracy)} | {(row.BuildSeconds is double b ? b.ToString("0", System.Globalization.CultureInfo.InvariantCulture) : "–")} |");
             Console.WriteLine($"{manifest.Models.Count} models; sum of their build steps: {(total is double t ? $"{t:0} s ({t / 3600:0.00} h)" : "unknown (build records missing)")}");
             return 0;
         }));
         return cmd;
     }
-
-    static string Pct(double? v) => v is double x ? (x * 100).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%" : "–";
 
     static void Report(ZooBuildResult result, bool json)
     {

@@ -8,7 +8,6 @@ public sealed class ZooEntry
     public required int Index { get; init; }
     public required ZooRole Role { get; init; }
     public required string Category { get; init; }
-    public string? ParentId { get; init; }
     public string? SourceId { get; init; }
     public required IReadOnlyList<ZooNode> Nodes { get; init; }
     public ZooNode Final => Nodes[^1];

@@ -31,8 +31,6 @@ public sealed class ZooPlan
 
     public ZooEntry this[string id] => Entries.First(e => e.Id == id);
 
-    public bool NeedsTransferData => Entries.SelectMany(e => e.Nodes).Any(n => n.UsesTransferData);
-
     public static ZooPlan Create(ZooSpec spec)
     {
         string datasetName;
@@ -125,7 +123,7 @@ public sealed class ZooPlan
                 ZooRole.Independent => ZooCategories.Independent,
                 _ => ZooCategories.ForAttack(nodes.Last(n => n.Attack is not null).Step),
             };
-            var entry = new ZooEntry { Id = id, Index = index, Role = role, Category = category, ParentId = parent?.Id, SourceId = role == ZooRole.Stolen ? sourceId : null, Nodes = nodes };
+            var entry = new ZooEntry { Id = id, Index = index, Role = role, Category = category, SourceId = role == ZooRole.Stolen ? sourceId : null, Nodes = nodes };
             done[id] = entry;
             return entry;
         }

@@ -8,6 +8,9 @@ public static class ReportTables
 {
     public const string Missing = "–";
 
+    /// <summary>A share as a percentage with one decimal (0.891 → "89.1%"), or <see cref="Missing"/>.</summary>
+    public static string Percent(double? share) => share is double a ? (a * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : Missing;
+
     public static IReadOnlyList<ReportTable> All(EvaluationResult result) => [Auc(result), Methods(result), Scores(result)];
 
     /// <summary>SAC Tables 1–2: rows are attack categories, columns methods; a category's AUC is its stolen models against
@@ -68,7 +71,7 @@ public static class ReportTables
             g[0].ModelId,
             g[0].Role + (g[0].UsedForCalibration ? " (calibration)" : ""),
             g[0].Category,
-            g[0].TestAccuracy is double a ? (a * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : Missing,
+            Percent(g[0].TestAccuracy),
             .. result.Methods.Select(m => g.FirstOrDefault(s => s.Method == m.Method) is { Score: double v } s ? $"{v:G4}{(s.Flagged == true ? " ●" : "")}" : Missing),
         ]).ToList();
         return new ReportTable("Every model's score", ["Model", "Role", "Category", "Test accuracy", .. result.Methods.Select(m => m.Method)], rows, new HashSet<int>(),
