@@ -13,13 +13,12 @@ public sealed class SourceOracle
 {
     readonly MeteredSuspect suspect;
 
-    public SourceOracle(ModelFile source, OutputMode mode, long? budget = null)
+    public SourceOracle(ModelFile source, OutputMode mode)
     {
         // the model file's own eval mode and preprocessing, as a deployed API would run it
-        suspect = new MeteredSuspect(ModelSuspect.Of(source, "source", mode), budget);
+        suspect = new MeteredSuspect(ModelSuspect.Of(source, "source", mode));
     }
 
-    public ISuspect Suspect => suspect;
     public long QueriesSpent => suspect.QueriesSpent;
     public int Classes => suspect.Classes;
 
@@ -30,13 +29,4 @@ public sealed class SourceOracle
 
     /// <summary>The source's top-1 labels for every image of <paramref name="data"/>.</summary>
     public int[] Labels(Dataset data) => Query(data).Labels;
-
-    /// <summary>The source's probability vectors (row-major [N, classes]); needs a probability or logit oracle.</summary>
-    public float[] Probabilities(Dataset data)
-    {
-        var answer = Query(data);
-        if (answer.Mode == OutputMode.Logits) return OutputReduction.Softmax(answer.Values!, answer.Count, answer.Classes);
-        if (answer.Mode != OutputMode.Probabilities) throw new InvalidOperationException($"the source reveals only {answer.Mode}; this attack needs probabilities");
-        return answer.Values!;
-    }
 }

@@ -9,19 +9,21 @@ namespace Lineage.Fingerprints;
 /// data (knowledge distillation, Hinton et al.; SAC-w's surrogates, CAE's "retraining" at T = 1).</summary>
 public static class Surrogates
 {
-    public static Classifier Distil(SourceModel source, Dataset ownerData, int epochs, int seed, IProgress<TrainingProgress>? progress = null, float temperature = 1f)
+    /// <param name="teacherLogits">The source's logits on <paramref name="ownerData"/> ([count, classes]), which the
+    /// caller has already computed; distillation is at T = 1.</param>
+    public static Classifier Distil(SourceModel source, Dataset ownerData, float[] teacherLogits, int epochs, int seed, IProgress<TrainingProgress>? progress = null)
     {
         var spec = source.File!.Spec.Copy();
         var student = ArchitectureCatalog.Create(spec, new Generator(seed));
-        var teacher = source.LogitsOf(ownerData.AsTensor());
         int c = source.Classes;
+        if (teacherLogits.Length != ownerData.Count * c)
+            throw new ArgumentException($"teacher logits hold {teacherLogits.Length} values, expected {ownerData.Count}×{c}");
         var options = new TrainingOptions { Epochs = epochs, BatchSize = 128, LearningRate = 0.05, Seed = seed };
         Trainer.Train(student, source.Preprocessing, ownerData, options, loss: (logits, batch) =>
         {
             var t = Tensor.Empty(batch.Indices.Length, c);
-            for (int i = 0; i < batch.Indices.Length; i++) teacher.AsSpan(batch.Indices[i] * c, c).CopyTo(t.Span.Slice(i * c, c));
-            var targets = Functional.Softmax(t.Mul(1f / temperature), 1);
-            return Functional.KlDiv(Functional.LogSoftmax(logits.Mul(1f / temperature), 1), targets).Mul(temperature * temperature);
+            for (int i = 0; i < batch.Indices.Length; i++) teacherLogits.AsSpan(batch.Indices[i] * c, c).CopyTo(t.Span.Slice(i * c, c));
+            return Functional.KlDiv(Functional.LogSoftmax(logits, 1), Functional.Softmax(t, 1));
         }, progress: progress);
         student.Eval();
         return student;

@@ -52,7 +52,11 @@ public sealed class OnnxClassifier
 
     public static OnnxClassifier Open(string path, Preprocessing preprocessing)
     {
-        var model = OnnxModel.Load(path);
+        // read once: the same bytes are parsed and hashed
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { throw new FileNotFoundException($"ONNX model {path} does not exist", path); }
+        var model = OnnxModel.Load(bytes, path);
         model.Eval();
         int classes;
         using (GradMode.NoGrad())
@@ -62,7 +66,7 @@ public sealed class OnnxClassifier
                 throw new InvalidDataException($"{path}: expected a classifier with output [N, classes], got {Tensor.FormatShape(y.Shape)} for one image of {Tensor.FormatShape(preprocessing.Shape)}");
             classes = y.Shape[1];
         }
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
         return new OnnxClassifier { Model = model, Preprocessing = preprocessing, Classes = classes, Hash = hash };
     }
 }

@@ -29,9 +29,6 @@ public sealed class NpyArray
         Type = type; Shape = (int[])shape.Clone(); Data = data; StringWidth = stringWidth;
     }
 
-    /// <summary>Bytes per element.</summary>
-    public int ItemBytes => ItemSize(Type, StringWidth);
-
     /// <summary>The NumPy dtype string ('|u1', '&lt;f4', '&lt;U12', ...).</summary>
     public string Descr => DescrOf(Type, StringWidth);
 

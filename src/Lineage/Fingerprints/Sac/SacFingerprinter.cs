@@ -36,11 +36,12 @@ public static class SacFingerprinter
         IReadOnlyList<ISuspect>? correctIndependentModels = null, IProgress<TrainingProgress>? progress = null)
     {
         if (source.File is null) throw new NotSupportedException("SAC-w distils surrogates with the source's architecture: give a Lineage model file as the source");
-        var sourcePred = SuspectOutput.FromLogits(source.LogitsOf(ownerData.AsTensor()), ownerData.Count, source.Classes).Labels;
+        var sourceLogits = source.LogitsOf(ownerData.AsTensor());  // once: the prediction and every surrogate's teacher
+        var sourcePred = SuspectOutput.FromLogits(sourceLogits, ownerData.Count, source.Classes).Labels;
         var wrong = Enumerable.Range(0, ownerData.Count).Where(i => sourcePred[i] != ownerData.Labels[i]).ToList();
         for (int m = 0; m < options.Surrogates && wrong.Count > 0; m++)
         {
-            var surrogate = Surrogates.Distil(source, ownerData, options.SurrogateEpochs, options.Seed + 1000 + m, progress);
+            var surrogate = Surrogates.Distil(source, ownerData, sourceLogits, options.SurrogateEpochs, options.Seed + 1000 + m, progress);
             var pred = Evaluate.Predict(surrogate, source.Preprocessing, ownerData.Subset(wrong));
             wrong = wrong.Where((_, k) => pred[k] != ownerData.Labels[wrong[k]]).ToList();
         }

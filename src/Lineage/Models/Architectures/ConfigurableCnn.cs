@@ -28,7 +28,7 @@ public sealed class ConfigurableCnn : Classifier
             int cout = spec.Scale(widths[i]);
             features.Add(new Conv2d(cin, cout, kernel, gen, padding: kernel / 2));
             lastConvPath = $"features.{features.Count - 1}";
-            features.Add(Activation(activation, cout));
+            features.Add(Activation(activation));
             if (i < 2) { features.Add(new MaxPool2d(2)); size /= 2; }
             cin = cout;
         }
@@ -36,7 +36,7 @@ public sealed class ConfigurableCnn : Classifier
         var classifier = new Sequential(new Flatten());
         if (dropout) classifier.Add(new Dropout(0.5f, gen.Fork()));
         classifier.Add(new Linear(cin * size * size, hidden, gen));
-        classifier.Add(Activation(activation, 1));
+        classifier.Add(Activation(activation));
         if (dropout) classifier.Add(new Dropout(0.5f, gen.Fork()));
         classifier.Add(new Linear(hidden, spec.Classes, gen));
         headPath = $"classifier.{classifier.Count - 1}";
@@ -45,7 +45,7 @@ public sealed class ConfigurableCnn : Classifier
         RegisterModule("classifier", classifier);
     }
 
-    static Module Activation(ActivationKind kind, int channels) => kind switch
+    static Module Activation(ActivationKind kind) => kind switch
     {
         ActivationKind.ReLU => new ReLU(),
         ActivationKind.PReLU => new PReLU(1),
