@@ -69,19 +69,11 @@ internal static class Depthwise
         });
     }
 
-    /// <summary>Output columns ow whose input column ow·stride + offset lies inside the row.</summary>
-    static (int lo, int hi) ValidRange(int offset, int stride, int width, int outWidth)
-    {
-        int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-        int hi = width - offset <= 0 ? 0 : Math.Min(outWidth, (width - offset + stride - 1) / stride);
-        return (Math.Min(lo, hi), hi);
-    }
-
     /// <summary>dst[oh, ow] += a · src[oh·s - p + ki·d, ow·s - p + kj·d] where inside the image.</summary>
     static void ShiftedAxpy(float a, ReadOnlySpan<float> src, Span<float> dst, in ConvGeometry g, int ki, int kj)
     {
         int wOff = kj * g.DW - g.PW;
-        var (lo, hi) = ValidRange(wOff, g.SW, g.W, g.OW);
+        var (lo, hi) = Im2Col.ValidRange(wOff, g.SW, g.W, g.OW);
         for (int oh = 0; oh < g.OH; oh++)
         {
             int ih = oh * g.SH - g.PH + ki * g.DH;
@@ -97,7 +89,7 @@ internal static class Depthwise
     static void ShiftedAxpyTransposed(float a, ReadOnlySpan<float> src, Span<float> dst, in ConvGeometry g, int ki, int kj)
     {
         int wOff = kj * g.DW - g.PW;
-        var (lo, hi) = ValidRange(wOff, g.SW, g.W, g.OW);
+        var (lo, hi) = Im2Col.ValidRange(wOff, g.SW, g.W, g.OW);
         for (int oh = 0; oh < g.OH; oh++)
         {
             int ih = oh * g.SH - g.PH + ki * g.DH;
@@ -113,7 +105,7 @@ internal static class Depthwise
     static float ShiftedDot(ReadOnlySpan<float> grad, ReadOnlySpan<float> x, in ConvGeometry g, int ki, int kj)
     {
         int wOff = kj * g.DW - g.PW;
-        var (lo, hi) = ValidRange(wOff, g.SW, g.W, g.OW);
+        var (lo, hi) = Im2Col.ValidRange(wOff, g.SW, g.W, g.OW);
         float s = 0;
         for (int oh = 0; oh < g.OH; oh++)
         {

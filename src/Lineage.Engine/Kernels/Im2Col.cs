@@ -23,7 +23,7 @@ internal readonly record struct ConvGeometry(int C, int H, int W, int KH, int KW
 internal static class Im2Col
 {
     /// <summary>Range of output columns ow whose input column ow·stride + offset lies in [0, width).</summary>
-    static (int lo, int hi) ValidRange(int offset, int stride, int width, int outWidth)
+    internal static (int lo, int hi) ValidRange(int offset, int stride, int width, int outWidth)
     {
         int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
         int hi = width - offset <= 0 ? 0 : Math.Min(outWidth, (width - offset + stride - 1) / stride);

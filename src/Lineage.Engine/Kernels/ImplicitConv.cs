@@ -41,22 +41,11 @@ internal static unsafe class ImplicitConv
 
     static int PaddedImage(in ConvGeometry g) => g.C * (g.H + 2 * g.PH) * (g.W + 2 * g.PW);
 
-    /// <summary>o[n, M, OH, OW] = Σ_k w[M, K] · tap_k(x) (+ bias), w given as panels from <see cref="PackWeights"/>.</summary>
-    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o)
-    {
-        var xp = BufferPool.Rent(PaddedFloats(g, n));
-        try
-        {
-            PadImages(x, n, g, xp);
-            ForwardPadded(xp, n, g, panels, m, bias, o);
-        }
-        finally { BufferPool.Return(xp); }
-    }
-
     /// <summary>Floats of the zero-padded copy of n images (<see cref="PadImages"/>), slack included.</summary>
     public static int PaddedFloats(in ConvGeometry g, int n) => n * PaddedImage(g) + Slack(g);
 
-    /// <summary><see cref="Forward"/> on images already copied into zero-padded planes by <see cref="PadImages"/>.</summary>
+    /// <summary>o[n, M, OH, OW] = Σ_k w[M, K] · tap_k(x) (+ bias), w given as panels from <see cref="PackWeights"/>, on
+    /// images already copied into zero-padded planes by <see cref="PadImages"/>.</summary>
     public static void ForwardPadded(float[] xp, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o)
     {
         int wp = g.W + 2 * g.PW, k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp;
@@ -138,27 +127,16 @@ internal static unsafe class ImplicitConv
     public static ConvGeometry BackwardGeometry(in ConvGeometry g, int cout)
         => new(cout, g.OH, g.OW, g.KH, g.KW, 1, 1, g.DH * (g.KH - 1) - g.PH, g.DW * (g.KW - 1) - g.PW, g.DH, g.DW, g.H, g.W);
 
-    /// <summary>gw[M, K] = Σ over images of dy[M, OH·OW] · tap_k(x)ᵀ. The output gradient is laid out on the
-    /// padded grid with zeros in the wrapped columns, so each weight-gradient element is a plain dot
-    /// product of two contiguous rows; tiles of 4×6 elements keep 24 vector accumulators in registers.</summary>
-    public static void WeightGradient(float[] x, float[] dy, int n, in ConvGeometry g, int m, float[] gw)
-    {
-        var xp = BufferPool.Rent(PaddedFloats(g, n));
-        try
-        {
-            PadImages(x, n, g, xp);
-            WeightGradient(xp, dy, n, g, m, gw, null);
-        }
-        finally { BufferPool.Return(xp); }
-    }
-
     /// <summary>True when the input-gradient convolution (<see cref="BackwardGeometry"/>) pads the output gradient
     /// onto the same grid width as the forward input ("same" padding) with at least one zero row around each
     /// plane: its padded output gradient then already is the weight gradient's row layout.</summary>
     public static bool SharesGradientGrid(in ConvGeometry g)
         => 2 * g.PW == g.DW * (g.KW - 1) && 2 * g.PH == g.DH * (g.KH - 1) && g.PH >= 1 && 2 * g.PH * (g.W + 2 * g.PW) >= 16;
 
-    /// <summary>The weight gradient from the padded input xp (<see cref="PadImages"/> with g) and either the output
+    /// <summary>gw[M, K] = Σ over images of dy[M, OH·OW] · tap_k(x)ᵀ. The output gradient is laid out on the
+    /// padded grid with zeros in the wrapped columns, so each weight-gradient element is a plain dot
+    /// product of two contiguous rows; tiles of 4×6 elements keep 24 vector accumulators in registers.
+    /// Takes the padded input xp (<see cref="PadImages"/> with g) and either the output
     /// gradient dy, or (dy null) dyPadded: the output gradient already padded with <see cref="BackwardGeometry"/>,
     /// which <see cref="SharesGradientGrid"/> must allow.</summary>
     public static void WeightGradient(float[] xp, float[]? dy, int n, in ConvGeometry g, int m, float[] gw, float[]? dyPadded)

@@ -132,18 +132,14 @@ public static partial class Functional
                 if (wantW)
                 {
                     gw = Tensor.Empty(weight.Shape);
-                    if (padded != null) ImplicitConv.WeightGradient(padded.Data, share ? null : grad.Data, n, geo, cout, gw.Data, share ? dyp : null);
-                    else if (share)
+                    // the forward kept the padded input unless the weight needed no gradient then
+                    var xpb = padded?.Data ?? BufferPool.Rent(ImplicitConv.PaddedFloats(geo, n));
+                    try
                     {
-                        var xpb = BufferPool.Rent(ImplicitConv.PaddedFloats(geo, n));
-                        try
-                        {
-                            ImplicitConv.PadImages(input.Data, n, geo, xpb);
-                            ImplicitConv.WeightGradient(xpb, null, n, geo, cout, gw.Data, dyp);
-                        }
-                        finally { BufferPool.Return(xpb); }
+                        if (padded == null) ImplicitConv.PadImages(input.Data, n, geo, xpb);
+                        ImplicitConv.WeightGradient(xpb, share ? null : grad.Data, n, geo, cout, gw.Data, share ? dyp : null);
                     }
-                    else ImplicitConv.WeightGradient(input.Data, grad.Data, n, geo, cout, gw.Data);
+                    finally { if (padded == null) BufferPool.Return(xpb); }
                 }
             }
             finally { if (dyp != null) BufferPool.Return(dyp); }

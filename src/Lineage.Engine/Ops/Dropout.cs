@@ -11,7 +11,8 @@ public static partial class Functional
         if (!training || p == 0) return input;
         int size = input.Size;
         // the mask is drawn sequentially from the generator so the result does not depend on the thread count
-        var mask = new float[size];
+        // pooled like the output (a training step's scope recycles both); every element is written below
+        var mask = Tensor.Empty(input.Shape).Data;
         float scale = p == 1 ? 0f : 1f / (1f - p);
         for (int i = 0; i < size; i++) mask[i] = gen.NextFloat() < p ? 0f : scale;
         var o = Tensor.Empty(input.Shape);

@@ -227,7 +227,6 @@ public sealed partial class Tensor
             if (shape[d] < 0) throw new ArgumentException($"pad: negative size along axis {d}");
         }
         var o = Full(value, shape);
-        var srcIdx = new List<int>(); var dstIdx = new List<int>();
         // copy the overlapping region (negative pads crop)
         CopyRegion(this, o, before);
         var original = Shape;

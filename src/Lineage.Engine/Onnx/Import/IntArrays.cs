@@ -6,15 +6,8 @@ internal static class IntArrays
     public static OnnxValue Broadcast(OnnxValue a, OnnxValue b, Func<long, long, long> op)
     {
         var sa = a.Shape; var sb = b.Shape;
-        int rank = Math.Max(sa.Length, sb.Length);
-        var shape = new int[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            int da = i < rank - sa.Length ? 1 : sa[i - (rank - sa.Length)];
-            int db = i < rank - sb.Length ? 1 : sb[i - (rank - sb.Length)];
-            if (da != db && da != 1 && db != 1) throw new InvalidDataException($"shapes {Tensor.FormatShape(sa)} and {Tensor.FormatShape(sb)} do not broadcast");
-            shape[i] = da == 1 ? db : da;
-        }
+        var shape = Lineage.Engine.Broadcast.ResultShape(sa, sb, "integer broadcast");
+        int rank = shape.Length;
         var x = a.AsLongs(); var y = b.AsLongs();
         var r = new long[Tensor.ShapeSize(shape)];
         var idx = new int[rank];

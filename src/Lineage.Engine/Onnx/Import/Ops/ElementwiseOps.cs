@@ -45,22 +45,9 @@ internal static class ElementwiseOps
         if (y.Size == 1 && (y.Float == null || !y.Float.RequiresGrad))
         {
             var r = x.Pow(y.ScalarFloat());
-            return y.Rank > x.Rank ? r.Reshape(BroadcastShape(x.Shape, y.Shape)) : r;
+            return y.Rank > x.Rank ? r.Reshape(Broadcast.ResultShape(x.Shape, y.Shape, "Pow")) : r;
         }
         return Tensor.Pow(x, y.ToFloat());
-    }
-
-    static int[] BroadcastShape(int[] a, int[] b)
-    {
-        int rank = Math.Max(a.Length, b.Length);
-        var s = new int[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            int da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)];
-            int db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
-            s[i] = Math.Max(da, db);
-        }
-        return s;
     }
 
     /// <summary>PRelu with the engine op when the slope is shared or per channel (the gradient reaches

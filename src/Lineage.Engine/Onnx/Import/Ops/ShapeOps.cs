@@ -266,15 +266,9 @@ internal static class ShapeOps
 
     static OnnxValue Expand(OnnxNode node, OnnxValue x, int[] shape)
     {
-        int rank = Math.Max(x.Rank, shape.Length);
-        var target = new int[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            int a = i < rank - x.Rank ? 1 : x.Shape[i - (rank - x.Rank)];
-            int b = i < rank - shape.Length ? 1 : shape[i - (rank - shape.Length)];
-            if (a != b && a != 1 && b != 1) throw node.Invalid($"{x.Describe()} cannot expand to {Tensor.FormatShape(shape)}");
-            target[i] = a == 1 ? b : a;
-        }
+        // ONNX Expand is bidirectional broadcasting of the input against the given shape
+        var target = Broadcast.ResultShape(x.Shape, shape, "Expand");
+        int rank = target.Length;
         if (x.IsFloat) return OnnxValue.Of(x.Float!.Rank < rank ? x.Float.Reshape([.. Enumerable.Repeat(1, rank - x.Rank), .. x.Shape]).Expand(target) : x.Float.Expand(target));
         return IntArrays.Broadcast(x, OnnxValue.OfInts(new long[Tensor.ShapeSize(target)], target), (a, _) => a);
     }
