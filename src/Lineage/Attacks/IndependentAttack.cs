@@ -30,17 +30,7 @@ public sealed class IndependentAttack : Attack
         var model = AttackTraining.NewStudent(Values, source.Spec, source.Spec.Classes, context.Seed);
         var options = AttackTraining.Options(Values, context.Seed);
         AttackTraining.TrainHard(model, source.Preprocessing, context.ThiefData, options, context);
-        var parameters = options.Describe();
-        parameters["architecture"] = model.Spec.Name;
-        parameters["width"] = Format(model.Spec.Width);
         model.Eval();
-        return new ModelFile
-        {
-            Model = model,
-            Preprocessing = source.Preprocessing,
-            TrainedOn = context.ThiefData.Origin.Description,
-            Lineage = ModelLineage.Trained(model.Spec.Name, context.ThiefData.Origin.Description, context.Seed, parameters),
-            TestAccuracy = Evaluate.Accuracy(model, source.Preprocessing, context.Test),
-        };
+        return TrainingJob.Package(model, source.Preprocessing, context.ThiefData, options, Evaluate.Accuracy(model, source.Preprocessing, context.Test));
     }
 }

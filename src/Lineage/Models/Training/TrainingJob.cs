@@ -32,17 +32,23 @@ public static class TrainingJob
         if (train.Height != train.Width) throw new ArgumentException($"architectures take square images; the data is {train.Height}×{train.Width}");
         var model = ArchitectureCatalog.Create(spec, new Generator(options.Seed));
         var report = Trainer.Train(model, train.Preprocessing, train, options, test: data.Test, progress: progress, checkpointPath: checkpointPath, cancel: cancel);
+        return (Package(model, train.Preprocessing, train, options, report.TestAccuracy), report);
+    }
+
+    /// <summary>A model trained from scratch as a model file: its lineage is a train record (architecture, width,
+    /// training options, seed) on the data it was trained on.</summary>
+    public static ModelFile Package(Classifier model, Preprocessing preprocessing, Dataset trainedOn, TrainingOptions options, double? testAccuracy)
+    {
         var parameters = options.Describe();
-        parameters["architecture"] = architecture;
-        parameters["width"] = width.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        var file = new ModelFile
+        parameters["architecture"] = model.Spec.Name;
+        parameters["width"] = model.Spec.Width.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return new ModelFile
         {
             Model = model,
-            Preprocessing = train.Preprocessing,
-            TrainedOn = train.Origin.Description,
-            Lineage = ModelLineage.Trained(architecture, train.Origin.Description, options.Seed, parameters),
-            TestAccuracy = report.TestAccuracy,
+            Preprocessing = preprocessing,
+            TrainedOn = trainedOn.Origin.Description,
+            Lineage = ModelLineage.Trained(model.Spec.Name, trainedOn.Origin.Description, options.Seed, parameters),
+            TestAccuracy = testAccuracy,
         };
-        return (file, report);
     }
 }
