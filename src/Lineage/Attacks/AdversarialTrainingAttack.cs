@@ -40,8 +40,6 @@ public sealed class AdversarialTrainingAttack : Attack
             : GradientAttackOptions.Pgd(eps, (float)p.Double("step", 0, 1), p.Int("steps", 1, 10000));
     }
 
-    public override AttackCategory Category => AttackCategory.AdversarialTraining;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         CheckCompatible(source, context.ThiefData, "thief data");

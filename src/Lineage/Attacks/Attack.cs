@@ -20,7 +20,8 @@ public abstract class Attack : IAttack
     }
 
     public string Name { get; }
-    public abstract AttackCategory Category { get; }
+    /// <summary>The category the catalog gives this attack's name (one place for it).</summary>
+    public AttackCategory Category => AttackCatalog.Describe(Name).Category;
     protected AttackParameters Values { get; }
     public IReadOnlyDictionary<string, string> Parameters => Values.Values;
 

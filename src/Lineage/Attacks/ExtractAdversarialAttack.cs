@@ -35,8 +35,6 @@ public sealed class ExtractAdversarialAttack : Attack
     static GradientAttackOptions PgdOptions(AttackParameters p) =>
         GradientAttackOptions.Pgd((float)p.Double("epsilon", 0, 1), (float)p.Double("step", 0, 1), p.Int("steps", 1, 10000));
 
-    public override AttackCategory Category => AttackCategory.Extraction;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         CheckCompatible(source, context.ThiefData, "thief data");

@@ -34,8 +34,6 @@ public sealed class FineTuneAttack : Attack
 
     public static string NameOf(FineTuneKind kind) => kind.ToString().ToLowerInvariant();
 
-    public override AttackCategory Category => AttackCategory.FineTuning;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         CheckCompatible(source, context.ThiefData, "thief data");

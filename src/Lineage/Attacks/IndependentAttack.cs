@@ -22,8 +22,6 @@ public sealed class IndependentAttack : Attack
         AttackTraining.Options(Values, 0);
     }
 
-    public override AttackCategory Category => AttackCategory.Independent;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         CheckCompatible(source, context.ThiefData, "thief data");

@@ -28,8 +28,6 @@ public sealed class KnockoffAttack : Attack
         AttackTraining.Options(Values, 0);
     }
 
-    public override AttackCategory Category => AttackCategory.Extraction;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         var transfer = context.TransferSet ?? throw new ArgumentException("knockoff needs a transfer set (images of another distribution) to query the source with");

@@ -28,8 +28,6 @@ public sealed class PredictionNoiseAttack : Attack
         AttackTraining.Options(Values, 0);
     }
 
-    public override AttackCategory Category => AttackCategory.Adaptive;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         CheckCompatible(source, context.ThiefData, "thief data");

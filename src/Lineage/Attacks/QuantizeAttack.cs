@@ -24,8 +24,6 @@ public sealed class QuantizeAttack : Attack
         Values.Choice("granularity", "tensor", "channel");
     }
 
-    public override AttackCategory Category => AttackCategory.WeightPerturbation;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         var model = CopyOf(source.Model);

@@ -17,8 +17,6 @@ public abstract class SoftLabelExtraction : Attack
         AttackTraining.Options(Values, 0);
     }
 
-    public override AttackCategory Category => AttackCategory.Extraction;
-
     /// <summary>Soft labels [n, classes] from the source's probabilities.</summary>
     protected abstract float[] SoftLabels(float[] probabilities, int n, int classes, double temperature);
 

@@ -32,8 +32,6 @@ public sealed class TransferAttack : Attack
         AttackTraining.Options(Values, 0);
     }
 
-    public override AttackCategory Category => AttackCategory.Transfer;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         Dataset train, test;

@@ -27,8 +27,6 @@ public sealed class TrueLabelsAttack : Attack
         AttackTraining.Options(Values, 0);
     }
 
-    public override AttackCategory Category => AttackCategory.Adaptive;
-
     public override ModelFile Run(ModelFile source, AttackContext context)
     {
         CheckCompatible(source, context.ThiefData, "thief data");
