@@ -100,35 +100,26 @@ public static partial class Functional
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
         bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad;
         var padded = keepPadded ? Tensor.Empty(ImplicitConv.PaddedFloats(geo, n)) : null;
-        var xp = padded?.Data ?? BufferPool.Rent(ImplicitConv.PaddedFloats(geo, n));
         var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
-        try
-        {
-            ImplicitConv.PadImages(input.Data, n, geo, xp);
-            ImplicitConv.ForwardPadded(xp, n, geo, panels, cout, bias?.Data, o.Data);
-        }
-        finally
-        {
-            BufferPool.Return(panels);
-            if (padded == null) BufferPool.Return(xp);
-        }
+        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data, padded?.Data); }
+        finally { BufferPool.Return(panels); }
         Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
         return Tensor.FromOp(o, "conv2d", parents, grad =>
         {
             Tensor? gx = null, gw = null, gb = null;
             var bg = ImplicitConv.BackwardGeometry(geo, cout);
             bool wantW = weight.RequiresGrad, share = wantW && ImplicitConv.SharesGradientGrid(geo);
-            float[]? dyp = input.RequiresGrad || share ? BufferPool.Rent(ImplicitConv.PaddedFloats(bg, n)) : null;
+            float[]? dyp = share ? BufferPool.Rent(ImplicitConv.PaddedFloats(bg, n)) : null;
             try
             {
-                if (dyp != null) ImplicitConv.PadImages(grad.Data, n, bg, dyp);
                 if (input.RequiresGrad)
                 {
                     gx = Tensor.Empty(input.Shape);
                     var rotated = ImplicitConv.PackRotatedWeights(weight.Data, cout, cin, geo.KH, geo.KW);
-                    try { ImplicitConv.ForwardPadded(dyp!, n, bg, rotated, cin, null, gx.Data); }
+                    try { ImplicitConv.Forward(grad.Data, n, bg, rotated, cin, null, gx.Data, share ? dyp : null); }
                     finally { BufferPool.Return(rotated); }
                 }
+                else if (share) ImplicitConv.PadImages(grad.Data, n, bg, dyp!);
                 if (wantW)
                 {
                     gw = Tensor.Empty(weight.Shape);
