@@ -1,22 +1,37 @@
 namespace Lineage.Engine;
 
 /// <summary>Reuses float buffers by exact length. A training step allocates the same shapes every
-/// step, so after the first step every buffer comes from here and the GC sees no new large arrays.</summary>
+/// step, so after the first step every buffer comes from here and the GC sees no new large arrays.
+/// Each thread keeps a few buffers of each length for itself and takes no lock for them: the training
+/// loop's thread rents and returns the tensors, each loop worker its scratch, and with one shared
+/// locked pool the two threads of a loop queued on that lock at every chunk boundary (6 % of the
+/// training thread's time in a ResNet-20 step at 2 threads). Buffers past a thread's few go to the
+/// shared pool, where any thread finds them.</summary>
 public static class BufferPool
 {
-    static readonly Dictionary<int, Stack<float[]>> free = new();
+    const int LocalPerLength = 8;
+    static readonly Dictionary<int, Stack<float[]>> shared = new();
     static long pooledFloats;
+    static int generation;
+    [ThreadStatic] static Dictionary<int, Stack<float[]>>? local;
+    [ThreadStatic] static int localGeneration;
+
     /// <summary>Upper bound on floats kept idle in the pool (default 512 Mi floats = 2 GiB).</summary>
     public static long MaxPooledFloats { get; set; } = 512L * 1024 * 1024;
 
     public static float[] Rent(int length)
     {
         if (length == 0) return Array.Empty<float>();
-        lock (free)
+        if (Local().TryGetValue(length, out var mine) && mine.Count > 0)
         {
-            if (free.TryGetValue(length, out var stack) && stack.Count > 0)
+            Interlocked.Add(ref pooledFloats, -length);
+            return mine.Pop();
+        }
+        lock (shared)
+        {
+            if (shared.TryGetValue(length, out var stack) && stack.Count > 0)
             {
-                pooledFloats -= length;
+                Interlocked.Add(ref pooledFloats, -length);
                 return stack.Pop();
             }
         }
@@ -25,18 +40,38 @@ public static class BufferPool
 
     public static void Return(float[] buffer)
     {
-        if (buffer.Length == 0) return;
-        lock (free)
+        int length = buffer.Length;
+        if (length == 0) return;
+        if (Interlocked.Add(ref pooledFloats, length) > MaxPooledFloats) { Interlocked.Add(ref pooledFloats, -length); return; }
+        var cache = Local();
+        if (!cache.TryGetValue(length, out var mine)) cache[length] = mine = new Stack<float[]>();
+        if (mine.Count < LocalPerLength) { mine.Push(buffer); return; }
+        lock (shared)
         {
-            if (pooledFloats + buffer.Length > MaxPooledFloats) return;
-            if (!free.TryGetValue(buffer.Length, out var stack)) free[buffer.Length] = stack = new Stack<float[]>();
+            if (!shared.TryGetValue(length, out var stack)) shared[length] = stack = new Stack<float[]>();
             stack.Push(buffer);
-            pooledFloats += buffer.Length;
         }
     }
 
-    /// <summary>Floats currently idle in the pool (for tests and diagnostics).</summary>
-    public static long PooledFloats { get { lock (free) return pooledFloats; } }
+    static Dictionary<int, Stack<float[]>> Local()
+    {
+        var cache = local;
+        if (cache != null && localGeneration == Volatile.Read(ref generation)) return cache;
+        localGeneration = Volatile.Read(ref generation);
+        return local = new Dictionary<int, Stack<float[]>>();
+    }
 
-    public static void Clear() { lock (free) { free.Clear(); pooledFloats = 0; } }
+    /// <summary>Floats currently idle in the pool (for tests and diagnostics).</summary>
+    public static long PooledFloats => Interlocked.Read(ref pooledFloats);
+
+    /// <summary>Drops every idle buffer: the shared ones now, each thread's own at that thread's next use.</summary>
+    public static void Clear()
+    {
+        lock (shared)
+        {
+            shared.Clear();
+            Interlocked.Increment(ref generation);
+            Interlocked.Exchange(ref pooledFloats, 0);
+        }
+    }
 }
