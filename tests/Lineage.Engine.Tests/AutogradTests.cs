@@ -64,6 +64,31 @@ public class AutogradTests
         Assert.Equal(33f, x.Grad!.Item(), 4);
     }
 
+    /// <summary>The sum passes its upstream gradient to both inputs without a copy; accumulating into one of
+    /// them must not change the other, nor the caller's upstream gradient.</summary>
+    [Fact]
+    public void PassedThroughGradientsAreNotAliased()
+    {
+        var x = Tensor.FromArray([1f, 2f], 2).RequireGrad();
+        var y = Tensor.FromArray([3f, 4f], 2).RequireGrad();
+        var upstream = Tensor.FromArray([10f, 100f], 2);
+        // x gets the upstream gradient twice (x + y, then + x·1 through a reshape view), y once
+        var z = x + y + (x * 1f).Reshape(2);
+        var g = Autograd.Grad(z, [x, y], upstream);
+        Assert.Equal([20f, 200f], g[0].ToArray());
+        Assert.Equal([10f, 100f], g[1].ToArray());
+        Assert.Equal([10f, 100f], upstream.ToArray());
+        Assert.False(ReferenceEquals(g[1], upstream));
+        g[1].Span[0] = -1f;
+        Assert.Equal([10f, 100f], upstream.ToArray());
+        Assert.Equal([20f, 200f], g[0].ToArray());
+
+        var v = Tensor.FromArray([1f, 1f], 2).RequireGrad();
+        (v + v).Backward(upstream);
+        Assert.Equal([20f, 200f], v.Grad!.ToArray());
+        Assert.Equal([10f, 100f], upstream.ToArray());
+    }
+
     [Fact]
     public void NonScalarBackwardNeedsUpstream()
     {

@@ -7,7 +7,7 @@ public static class Autograd
     /// leaf that requires grad. A non-scalar output needs an upstream gradient of its shape.</summary>
     public static void Backward(this Tensor output, Tensor? gradOutput = null)
     {
-        var grads = Run(output, gradOutput, targets: null);
+        var grads = Run(output, gradOutput, targets: null, out _);
         foreach (var (t, g) in grads)
         {
             if (!t.IsLeaf || !t.RequiresGrad) continue;
@@ -20,14 +20,19 @@ public static class Autograd
     /// leaving every <c>.Grad</c> untouched. Inputs not reached get zeros.</summary>
     public static Tensor[] Grad(Tensor output, IReadOnlyList<Tensor> inputs, Tensor? gradOutput = null)
     {
-        var grads = Run(output, gradOutput, new HashSet<Tensor>(inputs, ReferenceEqualityComparer.Instance));
+        var grads = Run(output, gradOutput, new HashSet<Tensor>(inputs, ReferenceEqualityComparer.Instance), out var shared);
         var result = new Tensor[inputs.Count];
         for (int i = 0; i < inputs.Count; i++)
-            result[i] = grads.TryGetValue(inputs[i], out var g) ? g : Tensor.Zeros(inputs[i].Shape);
+            result[i] = !grads.TryGetValue(inputs[i], out var g) ? Tensor.Zeros(inputs[i].Shape)
+                : shared.Contains(g) || g.ViewBase != null ? g.Clone() : g;
         return result;
     }
 
-    static Dictionary<Tensor, Tensor> Run(Tensor output, Tensor? gradOutput, HashSet<Tensor>? targets)
+    /// <summary>The gradient of every node on the way back. A gradient an op passes through unchanged (the
+    /// sum's, a reshape's view) is not copied: it is marked shared, and a second contribution to a shared
+    /// gradient is summed into a new tensor instead of added in place (one pass instead of a copy and an add).
+    /// Gradients no other entry holds are summed in place, in parallel.</summary>
+    static Dictionary<Tensor, Tensor> Run(Tensor output, Tensor? gradOutput, HashSet<Tensor>? targets, out HashSet<Tensor> shared)
     {
         if (!output.RequiresGrad) throw new InvalidOperationException("the output does not require grad: no input on its path requires grad, or it was computed under NoGrad");
         if (gradOutput == null)
@@ -40,6 +45,7 @@ public static class Autograd
 
         var order = TopologicalOrder(output, targets);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [output] = gradOutput };
+        shared = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { gradOutput };
         using var _ = GradMode.NoGrad();
         for (int i = order.Count - 1; i >= 0; i--)
         {
@@ -55,14 +61,32 @@ public static class Autograd
                 if (!pg.SameShape(parent)) throw new InvalidOperationException($"internal error: op {node.Op} returned a gradient of shape {Tensor.FormatShape(pg.Shape)} for an input of shape {Tensor.FormatShape(parent.Shape)}");
                 if (grads.TryGetValue(parent, out var acc))
                 {
-                    if (ReferenceEquals(acc, g) || acc.ViewBase != null) { acc = acc.Clone(); grads[parent] = acc; }
-                    Kernels.Elementwise.AddInPlace(acc.Span, pg.Span);
+                    if (shared.Contains(acc) || acc.ViewBase != null) grads[parent] = acc + pg;
+                    else AddInPlace(acc, pg);
                 }
-                else grads[parent] = ReferenceEquals(pg, g) ? pg.Clone() : pg;
+                else
+                {
+                    grads[parent] = pg;
+                    if (ReferenceEquals(pg, g) || pg.ViewBase != null || shared.Contains(pg) || Repeats(parentGrads, p)) shared.Add(pg);
+                }
             }
             if (targets == null || !targets.Contains(node)) grads.Remove(node);
         }
         return grads;
+    }
+
+    /// <summary>True when the gradient at index p is also returned for another parent.</summary>
+    static bool Repeats(Tensor?[] grads, int p)
+    {
+        for (int q = 0; q < grads.Length; q++)
+            if (q != p && ReferenceEquals(grads[q], grads[p])) return true;
+        return false;
+    }
+
+    static void AddInPlace(Tensor acc, Tensor x)
+    {
+        float[] a = acc.Data, b = x.Data;
+        Par.For(acc.Size, 1, (s, e) => Kernels.Elementwise.AddInPlace(a.AsSpan(s, e - s), b.AsSpan(s, e - s)));
     }
 
     /// <summary>Nodes reachable from the output through tensors that require grad, parents first.
