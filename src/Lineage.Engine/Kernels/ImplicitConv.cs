@@ -123,22 +123,21 @@ internal static unsafe class ImplicitConv
     /// DH·(KH − 1) − PH (see <see cref="BackwardGeometry"/>).</summary>
     public static float[] PackRotatedWeights(float[] w, int cout, int cin, int kh, int kw)
     {
-        int k = cout * kh * kw, rows = (cin + MR - 1) / MR * MR;
+        int taps = kh * kw, k = cout * taps, rows = (cin + MR - 1) / MR * MR;
         var p = BufferPool.Rent(rows * k);
-        Par.For(rows / MR, (long)MR * k, (t0, t1) =>
+        if (rows != cin) p.AsSpan(cin / MR * MR * k, (rows - cin / MR * MR) * k).Clear();
+        // source rows w[co, ci, ·] are contiguous over the window; the rotated tap q = taps − 1 − tap of panel
+        // row ci lands at ((ci / MR)·k + co·taps + q)·MR + ci % MR
+        Par.For(cout, (long)cin * taps, (c0, c1) =>
         {
-            for (int t = t0; t < t1; t++)
-                for (int r = 0; r < MR; r++)
-                {
-                    int ci = t * MR + r;
-                    for (int co = 0; co < cout; co++)
-                        for (int i = 0; i < kh; i++)
-                            for (int j = 0; j < kw; j++)
-                            {
-                                int q = (co * kh + i) * kw + j;
-                                p[(t * k + q) * MR + r] = ci < cin ? w[((co * cin + ci) * kh + kh - 1 - i) * kw + kw - 1 - j] : 0f;
-                            }
-                }
+            fixed (float* w0 = w, p0 = p)
+                for (int co = c0; co < c1; co++)
+                    for (int ci = 0; ci < cin; ci++)
+                    {
+                        float* src = w0 + (long)(co * cin + ci) * taps;
+                        float* dst = p0 + ((long)(ci / MR) * k + co * taps + taps - 1) * MR + ci % MR;
+                        for (int t = 0; t < taps; t++, dst -= MR) *dst = src[t];
+                    }
         });
         return p;
     }
