@@ -29,11 +29,11 @@ public sealed class ResidualBlock : Module
             : new Sequential());
     }
 
+    /// <summary>relu(b1(c1(x))), then relu(b2(c2(h)) + sc(x)); each batch norm runs fused with what follows it.</summary>
     public override Tensor Forward(Tensor x)
     {
-        var h = Child("b1").Forward(Child("c1").Forward(x)).Relu();
-        h = Child("b2").Forward(Child("c2").Forward(h));
-        return (h + Child("sc").Forward(x)).Relu();
+        var h = ((BatchNormBase)Child("b1")).Forward(Child("c1").Forward(x), residual: null, relu: true);
+        return ((BatchNormBase)Child("b2")).Forward(Child("c2").Forward(h), residual: Child("sc").Forward(x), relu: true);
     }
 }
 

@@ -10,7 +10,8 @@ internal abstract record OpArgs;
 
 internal sealed record ConvArgs((int H, int W) Stride, (int H, int W) Padding, (int H, int W) Dilation, int Groups, (int H, int W) OutputPadding = default) : OpArgs;
 internal sealed record PoolArgs((int H, int W) Kernel, (int H, int W) Stride, (int H, int W) Padding, bool CountIncludePad) : OpArgs;
-internal sealed record BatchNormArgs(Tensor? RunningMean, Tensor? RunningVar, Tensor? Weight, Tensor? Bias, bool Training, float Eps) : OpArgs;
+/// <summary>Batch norm's settings; with Residual the op's fourth parent is added after normalising, and with Relu a ReLU follows.</summary>
+internal sealed record BatchNormArgs(Tensor? RunningMean, Tensor? RunningVar, Tensor? Weight, Tensor? Bias, bool Training, float Eps, bool Residual = false, bool Relu = false) : OpArgs;
 /// <summary>A scalar operand or coefficient: add_scalar, mul_scalar, rsub, pow, leaky_relu (slope), elu (alpha).</summary>
 internal sealed record ScalarArgs(float Value) : OpArgs;
 internal sealed record ClampArgs(float Min, float Max) : OpArgs;

@@ -49,7 +49,11 @@ public abstract class BatchNormBase : Module
         NumBatchesTracked!.Span.Clear();
     }
 
-    public override Tensor Forward(Tensor input)
+    public override Tensor Forward(Tensor input) => Forward(input, residual: null, relu: false);
+
+    /// <summary>relu(this(input) + residual) in one fused op (either part optional): what a residual block's
+    /// tail or a batch norm followed by ReLU computes, without the separate passes of the add and the ReLU.</summary>
+    public Tensor Forward(Tensor input, Tensor? residual, bool relu)
     {
         CheckInput(input);
         if (input.Shape[1] != NumFeatures) throw new ArgumentException($"{GetType().Name}({NumFeatures}): input {Tensor.FormatShape(input.Shape)} has {input.Shape[1]} channels");
@@ -62,7 +66,7 @@ public abstract class BatchNormBase : Module
         }
         // without running statistics, evaluation also normalises with batch statistics (PyTorch's bn_training)
         bool useBatchStats = Training || !TrackRunningStats;
-        return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStats, factor, Eps);
+        return Functional.BatchNorm(input, RunningMean, RunningVar, Weight, Bias, useBatchStats, factor, Eps, residual, relu);
     }
 
     protected override string ExtraRepr() =>

@@ -19,11 +19,19 @@ public sealed class Sequential : Module
     public int Count => count;
     public Module this[int index] => Child(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>Runs the layers in order; a batch norm directly followed by a ReLU runs as one fused op
+    /// (<see cref="BatchNormBase.Forward(Tensor, Tensor?, bool)"/>), which gives the same values and gradients.</summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        foreach (var (_, m) in NamedChildren()) x = m.Forward(x);
-        return x;
+        Module? pending = null;
+        foreach (var (_, m) in NamedChildren())
+        {
+            if (pending is BatchNormBase bn && m is ReLU) { x = bn.Forward(x, residual: null, relu: true); pending = null; continue; }
+            if (pending != null) x = pending.Forward(x);
+            pending = m;
+        }
+        return pending != null ? pending.Forward(x) : x;
     }
 }
 

@@ -10,9 +10,13 @@ public static partial class Functional
     /// when running statistics are given, updates them in place (no grad):
     /// running = (1 − momentum)·running + momentum·batch, using the unbiased variance (m/(m−1)) as PyTorch does.
     /// Evaluation normalises with the running statistics. Gradients flow to input, weight and bias.
+    /// With <paramref name="residual"/> and/or <paramref name="relu"/> the result is
+    /// relu(batch_norm(x) + residual) computed in the same pass over the data (a residual block's tail,
+    /// or a batch norm followed by ReLU), with the gradients of the separate ops: the add and the ReLU
+    /// would otherwise each read and write the whole activation again, forward and backward.
     /// </summary>
     public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight, Tensor? bias,
-        bool training, float momentum = 0.1f, float eps = 1e-5f)
+        bool training, float momentum = 0.1f, float eps = 1e-5f, Tensor? residual = null, bool relu = false)
     {
         if (input.Rank < 2) throw new ArgumentException($"batch_norm needs input [N, C, ...], got {Tensor.FormatShape(input.Shape)}");
         int n = input.Shape[0], c = input.Shape[1];
@@ -26,11 +30,14 @@ public static partial class Functional
         if ((runningMean == null) != (runningVar == null)) throw new ArgumentException("batch_norm: give both running_mean and running_var or neither");
         if (!training && runningMean == null) throw new ArgumentException("batch_norm: evaluation mode needs running_mean and running_var");
         if (training && m <= 1) throw new ArgumentException($"batch_norm: expected more than 1 value per channel when training, got input {Tensor.FormatShape(input.Shape)}");
+        if (residual != null && !residual.SameShape(input))
+            throw new ArgumentException($"batch_norm: the residual {Tensor.FormatShape(residual.Shape)} must have the input's shape {Tensor.FormatShape(input.Shape)}");
 
         // per-channel statistics used for normalising: mean and 1/sqrt(var + eps)
         var mean = new float[c];
         var invStd = new float[c];
         var x = input.Data;
+        var r = residual?.Data;
         var o = Tensor.Empty(input.Shape);
         var y = o.Data;
         var w = weight?.Data; var b = bias?.Data;
@@ -42,12 +49,17 @@ public static partial class Functional
                 float mu, varB;
                 if (training)
                 {
-                    double sum = 0;
-                    for (int i = 0; i < n; i++) sum += Elementwise.Sum(x.AsSpan((i * c + ch) * inner, inner));
-                    double dm = sum / m, ss = 0;
-                    // two passes: the centred sum of squares avoids the cancellation of E[x²] − E[x]²
-                    for (int i = 0; i < n; i++) ss += NormKernels.CenteredSquares(x.AsSpan((i * c + ch) * inner, inner), (float)dm);
-                    mu = (float)dm; varB = (float)(ss / m);
+                    // one pass of sums shifted by the channel's first value (so E[(x−K)²] − E[x−K]² does not
+                    // cancel the way E[x²] − E[x]² would): each plane in float vector lanes, planes added in double
+                    float shift0 = x[ch * inner];
+                    double s1 = 0, s2 = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        var (p1, p2) = NormKernels.ShiftedSums(x.AsSpan((i * c + ch) * inner, inner), shift0);
+                        s1 += p1; s2 += p2;
+                    }
+                    double d = s1 / m, ss = Math.Max(0, s2 - s1 * d);
+                    mu = (float)(shift0 + d); varB = (float)(ss / m);
                     if (rm != null)
                     {
                         rm[ch] = (1 - momentum) * rm[ch] + momentum * mu;
@@ -61,12 +73,12 @@ public static partial class Functional
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * c + ch) * inner;
-                    NormKernels.Affine(x.AsSpan(off, inner), scale, shift, y.AsSpan(off, inner));
+                    NormKernels.Affine(x.AsSpan(off, inner), scale, shift, r == null ? default : r.AsSpan(off, inner), relu, y.AsSpan(off, inner));
                 }
             }
         });
 
-        Tensor[] parents = [input, weight ?? input, bias ?? input];
+        Tensor[] parents = residual != null ? [input, weight ?? input, bias ?? input, residual] : [input, weight ?? input, bias ?? input];
         var shape = input.Shape;
         return Tensor.FromOp(o, "batch_norm", parents, g =>
         {
@@ -74,18 +86,23 @@ public static partial class Functional
             Tensor? gx = input.RequiresGrad ? Tensor.Empty(shape) : null;
             Tensor? gw = weight != null && weight.RequiresGrad ? Tensor.Empty(c) : null;
             Tensor? gb = bias != null && bias.RequiresGrad ? Tensor.Empty(c) : null;
+            // the residual's gradient is the upstream one, masked by the ReLU
+            Tensor? gr = residual == null || !residual.RequiresGrad ? null : relu ? Tensor.Empty(shape) : g;
             var gxd = gx?.Data; var gwd = gw?.Data; var gbd = gb?.Data;
+            var grd = relu ? gr?.Data : null;
+            var yd = relu ? y : null;
             Par.For(c, 4L * m, (c0, c1) =>
             {
                 for (int ch = c0; ch < c1; ch++)
                 {
                     float mu = mean[ch], istd = invStd[ch];
-                    // Σg and Σg·x̂ over the channel: dβ and dγ, and the two projections of the training-mode dx
+                    // Σg and Σg·x̂ over the channel (g masked by the ReLU): dβ and dγ, and the two projections of the training-mode dx
                     double sg = 0, sgx = 0;
                     for (int i = 0; i < n; i++)
                     {
                         int off = (i * c + ch) * inner;
-                        var (psg, psgx) = NormKernels.GradSums(gd.AsSpan(off, inner), x.AsSpan(off, inner), mu);
+                        var (psg, psgx) = NormKernels.GradSums(gd.AsSpan(off, inner), x.AsSpan(off, inner), mu,
+                            yd == null ? default : yd.AsSpan(off, inner), grd == null ? default : grd.AsSpan(off, inner));
                         sg += psg; sgx += psgx;
                     }
                     sgx *= istd;
@@ -93,28 +110,18 @@ public static partial class Functional
                     if (gbd != null) gbd[ch] = (float)sg;
                     if (gxd == null) continue;
                     float gamma = w?[ch] ?? 1f;
-                    if (training)
+                    // training: dx = γ·istd · (g − mean(g) − x̂·mean(g·x̂))  (batch statistics depend on x); evaluation: γ·istd·g
+                    float a = gamma * istd, mg = training ? (float)(sg / m) : 0f, k = training ? istd * (float)(sgx / m) : 0f;
+                    for (int i = 0; i < n; i++)
                     {
-                        // dx = γ·istd · (g − mean(g) − x̂·mean(g·x̂))  (batch statistics depend on x)
-                        float a = gamma * istd, mg = (float)(sg / m), mgx = (float)(sgx / m);
-                        for (int i = 0; i < n; i++)
-                        {
-                            int off = (i * c + ch) * inner;
-                            NormKernels.TrainBackward(gd.AsSpan(off, inner), x.AsSpan(off, inner), a, mg, mu, istd * mgx, gxd.AsSpan(off, inner));
-                        }
-                    }
-                    else
-                    {
-                        float a = gamma * istd;
-                        for (int i = 0; i < n; i++)
-                        {
-                            int off = (i * c + ch) * inner;
-                            for (int k = 0; k < inner; k++) gxd[off + k] = a * gd[off + k];
-                        }
+                        int off = (i * c + ch) * inner;
+                        NormKernels.InputGradient(gd.AsSpan(off, inner), x.AsSpan(off, inner), yd == null ? default : yd.AsSpan(off, inner),
+                            a, mg, mu, k, gxd.AsSpan(off, inner));
                     }
                 }
             });
-            return [gx, weight != null ? gw : null, bias != null ? gb : null];
-        }, new BatchNormArgs(runningMean, runningVar, weight, bias, training, eps));
+            Tensor?[] grads = [gx, weight != null ? gw : null, bias != null ? gb : null];
+            return residual != null ? [.. grads, gr] : grads;
+        }, new BatchNormArgs(runningMean, runningVar, weight, bias, training, eps, residual != null, relu));
     }
 }

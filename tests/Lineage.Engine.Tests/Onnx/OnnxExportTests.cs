@@ -5,19 +5,24 @@ namespace Lineage.Engine.Tests.Onnx;
 
 public class OnnxExportTests
 {
-    /// <summary>A block with its own Forward (a skip connection), which only tracing can export.</summary>
+    /// <summary>A block with its own Forward (a skip connection), which only tracing can export; fused, its
+    /// batch norms run with the ReLU and the residual add (exported as BatchNormalization, Add, Relu).</summary>
     sealed class Residual : Module
     {
         readonly Conv2d conv1, conv2;
         readonly BatchNorm2d bn1, bn2;
-        public Residual(int channels, Generator gen)
+        readonly bool fused;
+        public Residual(int channels, Generator gen, bool fused = false)
         {
+            this.fused = fused;
             conv1 = RegisterModule("conv1", new Conv2d(channels, channels, 3, gen, padding: 1, bias: false));
             bn1 = RegisterModule("bn1", new BatchNorm2d(channels));
             conv2 = RegisterModule("conv2", new Conv2d(channels, channels, 3, gen, padding: 1, bias: false));
             bn2 = RegisterModule("bn2", new BatchNorm2d(channels));
         }
-        public override Tensor Forward(Tensor input) => (bn2.Forward(conv2.Forward(bn1.Forward(conv1.Forward(input)).Relu())) + input).Relu();
+        public override Tensor Forward(Tensor input) => fused
+            ? bn2.Forward(conv2.Forward(bn1.Forward(conv1.Forward(input), residual: null, relu: true)), residual: input, relu: true)
+            : (bn2.Forward(conv2.Forward(bn1.Forward(conv1.Forward(input)).Relu())) + input).Relu();
     }
 
     static Sequential Cnn(Generator gen) => new(
@@ -26,7 +31,7 @@ public class OnnxExportTests
         new Flatten(), new Dropout(0.5f, gen), new Linear(8 * 2 * 2, 10, gen), new ELU(0.7f));
 
     static Sequential ResNet(Generator gen) => new(
-        new Conv2d(3, 8, 3, gen, padding: 1), new BatchNorm2d(8), new PReLU(8), new Residual(8, gen), new Residual(8, gen),
+        new Conv2d(3, 8, 3, gen, padding: 1), new BatchNorm2d(8), new PReLU(8), new Residual(8, gen), new Residual(8, gen, fused: true),
         new AdaptiveAvgPool2d(1), new Flatten(), new Linear(8, 4, gen), new Sigmoid());
 
     /// <summary>Gives batch norms non-trivial statistics, as after training.</summary>

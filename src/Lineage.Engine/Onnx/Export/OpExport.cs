@@ -183,6 +183,8 @@ internal sealed class OpExport(OnnxGraphWriter w, IReadOnlyDictionary<Tensor, st
         int c = t.Shape[1];
         string scale = a.Weight != null ? NameOf(a.Weight) : w.Floats("bn_scale", Tensor.Ones(c));
         string bias = a.Bias != null ? NameOf(a.Bias) : w.Floats("bn_bias", Tensor.Zeros(c));
-        return w.Node("BatchNormalization", [x, scale, bias, NameOf(a.RunningMean), NameOf(a.RunningVar)], Float("epsilon", a.Eps));
+        string y = w.Node("BatchNormalization", [x, scale, bias, NameOf(a.RunningMean), NameOf(a.RunningVar)], Float("epsilon", a.Eps));
+        if (a.Residual) y = w.Node("Add", [y, NameOf(t.Parents![3])]);
+        return a.Relu ? w.Node("Relu", [y]) : y;
     }
 }

@@ -17,12 +17,13 @@ public sealed class BasicBlock : Module
             RegisterModule("downsample", new Sequential(new Conv2d(cin, cout, 1, gen, stride: stride, bias: false), new BatchNorm2d(cout)));
     }
 
+    /// <summary>relu(bn1(conv1(x))), then relu(bn2(conv2(y)) + shortcut(x)); each batch norm runs fused with
+    /// the add and ReLU that follow it (one pass instead of three).</summary>
     public override Tensor Forward(Tensor input)
     {
-        var y = Child("bn1").Forward(Child("conv1").Forward(input)).Relu();
-        y = Child("bn2").Forward(Child("conv2").Forward(y));
+        var y = ((BatchNormBase)Child("bn1")).Forward(Child("conv1").Forward(input), residual: null, relu: true);
         var shortcut = NamedChildren().Any(c => c.Name == "downsample") ? Child("downsample").Forward(input) : input;
-        return (y + shortcut).Relu();
+        return ((BatchNormBase)Child("bn2")).Forward(Child("conv2").Forward(y), shortcut, relu: true);
     }
 }
 

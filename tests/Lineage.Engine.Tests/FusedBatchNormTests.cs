@@ -1,0 +1,86 @@
+using Lineage.Engine;
+using Lineage.Engine.Nn;
+
+namespace Lineage.Engine.Tests;
+
+/// <summary>Batch norm fused with a residual add and a ReLU must give the values and gradients of the three
+/// separate ops; Sequential fuses a batch norm followed by ReLU.</summary>
+public class FusedBatchNormTests
+{
+    static Tensor R(int seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1f, 1f, shape);
+
+    static Tensor Separate(Tensor x, Tensor? rm, Tensor? rv, Tensor w, Tensor b, bool training, Tensor? residual, bool relu)
+    {
+        var y = Functional.BatchNorm(x, rm, rv, w, b, training);
+        if (residual != null) y = y + residual;
+        return relu ? y.Relu() : y;
+    }
+
+    // inner sizes 35 (scalar tails) and 48 (vector loops plus a tail)
+    [Theory]
+    [InlineData(true, true, true, 5, 7)]
+    [InlineData(true, false, true, 6, 8)]
+    [InlineData(true, true, false, 5, 7)]
+    [InlineData(false, true, true, 5, 7)]
+    [InlineData(false, false, true, 6, 8)]
+    public void MatchesSeparateOps(bool training, bool withResidual, bool relu, int h, int w)
+    {
+        Tensor[] Run(bool fused, out Tensor runningMean, out Tensor runningVar)
+        {
+            var x = R(1, 3, 4, h, w).RequireGrad();
+            var gamma = Tensor.Uniform(new Generator(2), 0.5f, 1.5f, 4).RequireGrad();
+            var beta = R(3, 4).RequireGrad();
+            var res = withResidual ? R(4, 3, 4, h, w).RequireGrad() : null;
+            runningMean = R(5, 4).ClonePersistent();
+            runningVar = Tensor.Uniform(new Generator(6), 0.5f, 2f, 4).ClonePersistent();
+            var y = fused
+                ? Functional.BatchNorm(x, runningMean, runningVar, gamma, beta, training, residual: res, relu: relu)
+                : Separate(x, runningMean, runningVar, gamma, beta, training, res, relu);
+            (y * R(7, y.Shape)).Sum().Backward();
+            return res != null ? [y, x.Grad!, gamma.Grad!, beta.Grad!, res.Grad!] : [y, x.Grad!, gamma.Grad!, beta.Grad!];
+        }
+        var expected = Run(fused: false, out var rm0, out var rv0);
+        var actual = Run(fused: true, out var rm1, out var rv1);
+        for (int i = 0; i < expected.Length; i++) AssertClose(expected[i], actual[i], 2e-5f);
+        AssertClose(rm0, rm1, 1e-6f);
+        AssertClose(rv0, rv1, 1e-5f);
+    }
+
+    [Fact]
+    public void GradientsMatchFiniteDifferences() =>
+        GradCheck.Check(x => Functional.BatchNorm(x[0], null, null, x[1], x[2], training: true, residual: x[3], relu: true),
+            [R(8, 2, 3, 2, 3), R(9, 3), R(10, 3), R(11, 2, 3, 2, 3)]);
+
+    /// <summary>The statistics come from one pass of sums shifted by the channel's first value: a large common
+    /// offset must not cost precision (unshifted E[x²] − E[x]² in float would lose it entirely).</summary>
+    [Fact]
+    public void StatisticsKeepPrecisionUnderLargeOffset()
+    {
+        var noise = R(12, 8, 2, 6, 6);
+        var x = noise + 1000f;
+        var expected = Functional.BatchNorm(noise, null, null, null, null, training: true);
+        var actual = Functional.BatchNorm(x, null, null, null, null, training: true);
+        AssertClose(expected, actual, 2e-3f);
+    }
+
+    [Fact]
+    public void SequentialFusesBatchNormFollowedByRelu()
+    {
+        var gen = new Generator(13);
+        var net = new Sequential(new Conv2d(2, 4, 3, gen, padding: 1), new BatchNorm2d(4), new ReLU(), new Conv2d(4, 3, 1, gen));
+        var x = R(14, 2, 2, 5, 5);
+        var fused = net.Forward(x);
+        // the pair ran as one op: the output of a batch norm + ReLU Sequential is recorded as batch_norm, not relu
+        Assert.Equal("batch_norm", new Sequential(new BatchNorm2d(2), new ReLU()).Forward(x.Clone().RequireGrad()).Op);
+        var reference = net[3].Forward(Functional.BatchNorm(net[0].Forward(x), null, null, ((BatchNorm2d)net[1]).Weight, ((BatchNorm2d)net[1]).Bias, training: true).Relu());
+        AssertClose(reference, fused, 1e-5f);
+    }
+
+    static void AssertClose(Tensor expected, Tensor actual, float tol)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        var e = expected.ToArray(); var a = actual.ToArray();
+        for (int i = 0; i < e.Length; i++)
+            Assert.True(Math.Abs(e[i] - a[i]) <= tol * (1 + Math.Abs(e[i])), $"element {i}: expected {e[i]}, got {a[i]}");
+    }
+}
