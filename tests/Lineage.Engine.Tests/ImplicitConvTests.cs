@@ -2,7 +2,7 @@ using Lineage.Engine.Kernels;
 
 namespace Lineage.Engine.Tests;
 
-/// <summary>The implicit-GEMM stride-1 convolution (padded grid, no im2col): forward against the direct
+/// <summary>The implicit-GEMM stride-1 and stride-2 convolution (padded grid or its phases, no im2col): forward against the direct
 /// reference, gradients against the im2col + GEMM path and finite differences, thread-count independence.</summary>
 [Collection(EngineGlobalsCollection.Name)]
 public class ImplicitConvTests
@@ -11,46 +11,53 @@ public class ImplicitConvTests
 
     public static IEnumerable<object[]> Shapes() =>
     [
-        // n, cin, h, w, cout, k, pad, dilation, bias
-        [3, 16, 8, 8, 16, 3, 1, 1, false],
-        [2, 32, 6, 7, 32, 3, 1, 1, true],
-        [2, 64, 6, 6, 64, 3, 1, 1, false],
-        [4, 3, 10, 9, 16, 3, 1, 1, false],   // stem: K = 27, not a multiple of the 6-wide gradient tile (3 edge taps)
-        [2, 40, 7, 6, 12, 3, 1, 1, true],    // K = 360 > one 256-deep block; Cout not a multiple of 8
-        [2, 5, 11, 12, 5, 3, 2, 2, true],    // dilation 2
-        [2, 4, 14, 14, 6, 5, 2, 1, false],   // 5×5 window; K = 100: last tile 4 wide (4×4 kernel), Cout edge rows
-        [2, 5, 10, 12, 8, 5, 2, 1, false],   // K = 125: last gradient tile 5 wide (4×4 kernel + one edge tap)
-        [1, 16, 32, 32, 16, 3, 1, 1, false], // CIFAR stage-1 plane: tiles straddle output rows
-        [2, 8, 12, 12, 8, 3, 0, 1, true],    // no padding: the weight gradient lays out its own output gradient
-        [2, 6, 9, 20, 7, 3, 1, 2, false],    // padding 1 with dilation 2: not "same", no shared gradient grid
+        // n, cin, h, w, cout, k, pad, dilation, bias, stride
+        [3, 16, 8, 8, 16, 3, 1, 1, false, 1],
+        [2, 32, 6, 7, 32, 3, 1, 1, true, 1],
+        [2, 64, 6, 6, 64, 3, 1, 1, false, 1],
+        [4, 3, 10, 9, 16, 3, 1, 1, false, 1],   // stem: K = 27, not a multiple of the 6-wide gradient tile (3 edge taps)
+        [2, 40, 7, 6, 12, 3, 1, 1, true, 1],    // K = 360 > one 256-deep block; Cout not a multiple of 8
+        [2, 5, 11, 12, 5, 3, 2, 2, true, 1],    // dilation 2
+        [2, 4, 14, 14, 6, 5, 2, 1, false, 1],   // 5×5 window; K = 100: last tile 4 wide (4×4 kernel), Cout edge rows
+        [2, 5, 10, 12, 8, 5, 2, 1, false, 1],   // K = 125: last gradient tile 5 wide (4×4 kernel + one edge tap)
+        [1, 16, 32, 32, 16, 3, 1, 1, false, 1], // CIFAR stage-1 plane: tiles straddle output rows
+        [2, 8, 12, 12, 8, 3, 0, 1, true, 1],    // no padding: the weight gradient lays out its own output gradient
+        [2, 6, 9, 20, 7, 3, 1, 2, false, 1],    // padding 1 with dilation 2: not "same", no shared gradient grid
+        // stride 2: the grid is the padded image's four phases
+        [2, 16, 32, 32, 32, 3, 1, 1, false, 2], // CIFAR stage-2 entry: 17-wide phase grid
+        [2, 32, 16, 16, 64, 1, 0, 1, false, 2], // 1×1 shortcut: only phase (0, 0) is read
+        [3, 5, 9, 11, 6, 3, 1, 1, true, 2],     // odd sizes, bias
+        [2, 4, 13, 12, 8, 3, 0, 1, false, 2],   // no padding
+        [2, 3, 12, 12, 5, 5, 2, 1, false, 2],   // 5×5 window: taps two rows deep within a phase
+        [2, 4, 15, 15, 6, 3, 2, 2, false, 2],   // dilation 2: every tap in phase (0, 0)
     ];
 
-    static bool Takes(int cin, int h, int w, int k, int pad, int dilation)
+    static bool Takes(int cin, int h, int w, int k, int pad, int dilation, int stride)
     {
-        int oh = ConvGeometry.OutSize(h, k, 1, pad, dilation), ow = ConvGeometry.OutSize(w, k, 1, pad, dilation);
-        return ImplicitConv.Applies(new ConvGeometry(cin, h, w, k, k, 1, 1, pad, pad, dilation, dilation, oh, ow), 1);
+        int oh = ConvGeometry.OutSize(h, k, stride, pad, dilation), ow = ConvGeometry.OutSize(w, k, stride, pad, dilation);
+        return ImplicitConv.Applies(new ConvGeometry(cin, h, w, k, k, stride, stride, pad, pad, dilation, dilation, oh, ow), 1);
     }
 
     [Theory, MemberData(nameof(Shapes))]
-    public void ForwardMatchesReference(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias)
+    public void ForwardMatchesReference(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride)
     {
-        Assert.True(Takes(cin, h, w, k, pad, dilation));
+        Assert.True(Takes(cin, h, w, k, pad, dilation, stride));
         var x = R(1, n, cin, h, w); var wt = R(2, cout, cin, k, k); var b = bias ? R(3, cout) : null;
-        var y = Functional.Conv2d(x, wt, b, 1, pad, dilation);
-        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, k, k, b?.ToArray(), 1, 1, pad, pad, dilation, dilation, 1, out int oh, out int ow);
+        var y = Functional.Conv2d(x, wt, b, stride, pad, dilation);
+        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, k, k, b?.ToArray(), stride, stride, pad, pad, dilation, dilation, 1, out int oh, out int ow);
         Assert.Equal(new[] { n, cout, oh, ow }, y.Shape);
         for (int i = 0; i < expected.Length; i++) Assert.True(MathF.Abs(expected[i] - y.Data[i]) < 1e-4f * (1 + MathF.Abs(expected[i])), $"[{i}] {y.Data[i]} vs {expected[i]}");
     }
 
     [Theory, MemberData(nameof(Shapes))]
-    public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias)
+    public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride)
     {
         var x = R(4, n, cin, h, w); var wt = R(5, cout, cin, k, k); var b = bias ? R(6, cout) : null;
         Tensor?[] Grads()
         {
             Tensor[] inputs = b != null ? [x, wt, b] : [x, wt];
             foreach (var t in inputs) t.RequiresGrad = true;
-            var y = Functional.Conv2d(x, wt, b, 1, pad, dilation);
+            var y = Functional.Conv2d(x, wt, b, stride, pad, dilation);
             var upstream = R(7, y.Shape);
             return Autograd.Grad((y * upstream).Sum(), inputs);
         }
@@ -69,17 +76,19 @@ public class ImplicitConvTests
     /// <summary>Only one of input and weight needs a gradient: the padded input kept from the forward pass,
     /// the padded output gradient shared with the weight gradient, and neither, all match the im2col path.</summary>
     [Theory]
-    [InlineData(true, false, 1)]
-    [InlineData(false, true, 1)]
-    [InlineData(false, true, 0)]
-    [InlineData(true, false, 0)]
-    public void PartialGradientsMatchIm2ColPath(bool inputGrad, bool weightGrad, int pad)
+    [InlineData(true, false, 1, 1)]
+    [InlineData(false, true, 1, 1)]
+    [InlineData(false, true, 0, 1)]
+    [InlineData(true, false, 0, 1)]
+    [InlineData(true, false, 1, 2)]
+    [InlineData(false, true, 1, 2)]
+    public void PartialGradientsMatchIm2ColPath(bool inputGrad, bool weightGrad, int pad, int stride)
     {
         var x = R(30, 3, 16, 9, 9); var wt = R(31, 12, 16, 3, 3);
         Tensor Grad()
         {
             x.RequiresGrad = inputGrad; wt.RequiresGrad = weightGrad;
-            var y = Functional.Conv2d(x, wt, null, 1, pad);
+            var y = Functional.Conv2d(x, wt, null, stride, pad);
             return Autograd.Grad((y * R(32, y.Shape)).Sum(), [inputGrad ? x : wt])[0]!;
         }
         var fast = Grad().ToArray();
@@ -107,8 +116,9 @@ public class ImplicitConvTests
             try
             {
                 var y = Functional.Conv2d(x, w, b, padding: 1);
-                var grads = Autograd.Grad((y * R(23, y.Shape)).Sum(), [x, w, b]);
-                return [y, .. grads];
+                var y2 = Functional.Conv2d(x, w, b, stride: 2, padding: 1);
+                var grads = Autograd.Grad((y * R(23, y.Shape)).Sum() + (y2 * R(24, y2.Shape)).Sum(), [x, w, b]);
+                return [y, y2, .. grads];
             }
             finally { EngineSettings.Threads = saved; }
         }

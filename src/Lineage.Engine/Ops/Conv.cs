@@ -54,23 +54,7 @@ public static partial class Functional
         {
             var gd = grad.Data;
             Tensor? gx = null, gw = null, gb = null;
-            if (input.RequiresGrad)
-            {
-                gx = Tensor.Empty(input.Shape);
-                var gxd = gx.Data;
-                BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
-                {
-                    for (int g = 0; g < groups; g++)
-                    {
-                        int xOff = (img * cin + g * cinG) * inPlane, gOff = (img * cout + g * coutG) * hw;
-                        if (pointwise) { BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, gxd, xOff, hw); continue; }
-                        BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, col, 0, hw);
-                        var dst = gxd.AsSpan(xOff, cinG * inPlane);
-                        dst.Clear();
-                        Im2Col.FoldAdd(col, geo, dst);
-                    }
-                });
-            }
+            if (input.RequiresGrad) gx = Im2ColInputGradient(gd, wd, input.Shape, cout, groups, geo);
             if (weight.RequiresGrad)
             {
                 gw = Tensor.Empty(weight.Shape);
@@ -90,8 +74,32 @@ public static partial class Functional
         }, args);
     }
 
-    /// <summary>Stride-1 single-group convolutions: implicit GEMM on the padded image, no im2col matrix;
-    /// the input gradient is the same kernel run over the output gradient with rotated weights.
+    /// <summary>dx per image and group: wᵀ·dy into a column matrix, folded back onto the image (col2im).</summary>
+    static Tensor Im2ColInputGradient(float[] gd, float[] wd, int[] inputShape, int cout, int groups, ConvGeometry geo)
+    {
+        int n = inputShape[0], cin = inputShape[1], cinG = cin / groups, coutG = cout / groups;
+        int ckk = geo.ColRows, hw = geo.ColCols, inPlane = geo.H * geo.W;
+        bool pointwise = geo.IsPointwise;
+        var gx = Tensor.Empty(inputShape);
+        var gxd = gx.Data;
+        BatchLoops.ForEachImage(n, 2L * cout * ckk * hw, pointwise ? 0 : ckk * hw, (img, col, serial) =>
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                int xOff = (img * cin + g * cinG) * inPlane, gOff = (img * cout + g * coutG) * hw;
+                if (pointwise) { BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, gxd, xOff, hw); continue; }
+                BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, col, 0, hw);
+                var dst = gxd.AsSpan(xOff, cinG * inPlane);
+                dst.Clear();
+                Im2Col.FoldAdd(col, geo, dst);
+            }
+        });
+        return gx;
+    }
+
+    /// <summary>Stride-1 and stride-2 single-group convolutions: implicit GEMM on the padded image (for stride 2, on
+    /// its four phases), no im2col matrix. The stride-1 input gradient is the same kernel run over the output
+    /// gradient with rotated weights; the stride-2 one comes from the im2col path.
     /// When the weight will need a gradient, the zero-padded input of the forward pass is kept (as a
     /// scope-tracked pooled tensor) for the weight gradient instead of being padded again, and with
     /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.</summary>
@@ -112,7 +120,9 @@ public static partial class Functional
             float[]? dyp = share ? BufferPool.Rent(ImplicitConv.PaddedFloats(bg, n)) : null;
             try
             {
-                if (input.RequiresGrad)
+                // stride 2: the input gradient is a transposed convolution, taken from the im2col path
+                if (input.RequiresGrad && geo.SH != 1) gx = Im2ColInputGradient(grad.Data, weight.Data, input.Shape, cout, 1, geo);
+                else if (input.RequiresGrad)
                 {
                     gx = Tensor.Empty(input.Shape);
                     var rotated = ImplicitConv.PackRotatedWeights(weight.Data, cout, cin, geo.KH, geo.KW);
