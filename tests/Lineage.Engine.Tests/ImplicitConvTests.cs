@@ -32,25 +32,37 @@ public class ImplicitConvTests
         [2, 4, 15, 15, 6, 3, 2, 2, false, 2],   // dilation 2: every tap in phase (0, 0)
     ];
 
+    /// <summary>Every shape on both stride-1 grids: the padded rows, and the column-shifted copies.</summary>
+    public static IEnumerable<object[]> ShapesOnBothGrids() =>
+        Shapes().SelectMany(row => new[] { (object[])[.. row, false], [.. row, true] });
+
+    static T OnGrid<T>(bool columnShifted, Func<T> run)
+    {
+        int saved = ImplicitConv.ShiftedWasteDivisor;
+        ImplicitConv.ShiftedWasteDivisor = columnShifted ? 1 << 20 : 0;
+        try { return run(); }
+        finally { ImplicitConv.ShiftedWasteDivisor = saved; }
+    }
+
     static bool Takes(int cin, int h, int w, int k, int pad, int dilation, int stride)
     {
         int oh = ConvGeometry.OutSize(h, k, stride, pad, dilation), ow = ConvGeometry.OutSize(w, k, stride, pad, dilation);
         return ImplicitConv.Applies(new ConvGeometry(cin, h, w, k, k, stride, stride, pad, pad, dilation, dilation, oh, ow), 1);
     }
 
-    [Theory, MemberData(nameof(Shapes))]
-    public void ForwardMatchesReference(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride)
+    [Theory, MemberData(nameof(ShapesOnBothGrids))]
+    public void ForwardMatchesReference(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride, bool columnShifted)
     {
-        Assert.True(Takes(cin, h, w, k, pad, dilation, stride));
+        Assert.True(OnGrid(columnShifted, () => Takes(cin, h, w, k, pad, dilation, stride)));
         var x = R(1, n, cin, h, w); var wt = R(2, cout, cin, k, k); var b = bias ? R(3, cout) : null;
-        var y = Functional.Conv2d(x, wt, b, stride, pad, dilation);
+        var y = OnGrid(columnShifted, () => Functional.Conv2d(x, wt, b, stride, pad, dilation));
         var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, k, k, b?.ToArray(), stride, stride, pad, pad, dilation, dilation, 1, out int oh, out int ow);
         Assert.Equal(new[] { n, cout, oh, ow }, y.Shape);
         for (int i = 0; i < expected.Length; i++) Assert.True(MathF.Abs(expected[i] - y.Data[i]) < 1e-4f * (1 + MathF.Abs(expected[i])), $"[{i}] {y.Data[i]} vs {expected[i]}");
     }
 
-    [Theory, MemberData(nameof(Shapes))]
-    public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride)
+    [Theory, MemberData(nameof(ShapesOnBothGrids))]
+    public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride, bool columnShifted)
     {
         var x = R(4, n, cin, h, w); var wt = R(5, cout, cin, k, k); var b = bias ? R(6, cout) : null;
         Tensor?[] Grads()
@@ -61,7 +73,7 @@ public class ImplicitConvTests
             var upstream = R(7, y.Shape);
             return Autograd.Grad((y * upstream).Sum(), inputs);
         }
-        var fast = Grads();
+        var fast = OnGrid(columnShifted, Grads);
         ImplicitConv.Enabled = false;
         Tensor?[] slow;
         try { slow = Grads(); }
@@ -76,13 +88,15 @@ public class ImplicitConvTests
     /// <summary>Only one of input and weight needs a gradient: the padded input kept from the forward pass,
     /// the padded output gradient shared with the weight gradient, and neither, all match the im2col path.</summary>
     [Theory]
-    [InlineData(true, false, 1, 1)]
-    [InlineData(false, true, 1, 1)]
-    [InlineData(false, true, 0, 1)]
-    [InlineData(true, false, 0, 1)]
-    [InlineData(true, false, 1, 2)]
-    [InlineData(false, true, 1, 2)]
-    public void PartialGradientsMatchIm2ColPath(bool inputGrad, bool weightGrad, int pad, int stride)
+    [InlineData(true, false, 1, 1, false)]
+    [InlineData(false, true, 1, 1, false)]
+    [InlineData(false, true, 0, 1, false)]
+    [InlineData(true, false, 0, 1, false)]
+    [InlineData(true, false, 1, 1, true)]
+    [InlineData(false, true, 1, 1, true)]
+    [InlineData(true, false, 1, 2, false)]
+    [InlineData(false, true, 1, 2, false)]
+    public void PartialGradientsMatchIm2ColPath(bool inputGrad, bool weightGrad, int pad, int stride, bool columnShifted)
     {
         var x = R(30, 3, 16, 9, 9); var wt = R(31, 12, 16, 3, 3);
         Tensor Grad()
@@ -91,7 +105,7 @@ public class ImplicitConvTests
             var y = Functional.Conv2d(x, wt, null, stride, pad);
             return Autograd.Grad((y * R(32, y.Shape)).Sum(), [inputGrad ? x : wt])[0]!;
         }
-        var fast = Grad().ToArray();
+        var fast = OnGrid(columnShifted, Grad).ToArray();
         ImplicitConv.Enabled = false;
         float[] slow;
         try { slow = Grad().ToArray(); }

@@ -39,14 +39,28 @@ internal static unsafe class ImplicitConv
 
     /// <summary>Width of a row of the grid the GEMM runs on: the padded row for stride 1; for stride 2 the
     /// padded image is split into its four phases (even/odd rows × even/odd columns), each half as wide, so
-    /// that every tap of a stride-2 window is again a constant shift within one phase.</summary>
-    static int GridWidth(in ConvGeometry g) => g.SW == 1 ? g.W + 2 * g.PW : (g.W + 2 * g.PW + 1) / 2;
+    /// that every tap of a stride-2 window is again a constant shift within one phase; with
+    /// <see cref="ColumnShifted"/> copies, exactly the output width.</summary>
+    static int GridWidth(in ConvGeometry g) => g.SW != 1 ? (g.W + 2 * g.PW + 1) / 2 : ColumnShifted(g) ? g.OW : g.W + 2 * g.PW;
 
     /// <summary>Grid rows per padded plane (stride 1) or per phase plane (stride 2).</summary>
     static int GridHeight(in ConvGeometry g) => g.SH == 1 ? g.H + 2 * g.PH : (g.H + 2 * g.PH + 1) / 2;
 
-    /// <summary>Floats of one channel on the grid: one padded plane, or four phase planes.</summary>
-    static int ChannelFloats(in ConvGeometry g) => (g.SH == 1 ? 1 : 4) * GridHeight(g) * GridWidth(g);
+    /// <summary>Floats of one channel on the grid: one padded plane, four phase planes, or KW column-shifted planes.</summary>
+    static int ChannelFloats(in ConvGeometry g) => (g.SH != 1 ? 4 : ColumnShifted(g) ? g.KW : 1) * GridHeight(g) * GridWidth(g);
+
+    /// <summary>Stride-1 layers whose padded rows are much wider than their output (8×8 planes on a 10-wide grid:
+    /// a fifth of the GEMM's columns wrap and are thrown away) get one copy of each padded plane per kernel
+    /// column kj, shifted left by kj·DW and cut to the output width: every tap is then a row shift within one
+    /// copy and no column is wasted, for KW times the copying.</summary>
+    static bool ColumnShifted(in ConvGeometry g)
+        => g.SW == 1 && g.SH == 1 && (long)ShiftedWasteDivisor * (g.W + 2 * g.PW - g.OW) >= g.W + 2 * g.PW;
+
+    /// <summary>Column-shifted copies are made when at least 1/ShiftedWasteDivisor of the padded row would wrap.
+    /// At 6 only ResNet-20's 8×8 stage takes them (one thread: its forward 35.6 → 32.6 ms and weight gradient
+    /// 18.4 → 16.3 ms per step); at 9 the 16×16 stage would too, and its weight gradient got slower (17.0 →
+    /// 19.2 ms), the copies no longer fitting L1. Tests set it to 0 (never) or a huge value (always).</summary>
+    internal static int ShiftedWasteDivisor = 6;
 
     /// <summary>Floats read past one image's padded planes by the widest tile (wrapped columns only).</summary>
     static int Slack(in ConvGeometry g) => g.DW * (g.KW - 1) + 2 * NR;
@@ -162,7 +176,7 @@ internal static unsafe class ImplicitConv
     /// onto the same grid width as the forward input ("same" padding) with at least one zero row around each
     /// plane: its padded output gradient then already is the weight gradient's row layout.</summary>
     public static bool SharesGradientGrid(in ConvGeometry g)
-        => g.SH == 1 && g.SW == 1 && 2 * g.PW == g.DW * (g.KW - 1) && 2 * g.PH == g.DH * (g.KH - 1) && g.PH >= 1 && 2 * g.PH * (g.W + 2 * g.PW) >= 16;
+        => g.SH == 1 && g.SW == 1 && !ColumnShifted(g) && 2 * g.PW == g.DW * (g.KW - 1) && 2 * g.PH == g.DH * (g.KH - 1) && g.PH >= 1 && 2 * g.PH * (g.W + 2 * g.PW) >= 16;
 
     /// <summary>gw[M, K] = Σ over images of dy[M, OH·OW] · tap_k(x)ᵀ. The output gradient is laid out on the
     /// padded grid with zeros in the wrapped columns, so each weight-gradient element is a plain dot
@@ -275,6 +289,7 @@ internal static unsafe class ImplicitConv
     static void PadImage(float* src, float* dst, in ConvGeometry g)
     {
         if (g.SH != 1) { PhaseImage(src, dst, g); return; }
+        if (ColumnShifted(g)) { ShiftedImage(src, dst, g); return; }
         int hp = g.H + 2 * g.PH, wp = g.W + 2 * g.PW, h = g.H, w = g.W, ph = g.PH, pw = g.PW;
         long rowBytes = (long)w * sizeof(float);
         for (int c = 0; c < g.C; c++, dst += hp * wp)
@@ -312,18 +327,39 @@ internal static unsafe class ImplicitConv
                     }
     }
 
+    /// <summary>Copy kj of channel c holds padded element (y, x + kj·DW) at row y, column x &lt; OW.</summary>
+    static void ShiftedImage(float* src, float* dst, in ConvGeometry g)
+    {
+        int hp = g.H + 2 * g.PH, ow = g.OW, h = g.H, w = g.W;
+        for (int c = 0; c < g.C; c++, src += h * w)
+            for (int kj = 0; kj < g.KW; kj++)
+                for (int y = 0; y < hp; y++, dst += ow)
+                {
+                    int sy = y - g.PH;
+                    if (sy < 0 || sy >= h) { new Span<float>(dst, ow).Clear(); continue; }
+                    float* row = src + sy * w;
+                    // source column x + kj·DW − PW: copy the run inside the image, zero the pad cells around it
+                    int shift = kj * g.DW - g.PW, x0 = Math.Clamp(-shift, 0, ow), x1 = Math.Clamp(w - shift, x0, ow);
+                    for (int x = 0; x < x0; x++) dst[x] = 0f;
+                    Buffer.MemoryCopy(row + x0 + shift, dst + x0, (long)(x1 - x0) * sizeof(float), (long)(x1 - x0) * sizeof(float));
+                    for (int x = x1; x < ow; x++) dst[x] = 0f;
+                }
+    }
+
     /// <summary>off[(c·KH + ki)·KW + kj] = where tap (c, ki, kj) of output grid column 0 lies in the image's grid.</summary>
     static void TapOffsets(in ConvGeometry g, int[] off)
     {
         int wp = GridWidth(g), plane = GridHeight(g) * wp, channel = ChannelFloats(g), s = g.SH;
+        bool shifted = ColumnShifted(g);
         for (int c = 0, q = 0; c < g.C; c++)
             for (int i = 0; i < g.KH; i++)
                 for (int j = 0; j < g.KW; j++)
                 {
                     int di = i * g.DH, dj = j * g.DW;
                     // stride 2: the tap reads phase (di mod 2, dj mod 2), shifted by (di / 2, dj / 2) within it
-                    off[q++] = s == 1 ? c * channel + di * wp + dj
-                        : c * channel + (di % 2 * 2 + dj % 2) * plane + di / 2 * wp + dj / 2;
+                    off[q++] = s != 1 ? c * channel + (di % 2 * 2 + dj % 2) * plane + di / 2 * wp + dj / 2
+                        : shifted ? c * channel + j * plane + di * wp
+                        : c * channel + di * wp + dj;
                 }
     }
 
