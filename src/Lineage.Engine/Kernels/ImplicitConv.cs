@@ -16,7 +16,7 @@ namespace Lineage.Engine.Kernels;
 /// Every output element is produced by one micro-kernel call in a fixed k order and weight-gradient
 /// elements are summed over images in fixed blocks, so results do not depend on the thread count.
 /// </summary>
-internal static unsafe class ImplicitConv
+internal static unsafe partial class ImplicitConv
 {
     const int MR = 8, NR = 32, KC = 256;
     /// <summary>Rows of the weight-gradient dot-product tile (output channels × taps).</summary>
@@ -101,18 +101,7 @@ internal static unsafe class ImplicitConv
                         {
                             float* xp = pad0 != null ? pad0 + (long)im * img : scratch0;
                             PadImage(x0 + (long)im * inImage, xp, geo);
-                            for (int t = 0; t < tiles; t++)
-                            {
-                                int j0 = t * NR;
-                                float* bBase = xp + j0;
-                                for (int r0 = 0; r0 < m; r0 += MR)
-                                {
-                                    float* panel = w0 + (long)r0 * k, d = g0 + (long)r0 * ldg + j0;
-                                    for (int pc = 0; pc < k; pc += KC)
-                                        if (cols - j0 > 16) Kernel8x32(Math.Min(KC, k - pc), panel + pc * MR, bBase, off0 + pc, d, ldg, pc > 0);
-                                        else Kernel8x16(Math.Min(KC, k - pc), panel + pc * MR, bBase, off0 + pc, d, ldg, pc > 0);
-                                }
-                            }
+                            ComputeImage(xp, m, k, cols, off0, w0, g0, ldg);
                             StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0);
                         }
                     }
@@ -125,6 +114,23 @@ internal static unsafe class ImplicitConv
             });
         }
         finally { ArrayPool<int>.Shared.Return(off); }
+    }
+
+    /// <summary>grid[M, ldg] = panels · B over the grid columns 0..cols of one image, where row p of B starts at
+    /// xp + off[p]: every MR×NR tile in one micro-kernel call per KC-deep block, in a fixed k order.</summary>
+    static void ComputeImage(float* xp, int m, int k, int cols, int* off, float* panels, float* grid, int ldg)
+    {
+        for (int j0 = 0; j0 < cols; j0 += NR)
+        {
+            float* bBase = xp + j0;
+            for (int r0 = 0; r0 < m; r0 += MR)
+            {
+                float* panel = panels + (long)r0 * k, d = grid + (long)r0 * ldg + j0;
+                for (int pc = 0; pc < k; pc += KC)
+                    if (cols - j0 > 16) Kernel8x32(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+                    else Kernel8x16(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+            }
+        }
     }
 
     /// <summary>Weights [M, K] in MR-row panels (panel t holds w[t·MR + r, p] at t·MR·K + p·MR + r, rows past M zero).</summary>

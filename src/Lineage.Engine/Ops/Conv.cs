@@ -99,7 +99,7 @@ public static partial class Functional
 
     /// <summary>Stride-1 and stride-2 single-group convolutions: implicit GEMM on the padded image (for stride 2, on
     /// its four phases), no im2col matrix. The stride-1 input gradient is the same kernel run over the output
-    /// gradient with rotated weights; the stride-2 one comes from the im2col path.
+    /// gradient with rotated weights; the stride-2 one is one such GEMM per phase of the input.
     /// When the weight will need a gradient, the zero-padded input of the forward pass is kept (as a
     /// scope-tracked pooled tensor) for the weight gradient instead of being padded again, and with
     /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.</summary>
@@ -120,8 +120,12 @@ public static partial class Functional
             float[]? dyp = share ? BufferPool.Rent(ImplicitConv.PaddedFloats(bg, n)) : null;
             try
             {
-                // stride 2: the input gradient is a transposed convolution, taken from the im2col path
-                if (input.RequiresGrad && geo.SH != 1) gx = Im2ColInputGradient(grad.Data, weight.Data, input.Shape, cout, 1, geo);
+                // stride 2: the input gradient is a transposed convolution, run as one implicit GEMM per input phase
+                if (input.RequiresGrad && geo.SH != 1)
+                {
+                    gx = Tensor.Empty(input.Shape);
+                    ImplicitConv.Stride2InputGradient(grad.Data, n, geo, weight.Data, cout, gx.Data);
+                }
                 else if (input.RequiresGrad)
                 {
                     gx = Tensor.Empty(input.Shape);
