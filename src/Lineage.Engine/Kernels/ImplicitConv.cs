@@ -317,11 +317,15 @@ internal static unsafe partial class ImplicitConv
     static void PhaseImage(float* src, float* dst, in ConvGeometry g)
     {
         int hq = GridHeight(g), wq = GridWidth(g), h = g.H, w = g.W;
+        // phases no tap reads (all but (0, 0) for a 1×1 window) are only zeroed: the wrapped columns of the
+        // weight gradient multiply them by zero, which garbage (NaN) would spoil
+        bool oddRows = g.KH > 1 && g.DH % 2 == 1, oddColumns = g.KW > 1 && g.DW % 2 == 1;
         for (int c = 0; c < g.C; c++, src += h * w)
             for (int a = 0; a < 2; a++)
                 for (int b = 0; b < 2; b++)
                     for (int i = 0; i < hq; i++, dst += wq)
                     {
+                        if (a == 1 && !oddRows || b == 1 && !oddColumns) { new Span<float>(dst, wq).Clear(); continue; }
                         int y = 2 * i + a - g.PH;
                         if (y < 0 || y >= h) { new Span<float>(dst, wq).Clear(); continue; }
                         float* row = src + y * w;
