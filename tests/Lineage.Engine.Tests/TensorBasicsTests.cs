@@ -162,4 +162,39 @@ public class EngineGlobalStateTests
         // after the first step every buffer is reused: the pool neither grows nor shrinks
         Assert.All(pooled.Skip(2), p => Assert.Equal(pooled[1], p));
     }
+
+    static void OnNewThread(Action work)
+    {
+        var t = new Thread(() => work());
+        t.Start();
+        t.Join();
+    }
+
+    /// <summary>Each thread keeps a few buffers per length; more go to the shared pool, where another thread finds them.</summary>
+    [Fact]
+    public void BuffersPastAThreadsOwnReachOtherThreads()
+    {
+        const int length = 23_457;
+        var returned = new List<float[]>();
+        OnNewThread(() =>
+        {
+            for (int i = 0; i < 9; i++) { var b = new float[length]; returned.Add(b); BufferPool.Return(b); }
+        });
+        float[]? rented = null;
+        OnNewThread(() => rented = BufferPool.Rent(length));
+        Assert.Contains(returned, b => ReferenceEquals(b, rented));
+    }
+
+    /// <summary>What an ended thread kept for itself leaves the pool's count when the next thread starts its cache,
+    /// so a server's come-and-go threads cannot fill the count up to MaxPooledFloats with buffers nobody holds.</summary>
+    [Fact]
+    public void AnEndedThreadsBuffersLeaveTheCount()
+    {
+        OnNewThread(() => BufferPool.Rent(7_919));   // prunes threads that ended before this test (a length nobody pools)
+        long before = BufferPool.PooledFloats;
+        OnNewThread(() => BufferPool.Return(new float[12_345]));
+        Assert.Equal(before + 12_345, BufferPool.PooledFloats);
+        OnNewThread(() => BufferPool.Rent(7_919));
+        Assert.Equal(before, BufferPool.PooledFloats);
+    }
 }

@@ -6,15 +6,26 @@ namespace Lineage.Engine;
 /// loop's thread rents and returns the tensors, each loop worker its scratch, and with one shared
 /// locked pool the two threads of a loop queued on that lock at every chunk boundary (6 % of the
 /// training thread's time in a ResNet-20 step at 2 threads). Buffers past a thread's few go to the
-/// shared pool, where any thread finds them.</summary>
+/// shared pool, where any thread finds them. What a thread that has ended still held is dropped (and
+/// uncounted) when the next thread starts its own cache.</summary>
 public static class BufferPool
 {
     const int LocalPerLength = 8;
+
+    sealed class LocalCache(Thread owner, int generation)
+    {
+        public readonly Dictionary<int, Stack<float[]>> Stacks = new();
+        public readonly WeakReference<Thread> Owner = new(owner);
+        public readonly int Generation = generation;
+        /// <summary>Floats idle in this cache; written only by the owner thread.</summary>
+        public long Floats;
+    }
+
     static readonly Dictionary<int, Stack<float[]>> shared = new();
+    static readonly List<LocalCache> caches = new();
     static long pooledFloats;
     static int generation;
-    [ThreadStatic] static Dictionary<int, Stack<float[]>>? local;
-    [ThreadStatic] static int localGeneration;
+    [ThreadStatic] static LocalCache? local;
 
     /// <summary>Upper bound on floats kept idle in the pool (default 512 Mi floats = 2 GiB).</summary>
     public static long MaxPooledFloats { get; set; } = 512L * 1024 * 1024;
@@ -22,8 +33,10 @@ public static class BufferPool
     public static float[] Rent(int length)
     {
         if (length == 0) return Array.Empty<float>();
-        if (Local().TryGetValue(length, out var mine) && mine.Count > 0)
+        var cache = Local();
+        if (cache.Stacks.TryGetValue(length, out var mine) && mine.Count > 0)
         {
+            cache.Floats -= length;
             Interlocked.Add(ref pooledFloats, -length);
             return mine.Pop();
         }
@@ -44,8 +57,13 @@ public static class BufferPool
         if (length == 0) return;
         if (Interlocked.Add(ref pooledFloats, length) > MaxPooledFloats) { Interlocked.Add(ref pooledFloats, -length); return; }
         var cache = Local();
-        if (!cache.TryGetValue(length, out var mine)) cache[length] = mine = new Stack<float[]>();
-        if (mine.Count < LocalPerLength) { mine.Push(buffer); return; }
+        if (!cache.Stacks.TryGetValue(length, out var mine)) cache.Stacks[length] = mine = new Stack<float[]>();
+        if (mine.Count < LocalPerLength)
+        {
+            mine.Push(buffer);
+            cache.Floats += length;
+            return;
+        }
         lock (shared)
         {
             if (!shared.TryGetValue(length, out var stack)) shared[length] = stack = new Stack<float[]>();
@@ -53,12 +71,23 @@ public static class BufferPool
         }
     }
 
-    static Dictionary<int, Stack<float[]>> Local()
+    static LocalCache Local()
     {
         var cache = local;
-        if (cache != null && localGeneration == Volatile.Read(ref generation)) return cache;
-        localGeneration = Volatile.Read(ref generation);
-        return local = new Dictionary<int, Stack<float[]>>();
+        if (cache != null && cache.Generation == Volatile.Read(ref generation)) return cache;
+        lock (shared)
+        {
+            // caches of ended threads (and of cleared generations) leave the count with their buffers
+            caches.RemoveAll(c =>
+            {
+                bool ended = !c.Owner.TryGetTarget(out var t) || !t.IsAlive;
+                if (ended && c.Generation == generation) Interlocked.Add(ref pooledFloats, -c.Floats);
+                return ended || c.Generation != generation;
+            });
+            local = cache = new LocalCache(Thread.CurrentThread, generation);
+            caches.Add(cache);
+        }
+        return cache;
     }
 
     /// <summary>Floats currently idle in the pool (for tests and diagnostics).</summary>
