@@ -37,30 +37,34 @@ internal static unsafe partial class ImplicitConv
            && (g.SH == 1 && g.SW == 1 && !g.IsPointwise && g.PH <= g.DH * (g.KH - 1) && g.PW <= g.DW * (g.KW - 1)
                || g.SH == 2 && g.SW == 2);
 
-    /// <summary>Width of a row of the grid the GEMM runs on: the padded row for stride 1; for stride 2 the
-    /// padded image is split into its four phases (even/odd rows × even/odd columns), each half as wide, so
-    /// that every tap of a stride-2 window is again a constant shift within one phase; with
-    /// <see cref="ColumnShifted"/> copies, exactly the output width.</summary>
-    static int GridWidth(in ConvGeometry g) => g.SW != 1 ? (g.W + 2 * g.PW + 1) / 2 : ColumnShifted(g) ? g.OW : g.W + 2 * g.PW;
+    /// <summary>Width of a row of the grid the GEMM runs on. Stride 1: W + PW, an image row and PW zeros that are
+    /// both its right padding and the next row's left padding (a padded row of W + 2·PW would wrap one more
+    /// column of every output row for nothing). Stride 2: the padded image is split into its four phases
+    /// (even/odd rows × even/odd columns), each half as wide, so that every tap of a stride-2 window is again
+    /// a constant shift within one phase. With <see cref="ColumnShifted"/> copies: exactly the output width.</summary>
+    static int GridWidth(in ConvGeometry g) => g.SW != 1 ? (g.W + 2 * g.PW + 1) / 2 : ColumnShifted(g) ? g.OW : g.W + g.PW;
 
     /// <summary>Grid rows per padded plane (stride 1) or per phase plane (stride 2).</summary>
     static int GridHeight(in ConvGeometry g) => g.SH == 1 ? g.H + 2 * g.PH : (g.H + 2 * g.PH + 1) / 2;
 
-    /// <summary>Floats of one channel on the grid: one padded plane, four phase planes, or KW column-shifted planes.</summary>
-    static int ChannelFloats(in ConvGeometry g) => (g.SH != 1 ? 4 : ColumnShifted(g) ? g.KW : 1) * GridHeight(g) * GridWidth(g);
+    /// <summary>Floats of one channel on the grid: one padded plane (after PW leading zeros, the first row's left
+    /// padding), four phase planes, or KW column-shifted planes.</summary>
+    static int ChannelFloats(in ConvGeometry g)
+        => g.SH != 1 ? 4 * GridHeight(g) * GridWidth(g) : ColumnShifted(g) ? g.KW * GridHeight(g) * g.OW : g.PW + GridHeight(g) * GridWidth(g);
 
     /// <summary>Stride-1 layers whose padded rows are much wider than their output (8×8 planes on a 10-wide grid:
     /// a fifth of the GEMM's columns wrap and are thrown away) get one copy of each padded plane per kernel
     /// column kj, shifted left by kj·DW and cut to the output width: every tap is then a row shift within one
     /// copy and no column is wasted, for KW times the copying.</summary>
     static bool ColumnShifted(in ConvGeometry g)
-        => g.SW == 1 && g.SH == 1 && (long)ShiftedWasteDivisor * (g.W + 2 * g.PW - g.OW) >= g.W + 2 * g.PW;
+        => g.SW == 1 && g.SH == 1 && (long)ShiftedWasteDivisor * (g.W + g.PW - g.OW) >= g.W + g.PW;
 
-    /// <summary>Column-shifted copies are made when at least 1/ShiftedWasteDivisor of the padded row would wrap.
-    /// At 6 only ResNet-20's 8×8 stage takes them (one thread: its forward 35.6 → 32.6 ms and weight gradient
-    /// 18.4 → 16.3 ms per step); at 9 the 16×16 stage would too, and its weight gradient got slower (17.0 →
-    /// 19.2 ms), the copies no longer fitting L1. Tests set it to 0 (never) or a huge value (always).</summary>
-    internal static int ShiftedWasteDivisor = 6;
+    /// <summary>Column-shifted copies are made when at least 1/ShiftedWasteDivisor of a grid row would wrap.
+    /// At 9 only ResNet-20's 8×8 stage takes them (one thread, measured on 10-wide rows: its forward 35.6 →
+    /// 32.6 ms and weight gradient 18.4 → 16.3 ms per step); taking the 16×16 stage too made its weight
+    /// gradient slower (17.0 → 19.2 ms), the copies no longer fitting L1. Tests set it to 0 (never) or a huge
+    /// value (always).</summary>
+    internal static int ShiftedWasteDivisor = 9;
 
     /// <summary>Floats read past one image's padded planes by the widest tile (wrapped columns only).</summary>
     static int Slack(in ConvGeometry g) => g.DW * (g.KW - 1) + 2 * NR;
@@ -182,7 +186,7 @@ internal static unsafe partial class ImplicitConv
     /// onto the same grid width as the forward input ("same" padding) with at least one zero row around each
     /// plane: its padded output gradient then already is the weight gradient's row layout.</summary>
     public static bool SharesGradientGrid(in ConvGeometry g)
-        => g.SH == 1 && g.SW == 1 && !ColumnShifted(g) && 2 * g.PW == g.DW * (g.KW - 1) && 2 * g.PH == g.DH * (g.KH - 1) && g.PH >= 1 && 2 * g.PH * (g.W + 2 * g.PW) >= 16;
+        => g.SH == 1 && g.SW == 1 && !ColumnShifted(g) && 2 * g.PW == g.DW * (g.KW - 1) && 2 * g.PH == g.DH * (g.KH - 1) && g.PH >= 1 && 2 * g.PH * (g.W + g.PW) + g.PW >= 16;
 
     /// <summary>gw[M, K] = Σ over images of dy[M, OH·OW] · tap_k(x)ᵀ. The output gradient is laid out on the
     /// padded grid with zeros in the wrapped columns, so each weight-gradient element is a plain dot
@@ -219,7 +223,7 @@ internal static unsafe partial class ImplicitConv
         {
             if (!SharesGradientGrid(g)) throw new ArgumentException("implicit conv: the padded output gradient is not on the weight gradient's grid");
             var bg = BackwardGeometry(g, m);
-            dyPlane = (bg.H + 2 * bg.PH) * (bg.W + 2 * bg.PW); dyImg = m * dyPlane; dyBase = bg.PH * wp + bg.PW;
+            dyPlane = ChannelFloats(bg); dyImg = m * dyPlane; dyBase = bg.PW + bg.PH * wp;
             dyp = dyPadded!;
         }
         int block = (int)Math.Clamp(BlockBytes / (4L * (img + dyImg)), 1, n);
@@ -288,25 +292,25 @@ internal static unsafe partial class ImplicitConv
         xp.AsSpan(n * img, Slack(g)).Clear();
     }
 
-    /// <summary>One image [C, H, W] onto its grid: zero-padded planes [C, H + 2·PH, W + 2·PW] for stride 1, the
-    /// four phases of each padded plane for stride 2 (<see cref="GridWidth"/>). Rows are short (8–32 floats), so
-    /// each is written with raw pointer copies and the pad cells set one by one: per-row span slicing cost as
-    /// much as the copy itself.</summary>
+    /// <summary>One image [C, H, W] onto its grid (<see cref="GridWidth"/>): for stride 1, per channel PW zeros,
+    /// PH zero rows, each image row followed by PW zeros, PH zero rows; padded element (Y, X) then sits at
+    /// Y·(W + PW) + X, every padding cell reading a zero. For stride 2 the four phases of each padded plane.
+    /// Rows are short (8–32 floats), so each is written with raw pointer copies and the pad cells set one by
+    /// one: per-row span slicing cost as much as the copy itself.</summary>
     static void PadImage(float* src, float* dst, in ConvGeometry g)
     {
         if (g.SH != 1) { PhaseImage(src, dst, g); return; }
         if (ColumnShifted(g)) { ShiftedImage(src, dst, g); return; }
-        int hp = g.H + 2 * g.PH, wp = g.W + 2 * g.PW, h = g.H, w = g.W, ph = g.PH, pw = g.PW;
+        int hp = g.H + 2 * g.PH, wp = g.W + g.PW, h = g.H, w = g.W, ph = g.PH, pw = g.PW;
         long rowBytes = (long)w * sizeof(float);
-        for (int c = 0; c < g.C; c++, dst += hp * wp)
+        for (int c = 0; c < g.C; c++, dst += pw + hp * wp)
         {
-            new Span<float>(dst, ph * wp).Clear();
-            float* row = dst + ph * wp;
+            new Span<float>(dst, pw + ph * wp).Clear();
+            float* row = dst + pw + ph * wp;
             for (int y = 0; y < h; y++, row += wp, src += w)
             {
-                for (int q = 0; q < pw; q++) row[q] = 0f;
-                Buffer.MemoryCopy(src, row + pw, rowBytes, rowBytes);
-                for (int q = pw + w; q < wp; q++) row[q] = 0f;
+                Buffer.MemoryCopy(src, row, rowBytes, rowBytes);
+                for (int q = w; q < wp; q++) row[q] = 0f;
             }
             new Span<float>(row, ph * wp).Clear();
         }
