@@ -10,7 +10,8 @@ namespace Lineage.Bench;
 /// <summary>
 /// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
-/// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint]
+/// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only]
+/// [--profile-loops] [--steps N]
 /// </summary>
 public static class Program
 {
@@ -20,7 +21,7 @@ public static class Program
     public static int Main(string[] args)
     {
         int threads = 2;
-        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false;
+        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -31,13 +32,15 @@ public static class Program
                 case "--check-memory": checkMemory = true; break;
                 case "--fingerprint": fingerprint = true; break;
                 case "--resnet-only": resnetOnly = true; break;
+                case "--profile-loops": profileLoops = true; break;
                 case "--steps": memorySteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--steps N]"); return 2;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--steps N]"); return 2;
             }
         }
         EngineSettings.Threads = threads;
         if (checkMemory) { CheckMemory(); return 0; }
         if (fingerprint) { FingerprintBench.Run(rounds: 5); return 0; }
+        if (profileLoops) { ProfileLoops(json); return 0; }
 
         var res = new Dictionary<string, object>
         {
@@ -118,6 +121,41 @@ public static class Program
         loss.Backward();
         opt.Step();
         return loss.Item();
+    }
+
+    /// <summary>Where a ResNet-20 training step goes: wall time per parallel loop (call site, items, cost per
+    /// item) over --steps steps after 5 warm-up steps, per step, slowest first.</summary>
+    static void ProfileLoops(bool json)
+    {
+        var gen = new Generator(0);
+        var net = new ResNet20(gen);
+        var x = Tensor.Rand(gen, 64, 3, 32, 32).ClonePersistent();
+        var labels = RandomLabels(gen, 64, 10);
+        var opt = new Sgd(net.Parameters(), lr: 0.01, momentum: 0.9);
+        net.Train();
+        for (int i = 0; i < 5; i++) TrainStep(net, opt, x, labels);
+        int steps = Math.Max(1, memorySteps == 200 ? 20 : memorySteps);
+        LoopProfile.Reset();
+        LoopProfile.Enabled = true;
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) TrainStep(net, opt, x, labels);
+        double stepMs = sw.Elapsed.TotalMilliseconds / steps;
+        LoopProfile.Enabled = false;
+        var loops = LoopProfile.Totals();
+        double inLoops = loops.Sum(l => l.Milliseconds) / steps;
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                threads = EngineSettings.Threads, steps, step_ms = Math.Round(stepMs, 2), in_loops_ms = Math.Round(inLoops, 2),
+                loops = loops.Select(l => new { loop = l.Site.Loop, items = l.Site.Items, cost_per_item = l.Site.CostPerItem, ms_per_step = Math.Round(l.Milliseconds / steps, 3), calls_per_step = (double)l.Calls / steps }),
+            }));
+            return;
+        }
+        Console.WriteLine($"ResNet-20 training step, batch 64, {EngineSettings.Threads} thread(s), {steps} steps: {stepMs:0.0} ms per step, {inLoops:0.0} ms in the engine's loops");
+        Console.WriteLine($"{"ms/step",9} {"calls",6}  loop (items × cost per item)");
+        foreach (var l in loops.Take(40))
+            Console.WriteLine($"{l.Milliseconds / steps,9:0.000} {(double)l.Calls / steps,6:0.#}  {l.Site.Loop} ({l.Site.Items} × {l.Site.CostPerItem})");
     }
 
     /// <summary>200 training steps of the reference CNN; after warm-up the managed heap must stay flat.</summary>

@@ -26,6 +26,26 @@ public class ParTests
         }
     });
 
+    /// <summary>The loop profile names each loop by its call site and size, counts outer loops only, and records nothing when off.</summary>
+    [Fact]
+    public void LoopProfileRecordsOuterLoopsByCallSite() => WithThreads(2, () =>
+    {
+        LoopProfile.Reset();
+        Par.For(1000, 1_000_000, (s, e) => { });
+        Assert.Empty(LoopProfile.Totals());
+        LoopProfile.Enabled = true;
+        try
+        {
+            for (int rep = 0; rep < 3; rep++)
+                Par.For(1000, 1_000_000, (s, e) => Par.For(10, 1_000_000, (a, b) => { }));
+        }
+        finally { LoopProfile.Enabled = false; }
+        var site = Assert.Single(LoopProfile.Totals());
+        Assert.StartsWith("ParTests.LoopProfileRecordsOuterLoopsByCallSite:", site.Site.Loop);
+        Assert.Equal((1000, 1_000_000L, 3L), (site.Site.Items, site.Site.CostPerItem, site.Calls));
+        LoopProfile.Reset();
+    });
+
     [Fact]
     public void NestedLoopsComplete() => WithThreads(2, () =>
     {

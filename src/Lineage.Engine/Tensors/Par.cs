@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Lineage.Engine;
 
@@ -17,9 +18,24 @@ internal static class Par
     const long MinWorkPerChunk = 32_768;
     const int ChunksPerThread = 4;
 
-    public static void For(int n, long costPerItem, Action<int, int> body)
+    /// <summary>Runs body(start, end) over chunks of 0..n. The caller's member, file and line only name the loop
+    /// for <see cref="LoopProfile"/> (filled in by the compiler).</summary>
+    public static void For(int n, long costPerItem, Action<int, int> body,
+        [CallerMemberName] string member = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         if (n <= 0) return;
+        if (LoopProfile.Enabled && !Workers.InLoop)
+        {
+            long start = Stopwatch.GetTimestamp();
+            Run(n, costPerItem, body);
+            LoopProfile.Record(file, member, line, n, costPerItem, Stopwatch.GetTimestamp() - start);
+            return;
+        }
+        Run(n, costPerItem, body);
+    }
+
+    static void Run(int n, long costPerItem, Action<int, int> body)
+    {
         int threads = EngineSettings.Threads;
         long total = Math.Max(1, costPerItem) * n;
         if (threads <= 1) { body(0, n); return; }
@@ -53,6 +69,9 @@ internal static class Par
         static volatile Job? current;
         static int busy;
         [ThreadStatic] static bool inLoop;
+
+        /// <summary>True on a thread running a chunk of some loop (a loop started there is nested).</summary>
+        public static bool InLoop => inLoop;
 
         public static bool TryRun(int helpers, int n, int chunks, Action<int, int> body)
         {
