@@ -26,6 +26,41 @@ public class ParTests
         }
     });
 
+    /// <summary>A loop returns only after every chunk has run, also when its chunks are long and the threads are
+    /// preempted (more loop threads than cores, plus busy threads), loop after loop.</summary>
+    [Fact]
+    public void ALoopReturnsOnlyAfterEveryChunkRan() => WithThreads(4, () =>
+    {
+        using var stop = new CancellationTokenSource();
+        var busy = Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(() =>
+        {
+            while (!stop.IsCancellationRequested) Thread.SpinWait(100);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        try
+        {
+            for (int rep = 0; rep < 400; rep++)
+            {
+                var ran = new int[16];
+                Par.For(16, 1_000_000, (s, e) =>
+                {
+                    for (int i = s; i < e; i++)
+                    {
+                        // tens of µs per item, so the caller has to wait for the workers
+                        long until = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 20_000;
+                        while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(10);
+                        Volatile.Write(ref ran[i], 1);
+                    }
+                });
+                for (int i = 0; i < ran.Length; i++) Assert.True(Volatile.Read(ref ran[i]) == 1, $"loop {rep} returned before item {i} ran");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            Task.WaitAll(busy);
+        }
+    });
+
     /// <summary>The loop profile names each loop by its call site and size, counts outer loops only, and records nothing when off.</summary>
     [Fact]
     public void LoopProfileRecordsOuterLoopsByCallSite() => WithThreads(2, () =>

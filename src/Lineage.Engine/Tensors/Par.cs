@@ -87,28 +87,18 @@ internal static class Par
                 inLoop = true;
                 try { Execute(job); }
                 finally { inLoop = false; }
-                AwaitOthers(job);
+                done.Wait();
                 if (job.Error != null) throw new AggregateException(job.Error);
                 return true;
             }
             finally { Volatile.Write(ref busy, 0); }
         }
 
-        /// <summary>Waits for the chunks other threads still run: spinning first, since the last chunk usually
-        /// ends within microseconds and blocking on the event then cost a lock hand-off with the finishing
-        /// worker (Monitor contention was 6 % of the training thread's samples in a ResNet-20 step).</summary>
-        static void AwaitOthers(Job job)
-        {
-            long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency / SpinLimitPerSecond;
-            while (Volatile.Read(ref job.Remaining) != 0)
-            {
-                if (Stopwatch.GetTimestamp() > deadline) { done.Wait(); return; }
-                Thread.SpinWait(20);
-            }
-        }
-
-        /// <summary>Spin at most 1/10,000 s (100 µs) before blocking.</summary>
-        const long SpinLimitPerSecond = 10_000;
+        // The caller blocks on the process-wide event, reset at the start of each loop and set by whichever
+        // thread finishes the loop's last chunk before the caller returns. (A caller that spun on the chunk
+        // counter and returned as soon as it reached zero let that Set land after the next loop's Reset,
+        // and a later wait of that next loop could return before its chunks had run. CI then saw a max-pool
+        // gradient read argmax indices out of range, which that race explains.)
 
         static SemaphoreSlim[] Ensure(int helpers)
         {
