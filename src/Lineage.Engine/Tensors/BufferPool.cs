@@ -4,8 +4,8 @@ namespace Lineage.Engine;
 /// step, so after the first step every buffer comes from here and the GC sees no new large arrays.
 /// Each thread keeps a few buffers of each length for itself and takes no lock for them: the training
 /// loop's thread rents and returns the tensors, each loop worker its scratch, and with one shared
-/// locked pool the two threads of a loop queued on that lock at every chunk boundary (6 % of the
-/// training thread's time in a ResNet-20 step at 2 threads). Buffers past a thread's few go to the
+/// locked pool the two threads of a loop met on that lock at every chunk boundary (lock contention, this
+/// lock's among it, was 6 % of the training thread's samples in a ResNet-20 step at 2 threads). Buffers past a thread's few go to the
 /// shared pool, where any thread finds them. What a thread that has ended still held is dropped (and
 /// uncounted) when the next thread starts its own cache.</summary>
 public static class BufferPool
