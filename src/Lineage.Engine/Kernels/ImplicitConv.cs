@@ -6,13 +6,16 @@ using System.Runtime.Intrinsics.X86;
 namespace Lineage.Engine.Kernels;
 
 /// <summary>
-/// Stride-1 convolution as an implicit GEMM on a zero-padded grid, without an im2col matrix.
-/// Each image is copied once into a zero-padded plane stack of width Wp = W + 2·PW. On that grid the
-/// im2col row of tap (c, ki, kj) is the padded image itself shifted by c·Hp·Wp + ki·DH·Wp + kj·DW, so
-/// the GEMM reads its B operand straight from the padded image through a table of row offsets
-/// instead of a packed copy. Output is computed for all Wp columns of every output row; the
-/// Wp − OW columns that wrap into the next row are discarded when the tile is stored. Weights are
-/// packed once per call (not once per image), which matters when Cout is only 16–64.
+/// Stride-1 and stride-2 convolution as an implicit GEMM on a grid, without an im2col matrix.
+/// Each image is copied once, just before its tiles are computed, onto a grid of rows of width Wp
+/// (<see cref="GridWidth"/>): the zero-padded image with each row's padding shared with the next row
+/// (stride 1), its four phases (stride 2), or one column-shifted copy per kernel column (stride-1
+/// layers whose rows would otherwise waste many columns). On that grid the im2col row of tap (c, ki, kj)
+/// is the grid itself shifted by a constant (<see cref="TapOffsets"/>), so the GEMM reads its B operand
+/// straight from it through a table of row offsets instead of a packed copy. Output is computed for all
+/// Wp columns of every output row into a per-image grid; the Wp − OW columns that wrap into the next row
+/// are dropped when the image's rows are stored. Weights are packed once per call (not once per image),
+/// which matters when Cout is only 16–64.
 /// Every output element is produced by one micro-kernel call in a fixed k order and weight-gradient
 /// elements are summed over images in fixed blocks, so results do not depend on the thread count.
 /// </summary>
@@ -31,7 +34,7 @@ internal static unsafe partial class ImplicitConv
 
     /// <summary>One group, and at most a quarter of the grid wasted on wrapped columns; stride 1 with a real
     /// (not 1×1 unpadded) kernel and padding the input-gradient convolution can use, or stride 2 (whose input
-    /// gradient the caller takes from the im2col path).</summary>
+    /// gradient is <see cref="Stride2InputGradient"/>).</summary>
     public static bool Applies(in ConvGeometry g, int groups)
         => Enabled && Gemm.Path == GemmPath.Vector512 && groups == 1 && 4 * g.OW >= 3 * GridWidth(g)
            && (g.SH == 1 && g.SW == 1 && !g.IsPointwise && g.PH <= g.DH * (g.KH - 1) && g.PW <= g.DW * (g.KW - 1)
@@ -400,7 +403,7 @@ internal static unsafe partial class ImplicitConv
         }
     }
 
-    /// <summary>tile[8×32] (+)= panel · B, where row p of B starts at b + off[p] (the shifted padded image).</summary>
+    /// <summary>d[8 rows × 32] (+)= panel · B, rows ldd apart, where row p of B starts at b + off[p] (the shifted grid).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel8x32(int kc, float* a, float* b, int* off, float* d, int ldd, bool accumulate)
     {
