@@ -54,7 +54,23 @@ public static partial class Functional
         {
             var gd = grad.Data;
             Tensor? gx = null, gw = null, gb = null;
-            if (input.RequiresGrad) gx = Im2ColInputGradient(gd, wd, input.Shape, cout, groups, geo);
+            if (input.RequiresGrad)
+            {
+                gx = Tensor.Empty(input.Shape);
+                var gxd = gx.Data;
+                BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
+                {
+                    for (int g = 0; g < groups; g++)
+                    {
+                        int xOff = (img * cin + g * cinG) * inPlane, gOff = (img * cout + g * coutG) * hw;
+                        if (pointwise) { BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, gxd, xOff, hw); continue; }
+                        BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, col, 0, hw);
+                        var dst = gxd.AsSpan(xOff, cinG * inPlane);
+                        dst.Clear();
+                        Im2Col.FoldAdd(col, geo, dst);
+                    }
+                });
+            }
             if (weight.RequiresGrad)
             {
                 gw = Tensor.Empty(weight.Shape);
@@ -72,29 +88,6 @@ public static partial class Functional
             if (bias != null && bias.RequiresGrad) gb = BatchLoops.ChannelSums(grad, n, cout, hw);
             return bias != null ? [gx, gw, gb] : [gx, gw];
         }, args);
-    }
-
-    /// <summary>dx per image and group: wᵀ·dy into a column matrix, folded back onto the image (col2im).</summary>
-    static Tensor Im2ColInputGradient(float[] gd, float[] wd, int[] inputShape, int cout, int groups, ConvGeometry geo)
-    {
-        int n = inputShape[0], cin = inputShape[1], cinG = cin / groups, coutG = cout / groups;
-        int ckk = geo.ColRows, hw = geo.ColCols, inPlane = geo.H * geo.W;
-        bool pointwise = geo.IsPointwise;
-        var gx = Tensor.Empty(inputShape);
-        var gxd = gx.Data;
-        BatchLoops.ForEachImage(n, 2L * cout * ckk * hw, pointwise ? 0 : ckk * hw, (img, col, serial) =>
-        {
-            for (int g = 0; g < groups; g++)
-            {
-                int xOff = (img * cin + g * cinG) * inPlane, gOff = (img * cout + g * coutG) * hw;
-                if (pointwise) { BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, gxd, xOff, hw); continue; }
-                BatchLoops.Gemm(serial, true, false, ckk, hw, coutG, 1f, wd, g * coutG * ckk, ckk, gd, gOff, hw, 0f, col, 0, hw);
-                var dst = gxd.AsSpan(xOff, cinG * inPlane);
-                dst.Clear();
-                Im2Col.FoldAdd(col, geo, dst);
-            }
-        });
-        return gx;
     }
 
     /// <summary>Stride-1 and stride-2 single-group convolutions: implicit GEMM on the padded image (for stride 2, on
