@@ -25,7 +25,8 @@ internal static unsafe partial class ImplicitConv
                 var kis = Taps(g.KH, g.DH, a);
                 var kjs = Taps(g.KW, g.DW, b);
                 int k = cout * kis.Length * kjs.Length;
-                var wab = new float[cin * k];
+                // the phase's weights as a [Cin, K] matrix, staged in a pooled buffer (each backward runs this)
+                var wab = BufferPool.Rent(cin * k);
                 var off = new int[k];
                 for (int o = 0, q = 0; o < cout; o++)
                     foreach (int ki in kis)
@@ -35,6 +36,7 @@ internal static unsafe partial class ImplicitConv
                             off[q++] = o * dyPlane + (qh - ki * g.DH / 2) * wd + qw - kj * g.DW / 2;
                         }
                 phases[a * 2 + b] = (k, k > 0 ? PackWeights(wab, cin, k) : [], off);
+                BufferPool.Return(wab);
             }
         try
         {
