@@ -16,7 +16,8 @@ namespace Lineage.Bench;
 public static class Program
 {
     static double seconds = 1.0;
-    static int memorySteps = 200;
+    /// <summary>--steps: measured steps of --check-memory (default 200) and --profile-loops (default 20).</summary>
+    static int? stepsOption;
 
     public static int Main(string[] args)
     {
@@ -33,7 +34,7 @@ public static class Program
                 case "--fingerprint": fingerprint = true; break;
                 case "--resnet-only": resnetOnly = true; break;
                 case "--profile-loops": profileLoops = true; break;
-                case "--steps": memorySteps = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--steps": stepsOption = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--steps N]"); return 2;
             }
         }
@@ -135,7 +136,7 @@ public static class Program
         var opt = new Sgd(net.Parameters(), lr: 0.01, momentum: 0.9);
         net.Train();
         for (int i = 0; i < 40; i++) TrainStep(net, opt, x, labels);
-        int steps = Math.Max(1, memorySteps == 200 ? 20 : memorySteps);
+        int steps = Math.Max(1, stepsOption ?? 20);
         LoopProfile.Reset();
         LoopProfile.Enabled = true;
         var sw = Stopwatch.StartNew();
@@ -168,7 +169,7 @@ public static class Program
         var y = RandomLabels(gen, 128, 10);
         var opt = new Sgd(net.Parameters(), lr: 0.01, momentum: 0.9);
         const int warmup = 20;
-        int steps = memorySteps;
+        int steps = stepsOption ?? 200;
         long heapAfterWarmup = 0, allocAfterWarmup = 0;
         var heaps = new List<long>();
         for (int s = 0; s < steps; s++)
