@@ -96,7 +96,7 @@ public static class ZooEvaluation
             var direction = f.Fingerprint.Rule.Direction;
             var summary = EvaluationMetrics.Summarize(f.Method, direction, own, categories, options.ReportFpr, f.Seconds, f.Fingerprint.QueryCount);
             var rule = f.Fingerprint.Rules.FirstOrDefault(r => r.Representation == summary.Representation) ?? f.Fingerprint.Rule;
-            return summary with { ThresholdBasis = rule.Basis };
+            return summary with { ThresholdBasis = rule.Basis, GuaranteedFpr = rule.GuaranteedFpr };
         }).ToList();
         var result = new EvaluationResult
         {
