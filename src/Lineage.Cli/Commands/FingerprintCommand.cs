@@ -37,14 +37,15 @@ internal static class FingerprintCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var outFile = new Option<string>("--out", "-o") { Description = "Fingerprint file to write", Required = true };
         var json = new Option<bool>("--json");
+        var input = new Option<string?>("--input") { Description = "What an ONNX source takes: raw ([0,1] pixels, it normalises itself), dataset (the data's mean/std; default) or mean=M,std=S (one value or one per channel)" };
         var cmd = new Command("create", "Fingerprint a source model (white-box) from the owner's data");
         data.AddTo(cmd);
-        foreach (var o in new Option[] { method, model, part, splitSeed, param, independent, derived, fpr, paper, threshold, seed, outFile, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { method, model, part, splitSeed, param, independent, derived, fpr, paper, threshold, seed, outFile, json, input }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var pair = data.Load(r);
             var owner = TrainingJob.SelectPart(pair.Train, r.GetValue(part), r.GetValue(splitSeed));
-            var source = SourceModel.Open(r.GetValue(model)!, owner.Preprocessing);
+            var source = SourceModel.Open(r.GetValue(model)!, owner.Preprocessing, r.GetValue(input) is string i ? InputDeclaration.Parse(i) : null);
             ISuspect Open(string path) => SuspectFactory.Open(path, source.Preprocessing);
             var rule = new RuleOptions
             {
