@@ -20,12 +20,13 @@ internal static class EvaluateCommand
         var reportFpr = new Option<double>("--report-fpr") { Description = "False-positive rate at which TPR is reported", DefaultValueFactory = _ => 0.01 };
         var mode = new Option<OutputMode>("--mode") { Description = "What every suspect reveals: logits, probabilities, topk or label", DefaultValueFactory = _ => OutputMode.Logits };
         var topK = new Option<int>("--top-k") { Description = "k for --mode topk", DefaultValueFactory = _ => 1 };
+        var kit = new Option<string?>("--kit") { Description = "The owner's kit (lineage kit build): methods learn from it and thresholds are calibrated on its references; it must share no model with the zoo" };
         var param = new Option<string[]>("--param", "-p") { Description = "A method parameter as METHOD.key=value (repeatable), e.g. -p sac-m.samples=50 -p ipguard.max_steps=300", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<int>("--seed") { Description = "Seed of fingerprint creation and of the calibration split", DefaultValueFactory = _ => 0 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder searched first for the zoo's dataset files" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout" };
         var cmd = new Command("evaluate", "Benchmark fingerprint methods on a zoo of stolen and independent models");
-        foreach (var o in new Option[] { zoo, source, methods, outDir, fpr, reportFpr, mode, topK, param, seed, dataDir, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { zoo, source, methods, outDir, kit, fpr, reportFpr, mode, topK, param, seed, dataDir, json }) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) => Task.FromResult(CommandErrors.Guard(() =>
         {
             var options = new EvaluationOptions
@@ -38,6 +39,7 @@ internal static class EvaluateCommand
                 TopK = r.GetValue(topK),
                 Parameters = FingerprintCatalog.ParseParameters(r.GetValue(param) ?? []),
                 Seed = r.GetValue(seed),
+                Kit = r.GetValue(kit),
                 CalibrationSeed = r.GetValue(seed) + 1,
             };
             var progress = new SyncProgress<string>(line => Console.Error.WriteLine(line));

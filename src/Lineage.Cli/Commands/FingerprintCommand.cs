@@ -29,7 +29,8 @@ internal static class FingerprintCommand
         var part = new Option<DataPart>("--part") { Description = "Owner's data: the defender half (as in the papers) or all", DefaultValueFactory = _ => DataPart.Defender };
         var splitSeed = new Option<int>("--split-seed") { DefaultValueFactory = _ => 1 };
         var param = new Option<string[]>("--param", "-p") { Description = "A method parameter as key=value (repeatable), e.g. -p samples=50", AllowMultipleArgumentsPerToken = true };
-        var independent = new Option<string[]>("--independent") { Description = "Independent models to calibrate the threshold on", AllowMultipleArgumentsPerToken = true };
+        var kit = new Option<string?>("--kit") { Description = "The owner's kit (lineage kit build): methods that learn from models use it, and thresholds are calibrated on its references unless --independent is given" };
+        var independent = new Option<string[]>("--independent") { Description = "Independent models to calibrate the threshold on (default: the kit's references)", AllowMultipleArgumentsPerToken = true };
         var derived = new Option<string[]>("--derived") { Description = "Known derived models (SAC's validation rule with --paper-rule)", AllowMultipleArgumentsPerToken = true };
         var fpr = new Option<double>("--fpr") { Description = "Target false-positive rate of the calibrated threshold", DefaultValueFactory = _ => 0.05 };
         var paper = new Option<bool>("--paper-rule") { Description = "Use the paper's validation rule instead of FPR calibration" };
@@ -40,15 +41,17 @@ internal static class FingerprintCommand
         var input = new Option<string?>("--input") { Description = "What an ONNX source takes: raw ([0,1] pixels, it normalises itself), dataset (the data's mean/std; default) or mean=M,std=S (one value or one per channel)" };
         var cmd = new Command("create", "Fingerprint a source model (white-box) from the owner's data");
         data.AddTo(cmd);
-        foreach (var o in new Option[] { method, model, part, splitSeed, param, independent, derived, fpr, paper, threshold, seed, outFile, json, input }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { method, model, part, splitSeed, param, kit, independent, derived, fpr, paper, threshold, seed, outFile, json, input }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var pair = data.Load(r);
             var owner = TrainingJob.SelectPart(pair.Train, r.GetValue(part), r.GetValue(splitSeed));
             var source = SourceModel.Open(r.GetValue(model)!, owner.Preprocessing, r.GetValue(input) is string i ? InputDeclaration.Parse(i) : null);
             ISuspect Open(string path) => SuspectFactory.Open(path, source.Preprocessing);
+            var ownerKit = r.GetValue(kit) is string kitDir ? Kits.OwnerKit.Load(kitDir) : null;
             var rule = new RuleOptions
             {
+                Kit = ownerKit,
                 IndependentModels = (r.GetValue(independent) ?? []).Select(Open).ToList(),
                 DerivedModels = (r.GetValue(derived) ?? []).Select(Open).ToList(),
                 TargetFpr = r.GetValue(fpr),
@@ -59,7 +62,7 @@ internal static class FingerprintCommand
             var parameters = FingerprintCatalog.ParseParameters(r.GetValue(param) ?? [], name).GetValueOrDefault(name);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var progress = new SyncProgress<string>(line => Console.Error.WriteLine($"{name}: {line}"));
-            var fp = FingerprintCreation.Create(name, new CreationContext { Source = source, OwnerData = owner, Seed = r.GetValue(seed), Progress = progress }, parameters, rule);
+            var fp = FingerprintCreation.Create(name, new CreationContext { Source = source, OwnerData = owner, Seed = r.GetValue(seed), Kit = ownerKit, Progress = progress }, parameters, rule);
             var path = r.GetValue(outFile)!;
             FingerprintFile.Save(fp, path);
             if (r.GetValue(json))

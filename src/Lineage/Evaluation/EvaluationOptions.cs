@@ -20,16 +20,19 @@ public sealed record EvaluationOptions
     public IReadOnlyDictionary<string, Dictionary<string, string>> Parameters { get; init; } = new Dictionary<string, Dictionary<string, string>>();
     /// <summary>Seed of fingerprint creation.</summary>
     public int Seed { get; init; }
-    /// <summary>Seeds the split of independent models into calibration and held-out halves.</summary>
+    /// <summary>The owner's kit directory: methods learn from it and thresholds are calibrated on its references, so
+    /// every independent model of the zoo is held out. It must share no model with the zoo.</summary>
+    public string? Kit { get; init; }
+    /// <summary>Seeds the split of independent models into calibration and held-out halves (without a kit).</summary>
     public int CalibrationSeed { get; init; } = 1;
 
     public IReadOnlyDictionary<string, string>? ParametersOf(string method) => Parameters.GetValueOrDefault(method);
 
     /// <summary>A stable description of everything that changes a score; cached work is reused only under the same key.</summary>
-    internal string CacheKey(string method)
+    internal string CacheKey(string method, string? kitHash)
     {
         var resolved = MethodParameters.Resolve(FingerprintCatalog.Get(method).Info, ParametersOf(method));
         // invariant culture: the same settings must give the same key on any machine
-        return FormattableString.Invariant($"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|seed={Seed}|{resolved}");
+        return FormattableString.Invariant($"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|seed={Seed}|{resolved}|kit={kitHash}");
     }
 }

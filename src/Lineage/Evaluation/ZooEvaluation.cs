@@ -36,17 +36,19 @@ public static class ZooEvaluation
         var sourceEntry = zoo.SourceFor(options.Source);
         var suspects = zoo.SuspectsOf(sourceEntry);
         var source = SourceModel.FromModelFile(ModelFile.Load(zoo.PathOf(sourceEntry)), sourceEntry.Id);
-        var calibration = CalibrationModels(zoo, options.CalibrationSeed);
+        var kit = options.Kit is string kitDir ? Kits.OwnerKit.Load(kitDir) : null;
+        if (kit is not null) RequireDisjoint(kit, zoo, source.Hash);
+        var calibration = kit is null ? CalibrationModels(zoo, options.CalibrationSeed) : kit.References.Select(m => m.Id).ToList();
         var owner = new Lazy<Dataset>(() => OwnerData(zoo, dataDir));
         // loaded once for every method that is not cached (a model suspect holds no per-query state)
-        var calibrationSuspects = new Lazy<List<ISuspect>>(() =>
+        var calibrationSuspects = new Lazy<List<ISuspect>>(() => kit is not null ? [] :
             calibration.Select(id => SuspectFactory.Open(zoo.PathOf(zoo.Models.Single(m => m.Id == id)), source.Preprocessing)).ToList());
 
         var fingerprints = new List<(string Method, string Folder, Fingerprint Fingerprint, double Seconds)>();
         foreach (var method in options.Methods)
         {
             cancel.ThrowIfCancellationRequested();
-            var folder = cache.MethodFolder(method, string.Join("|", options.CacheKey(method), zoo.SpecHash, source.Hash, string.Join(",", calibration)));
+            var folder = cache.MethodFolder(method, string.Join("|", options.CacheKey(method, kit?.Hash), zoo.SpecHash, source.Hash, string.Join(",", calibration)));
             if (cache.TryLoadFingerprint(folder) is { } cached)
             {
                 progress?.Report($"{method}: fingerprint from cache ({cached.Fingerprint.QueryCount} queries, made in {cached.Seconds:0.0} s)");
@@ -57,10 +59,11 @@ public static class ZooEvaluation
             var rule = new RuleOptions
             {
                 IndependentModels = calibrationSuspects.Value,
+                Kit = kit,
                 TargetFpr = options.TargetFpr,
             };
             var clock = Stopwatch.StartNew();
-            var context = new CreationContext { Source = source, OwnerData = owner.Value, Seed = options.Seed, Progress = MethodLines(method, progress), Cancel = cancel };
+            var context = new CreationContext { Source = source, OwnerData = owner.Value, Seed = options.Seed, Kit = kit, Progress = MethodLines(method, progress), Cancel = cancel };
             var fp = FingerprintCreation.Create(method, context, options.ParametersOf(method), rule);
             double seconds = clock.Elapsed.TotalSeconds;
             cache.SaveFingerprint(folder, fp, seconds);
@@ -109,12 +112,25 @@ public static class ZooEvaluation
             ReportFpr = options.ReportFpr,
             Categories = categories,
             CalibrationModels = calibration,
+            Kit = kit is null ? null : $"{kit.Directory} (hash {kit.Hash[..12]}…)",
             Methods = summaries,
             Scores = scores,
         };
         EvaluationReport.WriteAll(result, outDir);
         progress?.Report($"wrote results.json, scores.csv, summary.md and report.html to {outDir}");
         return result;
+    }
+
+    /// <summary>A kit must be the owner's own: built for this source, and sharing no model (by hash) with the zoo it is
+    /// evaluated on, or the methods would learn from the very suspects they are judged on.</summary>
+    static void RequireDisjoint(Kits.OwnerKit kit, ZooManifest zoo, string sourceHash)
+    {
+        kit.RequireFor(sourceHash, zoo.Dataset.Name);
+        var zooHashes = zoo.Models.Where(m => m.Role != ZooManifestModel.SourceRole).ToDictionary(m => m.Hash, m => m.Id);
+        var shared = kit.Models.Where(m => zooHashes.ContainsKey(m.Hash)).ToList();
+        if (shared.Count > 0)
+            throw new ArgumentException($"{kit.ManifestPath}: the kit shares {shared.Count} model(s) with the zoo ({string.Join(", ", shared.Select(m => $"{m.Id} = {zooHashes[m.Hash]}"))}); "
+                + "a kit must be disjoint from the zoo it is evaluated on, or the numbers lie: build the kit with other seeds");
     }
 
     /// <summary>A seeded half (rounded down, at least one) of the independent models, by id. With a single

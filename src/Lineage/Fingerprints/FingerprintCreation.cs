@@ -15,6 +15,9 @@ public static class FingerprintCreation
         var owner = context.OwnerData;
         if (owner.Channels != source.Preprocessing.Channels || owner.Height != source.Preprocessing.Height || owner.Width != source.Preprocessing.Width)
             throw new ArgumentException($"the owner's data has images of {Engine.Tensor.FormatShape(owner.ImageShape)}, the source {source.Name} takes {Engine.Tensor.FormatShape(source.Preprocessing.Shape)}");
+        if (context.Kit is { } kit) kit.RequireFor(source.Hash, owner.Origin.DatasetName);
+        else if (m.Info.Has(MethodNeeds.KitReferences) || m.Info.Has(MethodNeeds.KitSurrogates))
+            throw new ArgumentException($"{m.Info.Name} learns from the owner's kit of reference and surrogate models: give one with --kit KIT (build it with 'lineage kit build --source SRC --data NAME --out KIT')");
         var sampled = m.Sample(context, resolved);
         if (sampled.Queries.Rank != 4 || sampled.Queries.Shape[0] == 0)
             throw new InvalidOperationException($"{m.Info.Name} produced queries of shape {Engine.Tensor.FormatShape(sampled.Queries.Shape)}; expected [n>0, C, H, W]");
@@ -24,6 +27,7 @@ public static class FingerprintCreation
             ["seed"] = context.Seed.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (k, v) in sampled.Facts) recorded[k] = v;
+        if (context.Kit is { } used) recorded["kit"] = used.Hash;
         var draft = new Fingerprint
         {
             Method = m.Info.Name,
@@ -37,7 +41,7 @@ public static class FingerprintCreation
             Preprocessing = source.Preprocessing,
             Rules = [],
         };
-        draft.Rules = rule.Resolve(draft, m);
+        draft.Rules = rule.WithKitReferences(sampled.KitModelsUsed).Resolve(draft, m);
         return draft;
     }
 }

@@ -1,3 +1,4 @@
+using Lineage.Kits;
 using Lineage.Statistics;
 using Lineage.Suspects;
 
@@ -23,6 +24,24 @@ public sealed record RuleOptions
     public bool PreferPaperRule { get; init; }
     /// <summary>What the independent models are, in words, for the rule's basis ("kit references").</summary>
     public string NullModelsDescription { get; init; } = "independent models";
+    /// <summary>Calibrate on this kit's references when no independent models are given: those the method did not
+    /// learn from (<see cref="SampledQueries.KitModelsUsed"/>).</summary>
+    public OwnerKit? Kit { get; init; }
+
+    /// <summary>These options with the kit's references as the independent models, unless some were given or the
+    /// owner set the threshold.</summary>
+    internal RuleOptions WithKitReferences(IReadOnlyList<string> kitModelsUsed)
+    {
+        if (Kit is null || IndependentModels.Count > 0 || Threshold is not null) return this;
+        var unused = Kit.References.Where(m => !kitModelsUsed.Contains(m.Id)).ToList();
+        if (unused.Count == 0)
+            throw new ArgumentException($"{Kit.ManifestPath}: every reference of the kit was used to make the fingerprint, so none is left to calibrate on; build a kit with more references");
+        return this with
+        {
+            IndependentModels = unused.Select(m => (ISuspect)ModelSuspect.Of(m.Load(Kit), m.Id)).ToList(),
+            NullModelsDescription = kitModelsUsed.Count > 0 ? "kit references the method did not learn from" : "kit references",
+        };
+    }
 
     internal IReadOnlyList<DecisionRule> Resolve(Fingerprint draft, IFingerprintMethod method)
     {

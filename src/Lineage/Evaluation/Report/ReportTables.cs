@@ -59,8 +59,10 @@ public static class ReportTables
         return new ReportTable("Per method: detection, decision rule and cost (SAC Table 5)",
             ["Method", $"TPR@{pct}%FPR", "ARUC", "Threshold", "Detected at threshold", "Held-out FPR (n)", "Target FPR", "Queries", "Create (s)", "Verify (s/suspect)", "Queries/verdict"],
             rows, new HashSet<int>(),
-            $"TPR@FPR and ARUC use every suspect and no threshold. The threshold is calibrated at target FPR {result.TargetFpr:0.###} on the independent models {string.Join(", ", result.CalibrationModels)}; "
-            + "'Held-out FPR' is measured on the other independent models only. The conformal rule guarantees the target FPR for independent models "
+            $"TPR@FPR and ARUC use every suspect and no threshold. The threshold is calibrated at target FPR {result.TargetFpr:0.###} on "
+            + (result.Kit is null ? $"the independent models {string.Join(", ", result.CalibrationModels)}; 'Held-out FPR' is measured on the other independent models only."
+                                  : $"the kit's references ({result.CalibrationModels.Count}); 'Held-out FPR' is measured on every independent model of the zoo.")
+            + " The conformal rule guarantees the target FPR for independent models "
             + "calibration never saw when it has at least 1/FPR − 1 calibration models; with fewer it guarantees only 1/(n+1), shown in brackets.");
     }
 

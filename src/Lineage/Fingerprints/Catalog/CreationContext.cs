@@ -1,4 +1,5 @@
 using Lineage.Data;
+using Lineage.Kits;
 
 namespace Lineage.Fingerprints;
 
@@ -9,6 +10,9 @@ public sealed record CreationContext
     public required SourceModel Source { get; init; }
     public required Dataset OwnerData { get; init; }
     public int Seed { get; init; }
+    /// <summary>The owner's kit: references trained independently and surrogates derived from the source, for methods
+    /// that learn from models (and, by default, for calibration).</summary>
+    public OwnerKit? Kit { get; init; }
     /// <summary>One line per step of long work (an epoch, a pass, an iteration).</summary>
     public IProgress<string>? Progress { get; init; }
     public CancellationToken Cancel { get; init; }

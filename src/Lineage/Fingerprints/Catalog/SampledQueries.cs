@@ -13,4 +13,7 @@ public sealed record SampledQueries
     public int[]? ExpectedLabels { get; init; }
     public IReadOnlyDictionary<string, Tensor> Artifacts { get; init; } = new Dictionary<string, Tensor>();
     public IReadOnlyDictionary<string, string> Facts { get; init; } = new Dictionary<string, string>();
+    /// <summary>Ids of the kit models the sampler learned from; calibration leaves them out, because a method scores
+    /// the references it was tuned against as more independent than fresh ones.</summary>
+    public IReadOnlyList<string> KitModelsUsed { get; init; } = [];
 }
