@@ -61,11 +61,15 @@ public sealed record KitSpec
     public static KitSpec For(KitSize size, ZooDataSpec data, ModelFile source)
     {
         bool imported = source.Model is ImportedClassifier;
-        string arch = imported || source.Spec.Name == EnsembleClassifier.ArchitectureName ? "cnn-c" : source.Spec.Name;
+        bool Fits(string a) => FitsInput(a, source.Spec);
+        string arch = imported || source.Spec.Name == EnsembleClassifier.ArchitectureName
+            ? Candidates.FirstOrDefault(Fits) ?? throw new ArgumentException($"no catalog architecture takes the source's {source.Spec.InChannels}×{source.Spec.ImageSize}×{source.Spec.ImageSize} images")
+            : source.Spec.Name;
         float width = imported ? 1f : source.Spec.Width;
         float others = size == KitSize.Tiny ? 0.25f : 1f;
         if (size == KitSize.Tiny) width = Math.Min(width, 0.25f);
-        var alternatives = new[] { "lenet5", "cnn-a", "cnn-e", "cnn-b", "mlp" }.Where(a => a != arch).ToArray();
+        var alternatives = Candidates.Where(a => a != arch && Fits(a)).ToArray();
+        if (alternatives.Length < 2) throw new ArgumentException($"fewer than two catalog architectures besides {arch} take the source's images; a kit needs references of several architectures");
 
         var models = new List<KitModelSpec>();
         int refSeed = FirstReferenceSeed, surSeed = FirstSurrogateSeed;
@@ -113,6 +117,20 @@ public sealed record KitSpec
                 break;
         }
         return new KitSpec { Size = size, Dataset = data, Defaults = DefaultsFor(size), Models = models };
+    }
+
+    /// <summary>The architectures a kit draws on, small to large (the stand-in for an imported source first).</summary>
+    static readonly string[] Candidates = ["cnn-c", "lenet5", "cnn-a", "cnn-e", "cnn-b", "mlp"];
+
+    /// <summary>Whether an architecture can be built for the source's input (LeNet-5, say, needs at least 16 pixels).</summary>
+    static bool FitsInput(string arch, ArchitectureSpec source)
+    {
+        try
+        {
+            ArchitectureCatalog.Create(new ArchitectureSpec { Name = arch, InChannels = source.InChannels, ImageSize = source.ImageSize, Classes = source.Classes, Width = 0.125f }, new Lineage.Engine.Generator(0));
+            return true;
+        }
+        catch (ArgumentException) { return false; }
     }
 
     /// <summary>Training budgets: references train as the zoo's models do (10 epochs; 5 for a small kit, to fit its

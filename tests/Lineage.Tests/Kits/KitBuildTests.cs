@@ -81,6 +81,25 @@ public sealed class KitBuildTests
     }
 
     [Fact]
+    public void TwoShardsThenAFinalRunGiveTheKitOfOneBuild()
+    {
+        using var zooDir = new TinyZoo.TempDir();
+        using var kitDir = new TinyZoo.TempDir();
+        using var reference = new TinyZoo.TempDir();
+        var (_, sourcePath) = TinyKit.Source(zooDir.Path);
+        var whole = KitBuilder.Build(sourcePath, reference.Path, TinyKit.Options());
+
+        var first = KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options() with { Shard = ZooShard.Parse("1/2") });
+        var second = KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options() with { Shard = ZooShard.Parse("2/2") });
+        Assert.Null(first.Manifest);
+        Assert.False(File.Exists(Path.Combine(kitDir.Path, KitManifest.FileName)));
+        Assert.Equal(6, first.Built.Count + second.Built.Count);
+        var final = KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options());
+        Assert.Empty(final.Built);
+        Assert.Equal(whole.Manifest!.Models.Select(m => (m.Id, m.Hash, m.File)), final.Manifest!.Models.Select(m => (m.Id, m.Hash, m.File)));
+    }
+
+    [Fact]
     public void AKitIsRefusedForAnotherSourceOrDataset()
     {
         using var zooDir = new TinyZoo.TempDir();
