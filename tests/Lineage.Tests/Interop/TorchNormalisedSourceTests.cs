@@ -61,9 +61,10 @@ public sealed class TorchNormalisedSourceTests
         var owner = Owner();
         var onnxPath = Fixture("normalised_cnn.onnx");
         var rule = new RuleOptions { Threshold = 0.01 };
-        var sac = new SacOptions { Samples = 30, Seed = 3 };
-        var viaRaw = FingerprintCreation.Create("sac-m", SourceModel.Open(onnxPath, owner.Preprocessing, InputDeclaration.Raw), owner, rule, sac);
-        var viaFile = FingerprintCreation.Create("sac-m", SourceModel.FromModelFile(Equivalent(), "equivalent"), owner, rule, sac);
+        var sac = new Dictionary<string, string> { ["samples"] = "30" };
+        Fingerprint Create(SourceModel source) => FingerprintCreation.Create("sac-m", new CreationContext { Source = source, OwnerData = owner, Seed = 3 }, sac, rule);
+        var viaRaw = Create(SourceModel.Open(onnxPath, owner.Preprocessing, InputDeclaration.Raw));
+        var viaFile = Create(SourceModel.FromModelFile(Equivalent(), "equivalent"));
         // the fingerprint records the declaration, so verification feeds an ONNX suspect raw pixels too
         Assert.Equal(Preprocessing.Identity(1, 28, 28), viaRaw.Preprocessing);
         Assert.Equal(viaFile.Queries.ToArray(), viaRaw.Queries.ToArray());
