@@ -1,0 +1,220 @@
+using Lineage.Engine;
+using Lineage.Fingerprints.Cae;
+using Lineage.Statistics;
+using Lineage.Suspects;
+
+namespace Lineage.Tests.Fingerprints;
+
+/// <summary>CAE's pieces on hand-set numbers (no models).</summary>
+public class CaeScoreTests
+{
+    [Fact]
+    public void ConferrabilityOfHandSetLabelsIsTransferToSurrogatesTimesNonTransferToReferences()
+    {
+        int[] targets = [2, 0, 1];
+        int[][] surrogates = [[2, 0, 0], [2, 1, 1]];
+        int[][] references = [[2, 0, 3], [0, 0, 3], [1, 1, 1]];
+        Assert.Equal([1.0, 0.5, 0.5], Conferrability.Transfer(surrogates, targets));
+        Assert.Equal([1 / 3.0, 2 / 3.0, 1 / 3.0], Conferrability.Transfer(references, targets), new ToleranceComparer(1e-12));
+        Assert.Equal([2 / 3.0, 1 / 6.0, 1 / 3.0], Conferrability.Confer(surrogates, references, targets), new ToleranceComparer(1e-12));
+    }
+
+    /// <summary>Constant "models" whose softmax is the given distribution, whatever the image.</summary>
+    static Func<Tensor, Tensor> Fixed(params float[] probabilities) => x =>
+    {
+        int n = x.Shape[0], c = probabilities.Length;
+        var logits = Tensor.Empty(n, c);
+        for (int i = 0; i < n; i++) for (int k = 0; k < c; k++) logits.Span[i * c + k] = MathF.Log(probabilities[k]);
+        return logits + x.Sum() * 0f; // keeps the graph connected to the input
+    };
+
+    [Fact]
+    public void EnsembleOutputIsOneMinusRefTimesSurrOnHandSetOutputs()
+    {
+        var ensemble = new CaeEnsemble(Fixed(0.2f, 0.5f, 0.3f), [Fixed(0.1f, 0.7f, 0.2f)], [Fixed(0.6f, 0.3f, 0.1f), Fixed(0.2f, 0.1f, 0.7f)]);
+        var o = ensemble.Forward(Tensor.Zeros(1, 1, 2, 2));
+        // Surr = mean(source, surrogate) = [0.15, 0.6, 0.25]; Ref = [0.4, 0.2, 0.4]; M_E = [0.09, 0.48, 0.15]
+        Assert.Equal([0.15f, 0.6f, 0.25f], o.Surr.ToArray(), new ToleranceComparerF(1e-6f));
+        Assert.Equal([0.4f, 0.2f, 0.4f], o.Ref.ToArray(), new ToleranceComparerF(1e-6f));
+        Assert.Equal([0.09f, 0.48f, 0.15f], o.Output.ToArray(), new ToleranceComparerF(1e-6f));
+        Assert.Equal([0.09f, 0.48f, 0.15f], o.Scores, new ToleranceComparerF(1e-6f));
+        Assert.Equal([0.1f, 0.7f, 0.2f], o.SurrogateMean.ToArray(), new ToleranceComparerF(1e-6f));
+        Assert.Equal(0.48, Conferrability.Soft(o.Surr.ToArray(), o.Ref.ToArray(), 3, [1])[0], 6);
+        // the target is the most conferrable class other than the original one
+        Assert.Equal([2], CaeLoss.Targets(o.Scores, 3, [1]));
+        Assert.Equal([1], CaeLoss.Targets(o.Scores, 3, [0]));
+    }
+
+    [Fact]
+    public void DropoutKeepsAtLeastOneMemberPerSideAndIsSeeded()
+    {
+        var ensemble = new CaeEnsemble(Fixed(0.2f, 0.5f, 0.3f), [Fixed(0.1f, 0.7f, 0.2f), Fixed(0.3f, 0.3f, 0.4f)], [Fixed(0.6f, 0.3f, 0.1f), Fixed(0.2f, 0.1f, 0.7f)]);
+        var x = Tensor.Zeros(50, 1, 2, 2);
+        var a = ensemble.Forward(x, 0.9f, new Generator(4)).Output.ToArray();
+        var b = ensemble.Forward(x, 0.9f, new Generator(4)).Output.ToArray();
+        Assert.Equal(a, b);
+        // every row is a product of a mix of kept members: finite, in [0, 1], not all zero
+        for (int i = 0; i < 50; i++)
+        {
+            var row = a.AsSpan(i * 3, 3).ToArray();
+            Assert.All(row, v => Assert.InRange(v, 0f, 1f));
+            Assert.True(row.Sum() > 0.05f, $"row {i} lost both sides: {string.Join(", ", row)}");
+        }
+        // members were dropped differently per example
+        Assert.Contains(Enumerable.Range(1, 49), i => !a.AsSpan(i * 3, 3).SequenceEqual(a.AsSpan(0, 3)));
+    }
+
+    [Fact]
+    public void FingerprintAccuracyAndPValue()
+    {
+        int[] source = [1, 2, 3, 4];
+        Assert.Equal(0.75, CaeScore.FingerprintAccuracy(source, [1, 2, 3, 0]));
+        Assert.True(CaeScore.IsSurrogate(0.75));
+        Assert.False(CaeScore.IsSurrogate(0.69));
+        Assert.Equal(0.7, CaeScore.PaperThreshold);
+        // two references matched 0 and 1 of 4: (1 + 1) / (8 + 2)
+        double p = CaeScore.ReferenceAgreement([0, 1], 4);
+        Assert.Equal(0.2, p, 12);
+        Assert.Equal(BinomialTail.Upper(3, 4, 0.2), CaeScore.PValue(3, 4, p));
+        Assert.Throws<ArgumentException>(() => CaeScore.FingerprintAccuracy(source, [1, 2]));
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-0.1f)]
+    [InlineData(1.5f)]
+    [InlineData(float.NaN)]
+    public void EpsilonOutsideZeroOneFails(float epsilon)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new CaeOptions { Epsilon = epsilon }.Validate());
+        Assert.Contains("epsilon", e.Message);
+        Assert.Equal("Epsilon", e.ParamName);
+    }
+
+    [Fact]
+    public void OtherBadSettingsFailNamingTheSetting()
+    {
+        Assert.Equal("Candidates", Assert.Throws<ArgumentException>(() => new CaeOptions { Candidates = 50, Examples = 100 }.Validate()).ParamName);
+        Assert.Equal("Dropout", Assert.Throws<ArgumentException>(() => new CaeOptions { Dropout = 1f }.Validate()).ParamName);
+        Assert.Equal("Alpha", Assert.Throws<ArgumentException>(() => new CaeOptions { Alpha = 0, Beta = 0, Gamma = 0 }.Validate()).ParamName);
+        Assert.Equal("Steps", Assert.Throws<ArgumentException>(() => new CaeOptions { Steps = 0 }.Validate()).ParamName);
+        new CaeOptions { Epsilon = 1f }.Validate();
+    }
+
+    sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance;
+        public int GetHashCode(double v) => 0;
+    }
+
+    sealed class ToleranceComparerF(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float a, float b) => MathF.Abs(a - b) <= tolerance;
+        public int GetHashCode(float v) => 0;
+    }
+}
+
+/// <summary>C-BIM on a tiny shapes kit.</summary>
+public class CaeGeneratorTests(CaeFixture kit) : IClassFixture<CaeFixture>
+{
+    static readonly CaeOptions Small = new() { Candidates = 60, Examples = 20, Steps = 20, StepSize = 0.02f, Epsilon = 0.15f, Seed = 3 };
+
+    CaeResult Generate(CaeOptions? options = null, IProgress<string>? progress = null, CancellationToken cancel = default) =>
+        CaeGenerator.Generate(Lineage.Fingerprints.SourceModel.FromModelFile(kit.Source, "source"), kit.SurrogateLogits, kit.ReferenceLogits,
+            kit.Defender, options ?? Small, progress, cancel);
+
+    [Fact]
+    public void ExamplesStayWithinEpsilonAndThePixelRangeAndFlipTheSourceLabel()
+    {
+        var lines = new List<string>();
+        var result = Generate(progress: new SyncProgress(lines));
+        int n = Small.Examples, per = kit.Defender.ImageSize;
+        Assert.Equal([n, 1, 28, 28], result.Examples.Shape);
+        var x = result.Examples.Span;
+        for (int k = 0; k < n; k++)
+        {
+            var clean = kit.Defender.Image(result.OwnerIndices[k]);
+            Assert.Equal(kit.Defender.Labels[result.OwnerIndices[k]], result.OriginalLabels[k]);
+            for (int i = 0; i < per; i++)
+            {
+                float v = x[k * per + i];
+                Assert.InRange(v, 0f, 1f);
+                Assert.True(MathF.Abs(v - clean[i]) <= Small.Epsilon + 1e-6f, $"example {k} pixel {i} moved {v - clean[i]}");
+            }
+        }
+        int[] labels;
+        using (GradMode.NoGrad()) labels = kit.Source.Logits(result.Examples).ArgMax(1);
+        Assert.Equal(result.SourceLabels, labels);
+        for (int k = 0; k < n; k++) Assert.NotEqual(result.OriginalLabels[k], labels[k]);
+        // most conferrable first, and the counts add up
+        for (int k = 1; k < n; k++) Assert.True(result.Conferrability[k] <= result.Conferrability[k - 1]);
+        Assert.Equal(n, result.Stats.Kept);
+        Assert.InRange(result.Stats.Flipped, n, Small.Candidates);
+        Assert.Contains(lines, l => l.Contains("step 1/20") && l.Contains("mean conferrability"));
+        Assert.Contains(lines, l => l.StartsWith("CAE kept 20 of 60"));
+    }
+
+    [Fact]
+    public void HeldOutSurrogateAgreesWithTheSourceMoreThanHeldOutReference()
+    {
+        var result = Generate();
+        var report = HeldOutConferrability.Measure(result.Examples, result.SourceLabels,
+            [TrainedModelsFixture.AsSuspect(kit.HeldOutSurrogate, "held-out surrogate", OutputMode.Label)],
+            [TrainedModelsFixture.AsSuspect(kit.HeldOutReference, "held-out reference", OutputMode.Label)]);
+        Assert.True(report.MeanSurrogateAccuracy > report.MeanReferenceAccuracy,
+            $"held-out surrogate {report.MeanSurrogateAccuracy:F2} vs reference {report.MeanReferenceAccuracy:F2}");
+        Assert.True(report.MeanConferrability > 0);
+        // on the training models the kept examples are at least as conferrable as measured during generation
+        var training = HeldOutConferrability.Measure(result.Examples, result.SourceLabels,
+            kit.Surrogates.Select((m, i) => TrainedModelsFixture.AsSuspect(m, $"s{i}")).ToArray(),
+            kit.References.Select((m, i) => TrainedModelsFixture.AsSuspect(m, $"r{i}")).ToArray());
+        Assert.Equal(result.Conferrability, training.PerExample);
+    }
+
+    [Fact]
+    public void LabelOnlySuspectScoresAsTheSameSuspectReadThroughItsLogits()
+    {
+        var result = Generate();
+        foreach (var model in new[] { kit.HeldOutSurrogate, kit.HeldOutReference })
+        {
+            double Score(OutputMode mode) => CaeScore.FingerprintAccuracy(result.SourceLabels, TrainedModelsFixture.AsSuspect(model, "m", mode).Query(result.Examples));
+            Assert.Equal(Score(OutputMode.Logits), Score(OutputMode.Label));
+        }
+    }
+
+    [Fact]
+    public void MoreExamplesThanQualifyingCandidatesFailsWithTheCounts()
+    {
+        var few = kit.Defender.Subset(Enumerable.Range(0, 30).ToArray());
+        var e = Assert.Throws<ArgumentException>(() => CaeGenerator.Generate(kit.Source.Logits, kit.SurrogateLogits, kit.ReferenceLogits, few,
+            Small with { Candidates = 40, Examples = 40, Steps = 1 }));
+        Assert.Contains("larger than the candidates found", e.Message);
+        var strict = Assert.Throws<ArgumentException>(() => Generate(Small with { Steps = 1, Candidates = 20, MinConferrability = 1 }));
+        Assert.Contains("larger than the candidates found", strict.Message);
+    }
+
+    [Fact]
+    public void TooFewModelsOrAModelOfAnotherShapeFails()
+    {
+        var one = Assert.Throws<ArgumentException>(() => CaeGenerator.Generate(kit.Source.Logits, kit.SurrogateLogits.Take(1).ToArray(), kit.ReferenceLogits, kit.Defender, Small));
+        Assert.Contains("at least 2 training surrogates", one.Message);
+        var colour = Lineage.Models.Architectures.ArchitectureCatalog.Create(
+            new Lineage.Models.Architectures.ArchitectureSpec { Name = "cnn-c", InChannels = 3, ImageSize = 32, Classes = 10, Width = 0.5f }, new Generator(1));
+        colour.Eval();
+        var shape = Assert.Throws<ArgumentException>(() => CaeGenerator.Generate(kit.Source.Logits, [kit.SurrogateLogits[0], colour.Forward], kit.ReferenceLogits, kit.Defender, Small));
+        Assert.Contains("surrogate 2", shape.Message);
+    }
+
+    [Fact]
+    public void CancelledGenerationReturnsNothing()
+    {
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Generate(cancel: cancel.Token));
+    }
+
+    sealed class SyncProgress(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value) => lines.Add(value);
+    }
+}
