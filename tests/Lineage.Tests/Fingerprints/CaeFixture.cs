@@ -1,6 +1,7 @@
 using Lineage.Data;
 using Lineage.Engine;
 using Lineage.Fingerprints;
+using Lineage.Fingerprints.Cae;
 using Lineage.Models;
 using Lineage.Models.Architectures;
 using Lineage.Models.Training;
@@ -33,7 +34,28 @@ public sealed class CaeFixture
         HeldOutSurrogate = Distil(13);
         References = [Train(defender, options with { Seed = 21 }, "cnn-c", 21), Train(defender, options with { Seed = 22 }, "cnn-c", 22)];
         HeldOutReference = Train(attacker, options with { Seed = 23 }, "cnn-c", 23);
+        generated = new(() =>
+        {
+            var lines = new List<string>();
+            return (Generate(Small, new ListProgress(lines)), lines);
+        });
     }
+
+    sealed class ListProgress(List<string> lines) : IProgress<string>
+    {
+        public void Report(string value) => lines.Add(value);
+    }
+
+    /// <summary>Small C-BIM settings for the tiny kit.</summary>
+    public static readonly CaeOptions Small = new() { Candidates = 60, Examples = 20, Steps = 20, StepSize = 0.02f, Epsilon = 0.15f, Seed = 3 };
+
+    /// <summary>One C-BIM run with <see cref="Small"/>, shared by the tests that only read its result, and the
+    /// progress lines it reported.</summary>
+    public (CaeResult Result, IReadOnlyList<string> Progress) Generated => generated.Value;
+    readonly Lazy<(CaeResult, IReadOnlyList<string>)> generated;
+
+    public CaeResult Generate(CaeOptions options, IProgress<string>? progress = null, CancellationToken cancel = default) =>
+        CaeGenerator.Generate(SourceModel.FromModelFile(Source, "source"), SurrogateLogits, ReferenceLogits, Defender, options, progress, cancel);
 
     public Func<Tensor, Tensor>[] SurrogateLogits => Surrogates.Select(m => (Func<Tensor, Tensor>)m.Logits).ToArray();
     public Func<Tensor, Tensor>[] ReferenceLogits => References.Select(m => (Func<Tensor, Tensor>)m.Logits).ToArray();

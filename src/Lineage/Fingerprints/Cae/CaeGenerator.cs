@@ -89,7 +89,7 @@ public static class CaeGenerator
         var examples = Tensor.Persistent(options.Examples, ownerData.Channels, ownerData.Height, ownerData.Width);
         for (int k = 0; k < kept.Length; k++) final.AsSpan(kept[k] * per, per).CopyTo(examples.Span.Slice(k * per, per));
         var stats = new CaeStats(count, flipped.Length, qualified.Length, kept.Length, flipped.Count(i => confer[i] >= 1),
-            confer.Average(), kept.Average(i => confer[i]), clock.Elapsed.TotalSeconds);
+            flipped.Length == 0 ? 0 : flipped.Average(i => confer[i]), kept.Average(i => confer[i]), clock.Elapsed.TotalSeconds);
         progress?.Report(string.Create(CultureInfo.InvariantCulture,
             $"CAE kept {kept.Length} of {count} candidates ({flipped.Length} flipped, {stats.FullyConferrable} fully conferrable): mean conferrability {stats.MeanKeptConferrability:F3} in {stats.Seconds:F0} s"));
         return new CaeResult

@@ -29,8 +29,9 @@ public sealed class CaeResult
 /// <param name="Qualified">Flipped candidates at or above the minimum conferrability τ.</param>
 /// <param name="Kept">Examples kept (the n asked for).</param>
 /// <param name="FullyConferrable">Candidates that flipped with Confer = 1 on the training models (the paper's τ = 1).</param>
-/// <param name="MeanCandidateConferrability">Mean Confer over all candidates after the last step.</param>
+/// <param name="MeanFlippedConferrability">Mean Confer over the flipped candidates (the successful adversarial
+/// examples, as the paper averages them in Table 1).</param>
 /// <param name="MeanKeptConferrability">Mean Confer over the kept examples.</param>
 /// <param name="Seconds">Wall-clock time of the run.</param>
 public sealed record CaeStats(int Candidates, int Flipped, int Qualified, int Kept, int FullyConferrable,
-    double MeanCandidateConferrability, double MeanKeptConferrability, double Seconds);
+    double MeanFlippedConferrability, double MeanKeptConferrability, double Seconds);
