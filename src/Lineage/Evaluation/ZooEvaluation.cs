@@ -29,7 +29,7 @@ public static class ZooEvaluation
     {
         if (options.Methods.Count == 0) throw new ArgumentException("name at least one fingerprint method to evaluate");
         foreach (var m in options.Methods)
-            if (!FingerprintCreation.Methods.Contains(m)) throw new ArgumentException($"unknown fingerprint method '{m}'; choose from: {string.Join(", ", FingerprintCreation.Methods)}");
+            MethodParameters.Resolve(FingerprintCatalog.Get(m).Info, options.ParametersOf(m));  // unknown names and bad values fail before any work
         if (options.Methods.Distinct().Count() != options.Methods.Count) throw new ArgumentException("a method is named twice");
         var zoo = ZooManifest.LoadDirectory(zooDir);
         var cache = new EvaluationCache(outDir);
@@ -60,7 +60,8 @@ public static class ZooEvaluation
                 TargetFpr = options.TargetFpr,
             };
             var clock = Stopwatch.StartNew();
-            var fp = FingerprintCreation.Create(method, source, owner.Value, rule, options.Sac, options.IpGuard, new EpochReports(method, progress));
+            var context = new CreationContext { Source = source, OwnerData = owner.Value, Seed = options.Seed, Progress = MethodLines(method, progress), Cancel = cancel };
+            var fp = FingerprintCreation.Create(method, context, options.ParametersOf(method), rule);
             double seconds = clock.Elapsed.TotalSeconds;
             cache.SaveFingerprint(folder, fp, seconds);
             progress?.Report($"{method}: {fp.QueryCount} queries in {seconds:0.0} s");
@@ -95,7 +96,7 @@ public static class ZooEvaluation
             var direction = f.Fingerprint.Rule.Direction;
             var summary = EvaluationMetrics.Summarize(f.Method, direction, own, categories, options.ReportFpr, f.Seconds, f.Fingerprint.QueryCount);
             var rule = f.Fingerprint.Rules.FirstOrDefault(r => r.Representation == summary.Representation) ?? f.Fingerprint.Rule;
-            return summary with { ThresholdBasis = rule.Basis };
+            return summary with { ThresholdBasis = rule.Basis, GuaranteedFpr = rule.GuaranteedFpr };
         }).ToList();
         var result = new EvaluationResult
         {
@@ -168,12 +169,11 @@ public static class ZooEvaluation
         }
     }
 
-    /// <summary>SAC-w trains surrogates; one line per finished epoch keeps the run visibly alive.</summary>
-    sealed class EpochReports(string method, IProgress<string>? progress) : IProgress<TrainingProgress>
+    static IProgress<string>? MethodLines(string method, IProgress<string>? progress)
+        => progress is null ? null : new Progress(line => progress.Report($"{method}: {line}"));
+
+    sealed class Progress(Action<string> report) : IProgress<string>
     {
-        public void Report(TrainingProgress p)
-        {
-            if (p.Batch == p.Batches) progress?.Report($"{method}: surrogate epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:0.000}");
-        }
+        public void Report(string value) => report(value);
     }
 }

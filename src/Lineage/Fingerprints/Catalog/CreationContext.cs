@@ -1,0 +1,15 @@
+using Lineage.Data;
+
+namespace Lineage.Fingerprints;
+
+/// <summary>What a query sampler works from (white-box, on the owner's side): the source, the owner's data, the
+/// seed, and where to report progress. Methods that learn from models also get the owner's kit.</summary>
+public sealed record CreationContext
+{
+    public required SourceModel Source { get; init; }
+    public required Dataset OwnerData { get; init; }
+    public int Seed { get; init; }
+    /// <summary>One line per step of long work (an epoch, a pass, an iteration).</summary>
+    public IProgress<string>? Progress { get; init; }
+    public CancellationToken Cancel { get; init; }
+}
