@@ -143,7 +143,7 @@ internal static class CaeBench
 
     static ModelFile Distil(SourceModel source, Dataset owner, int seed)
     {
-        var student = Surrogates.Distil(source, owner, source.LogitsOf(owner.AsTensor()), epochs: 5, seed);
+        var student = Surrogates.Distil(source.File!.Spec.Copy(), source, owner, source.LogitsOf(owner.AsTensor()), 5, seed);
         return new ModelFile { Model = student, Preprocessing = source.Preprocessing, TrainedOn = owner.Origin.Description, Lineage = ModelLineage.Trained(student.Spec.Name, "distilled from the source", seed, new Dictionary<string, string>()) };
     }
 

@@ -10,11 +10,13 @@ namespace Lineage.Cli.Commands;
 /// <summary>`lineage evaluate`: fingerprint a zoo's source once per method, verify every suspect, write the report.</summary>
 internal static class EvaluateCommand
 {
+    static IEnumerable<string> WithoutKit => FingerprintCatalog.All.Where(m => !m.Info.Has(MethodNeeds.KitReferences) && !m.Info.Has(MethodNeeds.KitSurrogates)).Select(m => m.Info.Name);
+
     public static Command Create()
     {
         var zoo = new Option<string>("--zoo") { Description = "Zoo directory (with manifest.json)", Required = true };
         var source = new Option<string?>("--source") { Description = "Id of the source to fingerprint when the zoo has several (its models stolen from other sources are left out)" };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated methods: " + string.Join(", ", FingerprintCatalog.Names), DefaultValueFactory = _ => string.Join(",", FingerprintCatalog.Names) };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods: " + string.Join(", ", FingerprintCatalog.Names) + " (default: every method that needs no kit)", DefaultValueFactory = _ => string.Join(",", WithoutKit) };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder (reports; cache/ lets an interrupted run resume)", Required = true };
         var fpr = new Option<double>("--fpr") { Description = "Target false-positive rate of each fingerprint's calibrated threshold", DefaultValueFactory = _ => 0.05 };
         var reportFpr = new Option<double>("--report-fpr") { Description = "False-positive rate at which TPR is reported", DefaultValueFactory = _ => 0.01 };
@@ -24,8 +26,9 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "Seed of fingerprint creation and of the calibration split", DefaultValueFactory = _ => 0 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder searched first for the zoo's dataset files" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout" };
+        var kit = new Option<string?>("--kit") { Description = "The owner's kit (lineage kit build, sharing no model with the zoo) for methods that learn from models (cae)" };
         var cmd = new Command("evaluate", "Benchmark fingerprint methods on a zoo of stolen and independent models");
-        foreach (var o in new Option[] { zoo, source, methods, outDir, fpr, reportFpr, mode, topK, param, seed, dataDir, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { zoo, source, methods, outDir, fpr, reportFpr, mode, topK, param, seed, dataDir, json, kit }) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) => Task.FromResult(CommandErrors.Guard(() =>
         {
             var options = new EvaluationOptions
@@ -39,6 +42,7 @@ internal static class EvaluateCommand
                 Parameters = FingerprintCatalog.ParseParameters(r.GetValue(param) ?? []),
                 Seed = r.GetValue(seed),
                 CalibrationSeed = r.GetValue(seed) + 1,
+                Kit = r.GetValue(kit),
             };
             var progress = new SyncProgress<string>(line => Console.Error.WriteLine(line));
             var result = ZooEvaluation.Run(r.GetValue(zoo)!, r.GetValue(outDir)!, options, progress, r.GetValue(dataDir), cancel);

@@ -38,9 +38,10 @@ internal static class FingerprintCommand
         var outFile = new Option<string>("--out", "-o") { Description = "Fingerprint file to write", Required = true };
         var json = new Option<bool>("--json");
         var input = new Option<string?>("--input") { Description = "What an ONNX source takes: raw ([0,1] pixels, it normalises itself), dataset (the data's mean/std; default) or mean=M,std=S (one value or one per channel)" };
+        var kit = new Option<string?>("--kit") { Description = "The owner's kit (lineage kit build) for methods that learn from surrogates and references (cae)" };
         var cmd = new Command("create", "Fingerprint a source model (white-box) from the owner's data");
         data.AddTo(cmd);
-        foreach (var o in new Option[] { method, model, part, splitSeed, param, independent, derived, fpr, paper, threshold, seed, outFile, json, input }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { method, model, part, splitSeed, param, independent, derived, fpr, paper, threshold, seed, outFile, json, input, kit }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var pair = data.Load(r);
@@ -59,7 +60,7 @@ internal static class FingerprintCommand
             var parameters = FingerprintCatalog.ParseParameters(r.GetValue(param) ?? [], name).GetValueOrDefault(name);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var progress = new SyncProgress<string>(line => Console.Error.WriteLine($"{name}: {line}"));
-            var fp = FingerprintCreation.Create(name, new CreationContext { Source = source, OwnerData = owner, Seed = r.GetValue(seed), Progress = progress }, parameters, rule);
+            var fp = FingerprintCreation.Create(name, new CreationContext { Source = source, OwnerData = owner, Seed = r.GetValue(seed), Progress = progress, Kit = r.GetValue(kit) is string k ? Kits.OwnerKit.Load(k) : null }, parameters, rule);
             var path = r.GetValue(outFile)!;
             FingerprintFile.Save(fp, path);
             if (r.GetValue(json))

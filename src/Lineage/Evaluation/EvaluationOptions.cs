@@ -22,6 +22,9 @@ public sealed record EvaluationOptions
     public int Seed { get; init; }
     /// <summary>Seeds the split of independent models into calibration and held-out halves.</summary>
     public int CalibrationSeed { get; init; } = 1;
+    /// <summary>The owner's kit directory, for methods that learn from surrogates and references (CAE); it must share
+    /// no model with the zoo.</summary>
+    public string? Kit { get; init; }
 
     public IReadOnlyDictionary<string, string>? ParametersOf(string method) => Parameters.GetValueOrDefault(method);
 

@@ -38,6 +38,16 @@ public static class ZooEvaluation
         var source = SourceModel.FromModelFile(ModelFile.Load(zoo.PathOf(sourceEntry)), sourceEntry.Id);
         var calibration = CalibrationModels(zoo, options.CalibrationSeed);
         var owner = new Lazy<Dataset>(() => OwnerData(zoo, dataDir));
+        var kit = options.Kit is string kitDir ? Kits.OwnerKit.Load(kitDir) : null;
+        foreach (var m in options.Methods)
+        {
+            var info = FingerprintCatalog.Get(m).Info;
+            if (kit is null && (info.Has(MethodNeeds.KitReferences) || info.Has(MethodNeeds.KitSurrogates)))
+                throw new ArgumentException($"{m} learns from the owner's kit: pass one with --kit DIR (lineage kit build), built apart from the zoo");
+        }
+        // a kit model that is also a suspect would be scored by a fingerprint made on it
+        if (kit is not null && kit.Models.FirstOrDefault(k => zoo.Models.Any(z => z.Hash == k.Hash)) is { } overlap)
+            throw new ArgumentException($"{kit.ManifestPath}: kit model '{overlap.Id}' is also in the zoo; evaluate with a kit that shares no model with the zoo");
         // loaded once for every method that is not cached (a model suspect holds no per-query state)
         var calibrationSuspects = new Lazy<List<ISuspect>>(() =>
             calibration.Select(id => SuspectFactory.Open(zoo.PathOf(zoo.Models.Single(m => m.Id == id)), source.Preprocessing)).ToList());
@@ -46,7 +56,7 @@ public static class ZooEvaluation
         foreach (var method in options.Methods)
         {
             cancel.ThrowIfCancellationRequested();
-            var folder = cache.MethodFolder(method, string.Join("|", options.CacheKey(method), zoo.SpecHash, source.Hash, string.Join(",", calibration)));
+            var folder = cache.MethodFolder(method, string.Join("|", options.CacheKey(method), zoo.SpecHash, source.Hash, string.Join(",", calibration), kit?.Hash ?? ""));
             if (cache.TryLoadFingerprint(folder) is { } cached)
             {
                 progress?.Report($"{method}: fingerprint from cache ({cached.Fingerprint.QueryCount} queries, made in {cached.Seconds:0.0} s)");
@@ -60,7 +70,7 @@ public static class ZooEvaluation
                 TargetFpr = options.TargetFpr,
             };
             var clock = Stopwatch.StartNew();
-            var context = new CreationContext { Source = source, OwnerData = owner.Value, Seed = options.Seed, Progress = MethodLines(method, progress), Cancel = cancel };
+            var context = new CreationContext { Source = source, OwnerData = owner.Value, Seed = options.Seed, Progress = MethodLines(method, progress), Cancel = cancel, Kit = kit };
             var fp = FingerprintCreation.Create(method, context, options.ParametersOf(method), rule);
             double seconds = clock.Elapsed.TotalSeconds;
             cache.SaveFingerprint(folder, fp, seconds);

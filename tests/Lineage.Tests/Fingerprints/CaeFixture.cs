@@ -29,7 +29,7 @@ public sealed class CaeFixture
         Source = Train(defender, options, "cnn-c", 1);
         var source = SourceModel.FromModelFile(Source, "source");
         var teacher = source.LogitsOf(defender.AsTensor());
-        ModelFile Distil(int seed) => Wrap(Lineage.Fingerprints.Surrogates.Distil(source, defender, teacher, epochs: 2, seed), defender, seed);
+        ModelFile Distil(int seed) => Wrap(Lineage.Fingerprints.Surrogates.Distil(Source.Spec.Copy(), source, defender, teacher, 2, seed), defender, seed);
         Surrogates = [Distil(11), Distil(12)];
         HeldOutSurrogate = Distil(13);
         References = [Train(defender, options with { Seed = 21 }, "cnn-c", 21), Train(defender, options with { Seed = 22 }, "cnn-c", 22)];

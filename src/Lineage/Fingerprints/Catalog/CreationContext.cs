@@ -12,4 +12,6 @@ public sealed record CreationContext
     /// <summary>One line per step of long work (an epoch, a pass, an iteration).</summary>
     public IProgress<string>? Progress { get; init; }
     public CancellationToken Cancel { get; init; }
+    /// <summary>The owner's kit, for methods that learn from surrogates and references (CAE); null when none was given.</summary>
+    public Kits.OwnerKit? Kit { get; init; }
 }
