@@ -1,4 +1,3 @@
-using Lineage.Statistics;
 using Lineage.Suspects;
 
 namespace Lineage.Fingerprints.Cae;
@@ -6,7 +5,8 @@ namespace Lineage.Fingerprints.Cae;
 /// <summary>
 /// CAE's verification (Algorithm 1): the fingerprint accuracy is the share of examples on which the suspect's
 /// top-1 label equals the source's; a suspect is a surrogate iff it reaches θ. Labels are all it reads, so a
-/// label-only suspect scores exactly as the same model read through its logits.
+/// label-only suspect scores exactly as the same model read through its logits. On the catalog this is
+/// <see cref="LabelAgreement"/>, which also gives the binomial p-value against the null models' agreement.
 /// </summary>
 public static class CaeScore
 {
@@ -34,25 +34,4 @@ public static class CaeScore
 
     /// <summary>Algorithm 1's decision: verified as a surrogate iff p_ret ≥ θ.</summary>
     public static bool IsSurrogate(double fingerprintAccuracy, double threshold = PaperThreshold) => fingerprintAccuracy >= threshold;
-
-    /// <summary>The chance that an independent model agreeing at <paramref name="referenceAgreement"/> per example
-    /// matches at least <paramref name="matches"/> of <paramref name="count"/>: the binomial upper tail
-    /// (DESIGN.md, Metrics). It assumes examples agree independently of each other.</summary>
-    public static double PValue(int matches, int count, double referenceAgreement) => BinomialTail.Upper(matches, count, referenceAgreement);
-
-    /// <summary>The references' per-example agreement rate, from their match counts on the fingerprint, with one
-    /// match and one miss added (Laplace's rule): C-BIM drives the training references' agreement towards 0, and a
-    /// rate of exactly 0 would make any single match infinitely unlikely.</summary>
-    public static double ReferenceAgreement(IReadOnlyList<int> referenceMatches, int count)
-    {
-        if (referenceMatches.Count == 0) throw new ArgumentException("the reference agreement needs at least one reference model");
-        if (count < 1) throw new ArgumentException("a CAE fingerprint has at least one example");
-        long total = 0;
-        foreach (int m in referenceMatches)
-        {
-            if (m < 0 || m > count) throw new ArgumentException($"a reference matched {m} of {count} examples");
-            total += m;
-        }
-        return (total + 1.0) / ((long)referenceMatches.Count * count + 2.0);
-    }
 }
