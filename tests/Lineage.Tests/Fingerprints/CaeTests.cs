@@ -44,6 +44,29 @@ public class CaeScoreTests
         Assert.Equal([1], CaeLoss.Targets(o.Scores, 3, [0]));
     }
 
+    /// <summary>A linear "model" on 2×2 images: logits = flatten(x)·W.</summary>
+    static Func<Tensor, Tensor> Linear(int seed) { var w = Tensor.Randn(new Generator(seed), 4, 3).ClonePersistent(); return x => Functional.MatMul(x.Reshape(x.Shape[0], 4), w); }
+
+    [Fact]
+    public void WithOnlyTheEnsembleTermEveryStepIsEquation14s()
+    {
+        // −log M_E[t] and Eq. 14's −M_E[t] differ by an increasing map, so their gradients have the same signs
+        var ensemble = new CaeEnsemble(Linear(1), [Linear(2), Linear(3)], [Linear(4), Linear(5)]);
+        var x = Tensor.Rand(new Generator(9), 6, 1, 2, 2).ClonePersistent().RequireGrad();
+        var o = ensemble.Forward(x);
+        int[] original = o.SourceLabels;
+        var targets = CaeLoss.Targets(o.Scores, 3, original);
+        var ours = Autograd.Grad(CaeLoss.Compute(o, targets, Tensor.Zeros(6, 3), new CaeOptions()), [x])[0].ToArray();
+        var oneHot = Tensor.Zeros(6, 3);
+        for (int i = 0; i < 6; i++) oneHot.Span[i * 3 + targets[i]] = 1f;
+        var paper = Autograd.Grad(-(ensemble.Forward(x).Output * oneHot).Sum(), [x])[0].ToArray();
+        Assert.Equal(paper.Select(MathF.Sign), ours.Select(MathF.Sign));
+        Assert.Contains(ours, v => v != 0);
+        // the source-label terms change the step
+        var withTerms = Autograd.Grad(CaeLoss.Compute(ensemble.Forward(x), targets, Functional.Softmax(o.SourceLogits.Detach(), 1), new CaeOptions { Beta = 1, Gamma = 1 }), [x])[0].ToArray();
+        Assert.NotEqual(ours, withTerms);
+    }
+
     [Fact]
     public void DropoutKeepsAtLeastOneMemberPerSideAndIsSeeded()
     {

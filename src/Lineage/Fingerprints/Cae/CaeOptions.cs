@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Lineage.Fingerprints.Cae;
 
 /// <summary>
-/// C-BIM's settings (CAE §4.4, §6.2, Table 6). Defaults are the paper's values where it gives one and the
-/// public re-implementations' otherwise; docs/cae.md says where each comes from.
+/// C-BIM's settings (CAE §4.4, §6.2, Table 6). Defaults are the paper's values; docs/cae.md says where each
+/// comes from and what was measured.
 /// </summary>
 public sealed record CaeOptions
 {
@@ -19,10 +19,12 @@ public sealed record CaeOptions
     public float Dropout { get; init; } = 0.5f;
     /// <summary>Weight of the ensemble term −log M_E(x)[t] (Eq. 14 up to a monotone map).</summary>
     public float Alpha { get; init; } = 1f;
-    /// <summary>Weight of the term that moves the source's prediction away from the original label.</summary>
-    public float Beta { get; init; } = 1f;
-    /// <summary>Weight of the term that keeps the source's prediction close to the surrogates' mean.</summary>
-    public float Gamma { get; init; } = 1f;
+    /// <summary>Weight of the re-implementations' term that moves the source's prediction away from the original
+    /// label; 0, the paper's loss, by default (docs/cae.md: with 1 the held-out models stopped telling apart).</summary>
+    public float Beta { get; init; }
+    /// <summary>Weight of the re-implementations' term that keeps the source's prediction close to the surrogates' mean;
+    /// 0, the paper's loss, by default.</summary>
+    public float Gamma { get; init; }
     /// <summary>Owner images (classified correctly by the source) to start from (§4.3: 300).</summary>
     public int Candidates { get; init; } = 300;
     /// <summary>Examples kept in the fingerprint.</summary>
