@@ -11,7 +11,7 @@ namespace Lineage.Bench;
 /// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
 /// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only]
-/// [--profile-loops] [--steps N]
+/// [--profile-loops] [--steps N]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>)
 /// </summary>
 public static class Program
 {
@@ -22,6 +22,7 @@ public static class Program
     public static int Main(string[] args)
     {
         int threads = 2;
+        if (args.Length > 0 && args[0] == "--cae") { EngineSettings.Threads = threads; return CaeBench.Run(args[1..]); }
         bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false;
         for (int i = 0; i < args.Length; i++)
         {

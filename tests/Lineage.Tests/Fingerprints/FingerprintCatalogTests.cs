@@ -13,6 +13,7 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         ["sac-w"] = new() { ["samples"] = "20", ["surrogates"] = "1", ["surrogate_epochs"] = "1" },
         ["ipguard"] = new() { ["points"] = "12", ["max_steps"] = "60", ["margin"] = "3" },
         ["akh"] = new() { ["samples"] = "30" },
+        ["cae"] = new() { ["candidates"] = "30", ["examples"] = "10", ["steps"] = "10", ["step_size"] = "0.03" },
     };
 
     public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names];
@@ -25,7 +26,8 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
     public void EveryMethodRoundTripsAndScoresTheSourceAsItsMostDerivedSuspect(string method)
     {
         var rule = new RuleOptions { IndependentModels = [TrainedModelsFixture.AsSuspect(models.Independent, "i1"), TrainedModelsFixture.AsSuspect(models.Independent2, "i2")] };
-        var fp = FingerprintCreation.Create(method, new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 5 }, Small[method], rule);
+        var kit = FingerprintCatalog.Get(method).Info.Has(MethodNeeds.KitSurrogates) ? models.Kit : null;
+        var fp = FingerprintCreation.Create(method, new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 5, Kit = kit }, Small[method], rule);
         var dir = Directory.CreateTempSubdirectory("lineage-catalog-");
         try
         {

@@ -1,4 +1,5 @@
 using Lineage.Fingerprints.Akh;
+using Lineage.Fingerprints.Cae;
 using Lineage.Fingerprints.IpGuard;
 using Lineage.Fingerprints.Sac;
 
@@ -16,6 +17,7 @@ public static class FingerprintCatalog
         SacW.Method,
         IpGuardSampler.Method,
         AkhSampler.Method,
+        CaeMethod.Method,
     ];
 
     public static IReadOnlyList<IFingerprintMethod> All => Methods;
