@@ -186,6 +186,33 @@ public sealed class SafeTensorsTests : IDisposable
         AssertFails(Raw("rev.safetensors", "{\"r\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", new byte[4]), "'r'", "end before");
 
     [Fact]
+    public void InvalidUtf8InTheHeaderIsOneClearError()
+    {
+        // a metadata value with bytes that are not UTF-8: System.Text.Json would throw InvalidOperationException on reading it
+        var header = Encoding.UTF8.GetBytes("{\"__metadata__\":{\"k\":\"ab\"}}");
+        int at = Array.IndexOf(header, (byte)'a', 20);
+        header[at] = 0xff; header[at + 1] = 0xfe;
+        var bytes = new byte[8 + header.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        var path = PathFor("utf8.safetensors");
+        File.WriteAllBytes(path, bytes);
+        AssertFails(path, "not valid UTF-8");
+    }
+
+    [Theory]
+    [InlineData("/dev/zero")]
+    [InlineData("/dev/urandom")]
+    public void PathToADeviceIsRefusedNotReadForever(string device)
+    {
+        if (!File.Exists(device)) return;   // not a Unix machine: there is no such device to link to
+        var link = PathFor("model.safetensors");
+        File.CreateSymbolicLink(link, device);
+        AssertFails(link, "not a regular file");
+        Assert.Contains(link, Assert.Throws<InvalidDataException>(() => RegularFile.ReadAll(link)).Message);
+    }
+
+    [Fact]
     public void MissingOffsets() =>
         AssertFails(Raw("noff.safetensors", "{\"m\":{\"dtype\":\"F32\",\"shape\":[1]}}", new byte[4]), "'m'", "data_offsets");
 }

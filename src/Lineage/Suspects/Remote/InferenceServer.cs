@@ -88,6 +88,11 @@ public sealed class InferenceServer : IDisposable
             l.Prefixes.Add($"http://127.0.0.1:{p}/");
             try { l.Start(); return (l, p); }
             catch (HttpListenerException) when (port == 0 && attempt < 5) { l.Close(); }
+            catch (HttpListenerException e)
+            {
+                l.Close();
+                throw new IOException($"cannot serve on 127.0.0.1:{p}: {e.Message} (is another server using port {p}? --port 0 picks a free one)", e);
+            }
         }
     }
 
