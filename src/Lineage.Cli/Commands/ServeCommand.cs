@@ -59,9 +59,16 @@ internal static class ServeCommand
             };
         if (mean == null || std == null || shape == null)
             throw new ArgumentException("an ONNX model declares no preprocessing: give --data NAME, or --mean, --std and --shape");
-        return new Preprocessing(Floats(mean), Floats(std), Floats(shape).Select(v => (int)v).ToArray());
+        var sizes = Floats(shape, "--shape");
+        if (sizes.Any(v => v != MathF.Round(v) || v < 1 || v > 65536)) throw new ArgumentException($"--shape {shape}: expected three positive integers C,H,W");
+        var (means, stds) = (Floats(mean, "--mean"), Floats(std, "--std"));
+        try { return new Preprocessing(means, stds, sizes.Select(v => (int)v).ToArray()); }
+        catch (ArgumentException e) { throw new ArgumentException($"--mean/--std/--shape: {e.Message}", e); }
     }
 
-    static float[] Floats(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-        .Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    /// <summary>A comma-separated list of finite numbers; float.Parse alone turns 1e999 into infinity (and the
+    /// preprocessing into NaN) and names nothing when a value is not a number.</summary>
+    static float[] Floats(string list, string option) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        .Select(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && float.IsFinite(f) ? f
+            : throw new ArgumentException($"{option}: '{v}' is not a finite number")).ToArray();
 }

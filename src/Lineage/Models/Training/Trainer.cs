@@ -123,8 +123,15 @@ public static class Trainer
             string expected = string.Join(";", o.Describe().Select(kv => kv.Key + "=" + kv.Value)) + $";seed={o.Seed}";
             if (!c.Metadata.TryGetValue("options", out var recorded) || recorded != expected)
                 throw new InvalidDataException($"checkpoint {path} was written by a run with other options ({recorded ?? "none recorded"}); delete it or rerun with the same options");
-            model.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
-            opt.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[10..], kv => kv.Value));
+            try
+            {
+                model.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
+                opt.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[10..], kv => kv.Value));
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or KeyNotFoundException)
+            {
+                throw new InvalidDataException($"checkpoint {path} does not fit the model being trained (another architecture or width?): {e.Message}; delete it or train the model it was written for", e);
+            }
             if (schedule != null) schedule.LastEpoch = int.Parse(c.Metadata["schedule_last_epoch"], CultureInfo.InvariantCulture);
             return int.Parse(c.Metadata["epochs_done"], CultureInfo.InvariantCulture);
         }
