@@ -82,8 +82,14 @@ public class RemoteBudgetTests
         var error = Assert.ThrowsAny<Exception>(() => suspect.Query(Images(100)));
         Assert.Contains(server.ModelUrl, error.Message);
         // 4 attempts × 64 would be 256; only as many whole batches as the budget covers are sent
-        Assert.Equal(64 * (budget / 64), suspect.QueriesSpent);
-        Assert.Equal(suspect.QueriesSpent, server.ImagesReceived);
+        Assert.True(64 * (budget / 64) == suspect.QueriesSpent, $"counted {suspect.QueriesSpent}, expected {64 * (budget / 64)}; the query ended with {error.GetType().Name}: {error.Message}");
+        // the server counts on its own threads, which stalled handlers can keep waiting: give it time to catch up
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); server.ImagesReceived < suspect.QueriesSpent && wait.Elapsed < TimeSpan.FromSeconds(10);) Thread.Sleep(20);
+        Assert.True(server.ImagesReceived <= suspect.QueriesSpent);
+        // An error status comes after the server has read the images, so there the counts agree exactly. A request
+        // that timed out or met a reset connection may never have been read (a busy server had not got to it); the
+        // client counts it all the same, because it cannot know.
+        if (behaviour is Behaviour.Error500 or Behaviour.Error503) Assert.Equal(suspect.QueriesSpent, server.ImagesReceived);
     }
 
     [Fact]
