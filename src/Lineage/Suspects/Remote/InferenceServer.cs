@@ -26,7 +26,7 @@ public sealed record InferenceServerOptions
     /// a chunked body is cut off with 413 as soon as it passes it.</summary>
     public long? MaxRequestBytes { get; init; }
     /// <summary>Time allowed to receive one request body; a client that declares a large body and then stalls
-    /// or drips is answered 408 and dropped when it runs out.</summary>
+    /// or drips is dropped (the connection closed) when it runs out.</summary>
     public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Requests handled at once (each may hold up to <see cref="MaxRequestBytes"/>); one more is
     /// answered 503 at once, so memory stays bounded by about this many bodies.</summary>
@@ -180,7 +180,7 @@ public sealed class InferenceServer : IDisposable
     }
 
     /// <summary>Reads the body within <see cref="InferenceServerOptions.BodyTimeout"/> and
-    /// <see cref="MaxRequestBytes"/>; answers 413 or 408 itself and returns null when either is passed.</summary>
+    /// <see cref="MaxRequestBytes"/>; answers 413 itself, or drops a body that is too slow, and returns null in either case.</summary>
     async Task<byte[]?> ReadBodyAsync(HttpListenerContext context)
     {
         var request = context.Request;
