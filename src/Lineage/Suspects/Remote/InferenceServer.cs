@@ -162,7 +162,7 @@ public sealed class InferenceServer : IDisposable
             byte[]? body;
             try { body = await ReadBodyAsync(context); }
             catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { Abort(context); return; }
-            if (body == null) return;   // already answered (413, 408)
+            if (body == null) return;   // already answered 413, or dropped as too slow
             Finish(context, c =>
             {
                 try { Reply(c, 200, Infer(body)); }
