@@ -64,10 +64,10 @@ public sealed class InferenceServer : IDisposable
         if (options.Mode == OutputMode.TopK && (options.TopK < 1 || options.TopK > classes)) throw new ArgumentException($"top-k with k={options.TopK} for {classes} classes");
         if (string.IsNullOrWhiteSpace(options.Name) || options.Name.Contains('/')) throw new ArgumentException($"invalid model name \"{options.Name}\"");
         if (options.MaxBatch < 1) throw new ArgumentException($"the largest batch must be at least 1 image, not {options.MaxBatch}");
-        if (options.MaxRequestBytes < 1) throw new ArgumentException($"the request size limit must be positive, not {options.MaxRequestBytes}");
+        if (options.MaxRequestBytes is < 1 or > int.MaxValue) throw new ArgumentException($"the request size limit must be between 1 byte and 2 GiB, not {options.MaxRequestBytes}");
         if (options.BodyTimeout <= TimeSpan.Zero) throw new ArgumentException("the request body timeout must be positive");
         if (options.MaxConcurrentRequests < 1) throw new ArgumentException($"at least one request must be allowed at a time, not {options.MaxConcurrentRequests}");
-        maxRequestBytes = options.MaxRequestBytes ?? (long)options.MaxBatch * preprocessing.Shape.Aggregate(1, (a, d) => a * d) * 24 + 65536;
+        maxRequestBytes = options.MaxRequestBytes ?? Math.Min((long)options.MaxBatch * preprocessing.Shape.Aggregate(1, (a, d) => a * d) * 24 + 65536, int.MaxValue);
         slots = new SemaphoreSlim(options.MaxConcurrentRequests);
         this.logitsOfInput = logitsOfInput; this.preprocessing = preprocessing; this.options = options; Classes = classes;
         metadata = new ModelMetadata(options.Name, [new TensorMetadata("input", "FP32", [-1, .. preprocessing.Shape.Select(d => (long)d)])], Outputs(), classes);
@@ -168,6 +168,8 @@ public sealed class InferenceServer : IDisposable
                 try { Reply(c, 200, Infer(body)); }
                 catch (RequestTooLargeException e) { Error(c, 413, e.Message); }
                 catch (Exception e) when (e is InvalidDataException or ArgumentException) { Error(c, 400, e.Message); }
+                // the model failed on a valid request: the client hears why, and the server keeps serving
+                catch (Exception e) when (e is not (OutOfMemoryException or HttpListenerException or IOException or ObjectDisposedException)) { Error(c, 500, $"the model failed: {e.Message}"); }
             });
             return;
         }
@@ -193,7 +195,8 @@ public sealed class InferenceServer : IDisposable
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
         deadline.CancelAfter(options.BodyTimeout);
-        var body = new MemoryStream(request.ContentLength64 > 0 ? (int)request.ContentLength64 : 65536);
+        // grows with what actually arrives: a declared length is a promise, not memory to set aside
+        var body = new MemoryStream((int)Math.Clamp(request.ContentLength64, 0, 1 << 20));
         var chunk = new byte[81920];
         while (true)
         {
