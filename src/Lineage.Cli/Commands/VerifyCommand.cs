@@ -15,7 +15,7 @@ internal static class VerifyCommand
         var suspects = new Option<string[]>("--suspect", "-s") { Description = "Suspects: Lineage or ONNX model files, or Open Inference URLs http://HOST:PORT/v2/models/NAME", Required = true, AllowMultipleArgumentsPerToken = true };
         var mode = new Option<OutputMode>("--mode") { Description = "What the suspect reveals: logits, probabilities, topk or label", DefaultValueFactory = _ => OutputMode.Logits };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 1 };
-        var budget = new Option<long?>("--budget") { Description = "Hard limit on queries sent to each suspect" };
+        var budget = new Option<long?>("--budget") { Description = "Hard limit on images sent to each suspect, retries included" };
         var json = new Option<bool>("--json");
         var remote = new RemoteOptions();
         var cmd = new Command("verify", "Send a fingerprint's queries to suspects and decide whether each was derived from the source");
@@ -23,6 +23,7 @@ internal static class VerifyCommand
         remote.AddTo(cmd);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
+            if (r.GetValue(budget) is < 0) throw new ArgumentException($"--budget must be zero or more, not {r.GetValue(budget)}");
             var fp = FingerprintFile.Load(r.GetValue(fingerprint)!);
             var verdicts = r.GetValue(suspects)!
                 .Select(s => FingerprintVerifier.Verify(fp,

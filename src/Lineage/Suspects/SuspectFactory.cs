@@ -76,7 +76,7 @@ public sealed class OnnxClassifier
     {
         // read once: the same bytes are parsed and hashed
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { bytes = Engine.IO.RegularFile.ReadAll(path); }
         catch (FileNotFoundException) { throw new FileNotFoundException($"ONNX model {path} does not exist", path); }
         var model = OnnxModel.Load(bytes, path);
         model.Eval();
