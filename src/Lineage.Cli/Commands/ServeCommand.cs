@@ -23,16 +23,17 @@ internal static class ServeCommand
         var mean = new Option<string?>("--mean") { Description = "ONNX: per-channel means, comma-separated (with --std and --shape)" };
         var std = new Option<string?>("--std") { Description = "ONNX: per-channel standard deviations, comma-separated" };
         var shape = new Option<string?>("--shape") { Description = "ONNX: input shape C,H,W" };
+        var runtime = new Option<OnnxSuspectRuntime>("--runtime") { Description = "ONNX: what runs the model: onnxruntime or engine (the engine's importer)", DefaultValueFactory = _ => OnnxSuspectRuntime.OnnxRuntime };
         var cmd = new Command("serve", "Serve a model over the Open Inference Protocol v2 on 127.0.0.1 (Ctrl+C stops)");
         cmd.Arguments.Add(model);
-        foreach (var o in new Option[] { port, mode, topK, name, raw, data, mean, std, shape }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { port, mode, topK, name, raw, data, mean, std, shape, runtime }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var path = r.GetValue(model)!;
             if (!File.Exists(path)) throw new FileNotFoundException($"model {path} does not exist", path);
             var options = new InferenceServerOptions { Port = r.GetValue(port), Mode = r.GetValue(mode), TopK = r.GetValue(topK), Name = r.GetValue(name)!, RawPixels = r.GetValue(raw) };
             using var server = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-                ? InferenceServer.FromOnnx(path, OnnxPreprocessing(r.GetValue(data), r.GetValue(mean), r.GetValue(std), r.GetValue(shape)), options)
+                ? InferenceServer.FromOnnx(path, OnnxPreprocessing(r.GetValue(data), r.GetValue(mean), r.GetValue(std), r.GetValue(shape)), options, r.GetValue(runtime))
                 : InferenceServer.FromModelFile(ModelFile.Load(path), options);
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
