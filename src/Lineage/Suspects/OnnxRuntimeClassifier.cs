@@ -56,11 +56,20 @@ public sealed class OnnxRuntimeClassifier : IDisposable
     public static OnnxRuntimeClassifier Open(string path, Preprocessing preprocessing, int? threads = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model {path} does not exist", path);
-        var options = SessionOptionsFor(threads ?? EngineSettings.Threads);
+        SessionOptions? options = null;
         InferenceSession session;
-        try { session = new InferenceSession(path, options); }
+        try
+        {
+            options = SessionOptionsFor(threads ?? EngineSettings.Threads);
+            session = new InferenceSession(path, options);
+        }
         catch (OnnxRuntimeException e) { throw new InvalidDataException($"{path}: ONNX Runtime cannot load it as an ONNX model: {FirstLine(e.Message)}"); }
-        finally { options.Dispose(); }
+        // the package ships native builds for win/linux x64 and arm64 and osx-arm64 only
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            throw new PlatformNotSupportedException($"{path}: ONNX Runtime's native library does not load on {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier} ({FirstLine(e.Message)}); run the suspect on the engine's importer with --runtime engine");
+        }
+        finally { options?.Dispose(); }
         try
         {
             if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count != 1)
