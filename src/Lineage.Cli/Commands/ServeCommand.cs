@@ -28,9 +28,10 @@ internal static class ServeCommand
         var maxBytes = new Option<long?>("--max-request-bytes") { Description = "Most bytes per request body, refused with 413 before it is read (default: from --max-batch, 24 bytes per value + 64 KiB)" };
         var bodyTimeout = new Option<double>("--body-timeout") { Description = "Seconds allowed to receive a request body (slow uploads are dropped)", DefaultValueFactory = _ => defaults.BodyTimeout.TotalSeconds };
         var maxConcurrent = new Option<int>("--max-concurrent") { Description = "Requests handled at once (more are answered 503)", DefaultValueFactory = _ => defaults.MaxConcurrentRequests };
+        var runtime = new Option<OnnxSuspectRuntime>("--runtime") { Description = "ONNX: what runs the model: onnxruntime or engine (the engine's importer)", DefaultValueFactory = _ => OnnxSuspectRuntime.OnnxRuntime };
         var cmd = new Command("serve", "Serve a model over the Open Inference Protocol v2 on 127.0.0.1 (Ctrl+C stops)");
         cmd.Arguments.Add(model);
-        foreach (var o in new Option[] { port, mode, topK, name, raw, data, mean, std, shape, maxBatch, maxBytes, bodyTimeout, maxConcurrent }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { port, mode, topK, name, raw, data, mean, std, shape, maxBatch, maxBytes, bodyTimeout, maxConcurrent, runtime }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var path = r.GetValue(model)!;
@@ -43,7 +44,7 @@ internal static class ServeCommand
                 BodyTimeout = TimeSpan.FromSeconds(r.GetValue(bodyTimeout)), MaxConcurrentRequests = r.GetValue(maxConcurrent),
             };
             using var server = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-                ? InferenceServer.FromOnnx(path, OnnxPreprocessing(r.GetValue(data), r.GetValue(mean), r.GetValue(std), r.GetValue(shape)), options)
+                ? InferenceServer.FromOnnx(path, OnnxPreprocessing(r.GetValue(data), r.GetValue(mean), r.GetValue(std), r.GetValue(shape)), options, r.GetValue(runtime))
                 : InferenceServer.FromModelFile(ModelFile.Load(path), options);
             using var stop = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };

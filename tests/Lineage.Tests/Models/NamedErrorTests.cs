@@ -53,7 +53,7 @@ public class NamedErrorTests
             Name = "broken.lnm", Hash = "h", Preprocessing = Shapes.Train.Preprocessing, Classes = 10,
             Logits = x => Tensor.Full(float.NaN, x.Shape[0], 10),
         };
-        var error = Assert.Throws<InvalidDataException>(() => SacFingerprinter.CreateSacM(source, Shapes.Train, new SacOptions { Samples = 10, Seed = 1 }, new RuleOptions { Threshold = 0.05 }));
+        var error = Assert.Throws<InvalidDataException>(() => FingerprintCreation.Create("sac-m", new CreationContext { Source = source, OwnerData = Shapes.Train, Seed = 1 }, new Dictionary<string, string> { ["samples"] = "10" }, new RuleOptions { Threshold = 0.05 }));
         Assert.Contains("source model broken.lnm", error.Message);
         Assert.DoesNotContain("suspect", error.Message);
     }

@@ -52,6 +52,8 @@ public sealed class InferenceServer : IDisposable
     readonly Lock modelGate = new();
     readonly long maxRequestBytes;
     readonly CancellationTokenSource stopping = new();
+    /// <summary>What the model runs on, when the server owns it (an ONNX Runtime session).</summary>
+    IDisposable? ownedRuntime;
 
     public int Port { get; }
     public int Classes { get; }
@@ -81,10 +83,17 @@ public sealed class InferenceServer : IDisposable
         return new InferenceServer(file.Model.Forward, file.Spec.Classes, file.Preprocessing, options);
     }
 
-    public static InferenceServer FromOnnx(string path, Preprocessing preprocessing, InferenceServerOptions options)
+    /// <param name="runtime">What runs the model: ONNX Runtime (default) or the engine's importer.</param>
+    public static InferenceServer FromOnnx(string path, Preprocessing preprocessing, InferenceServerOptions options, OnnxSuspectRuntime runtime = OnnxSuspectRuntime.OnnxRuntime)
     {
-        var onnx = OnnxClassifier.Open(path, preprocessing);
-        return new InferenceServer(onnx.Model.Forward, onnx.Classes, preprocessing, options);
+        if (runtime == OnnxSuspectRuntime.Engine)
+        {
+            var onnx = OnnxClassifier.Open(path, preprocessing);
+            return new InferenceServer(onnx.Model.Forward, onnx.Classes, preprocessing, options);
+        }
+        var ort = OnnxRuntimeClassifier.Open(path, preprocessing);
+        try { return new InferenceServer(ort.Run, ort.Classes, preprocessing, options) { ownedRuntime = ort }; }
+        catch { ort.Dispose(); throw; }
     }
 
     List<TensorMetadata> Outputs() => options.Mode switch
@@ -282,5 +291,6 @@ public sealed class InferenceServer : IDisposable
         listener.Stop();
         listener.Close();
         loop.Wait(TimeSpan.FromSeconds(5));
+        ownedRuntime?.Dispose();
     }
 }

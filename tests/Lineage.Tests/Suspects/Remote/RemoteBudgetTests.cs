@@ -54,7 +54,7 @@ public class RemoteBudgetTests
         var net = Lineage.Models.Architectures.ArchitectureCatalog.Create(new Lineage.Models.Architectures.ArchitectureSpec { Name = "mlp", InChannels = 1, ImageSize = 28, Classes = 2 }, new Generator(2));
         net.Eval();
         var source = new SourceModel { Name = "source", Hash = "h", Preprocessing = data.Train.Preprocessing, Classes = 2, Logits = x => net.Forward(data.Train.Preprocessing.Apply(x)) };
-        var fp = SacFingerprinter.CreateSacM(source, data.Train, new SacOptions { Samples = 12, Seed = 1 }, new RuleOptions { Threshold = 0.05 });
+        var fp = FingerprintCreation.Create("sac-m", new CreationContext { Source = source, OwnerData = data.Train, Seed = 1 }, new Dictionary<string, string> { ["samples"] = "12" }, new RuleOptions { Threshold = 0.05 });
         using var server = new ImageCountingServer(i => i == 0 ? Behaviour.Error503 : Behaviour.Ok);
         var verdict = FingerprintVerifier.Verify(fp, SuspectFactory.Open(server.ModelUrl, fp.Preprocessing, remote: new RemoteSuspectOptions
         {
