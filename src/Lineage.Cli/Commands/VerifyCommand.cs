@@ -11,19 +11,35 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var fingerprint = new Option<string>("--fingerprint", "-f") { Description = "Fingerprint file", Required = true };
+        var fingerprint = new Option<string>("--fingerprint", "-f") { Description = "Fingerprint file, or a bundle of several (lineage fingerprint bundle)", Required = true };
         var suspects = new Option<string[]>("--suspect", "-s") { Description = "Suspects: Lineage or ONNX model files, or Open Inference URLs http://HOST:PORT/v2/models/NAME", Required = true, AllowMultipleArgumentsPerToken = true };
         var mode = new Option<OutputMode>("--mode") { Description = "What the suspect reveals: logits, probabilities, topk or label", DefaultValueFactory = _ => OutputMode.Logits };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 1 };
         var budget = new Option<long?>("--budget") { Description = "Hard limit on queries sent to each suspect" };
         var json = new Option<bool>("--json");
+        var combine = new Option<string>("--combine") { Description = "How a bundle's p-values become one: bonferroni (default), hmp (harmonic mean, Vovk-Wang corrected) or fisher (assumes independent methods)", DefaultValueFactory = _ => "bonferroni" };
+        var fpr = new Option<double?>("--fpr") { Description = "False-positive rate the combined verdict controls (default: the fingerprints' target FPR)" };
         var remote = new RemoteOptions();
         var cmd = new Command("verify", "Send a fingerprint's queries to suspects and decide whether each was derived from the source");
-        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, json, combine, fpr }) cmd.Options.Add(o);
         remote.AddTo(cmd);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
-            var fp = FingerprintFile.Load(r.GetValue(fingerprint)!);
+            var path = r.GetValue(fingerprint)!;
+            if (FingerprintBundle.IsBundle(path))
+            {
+                var bundle = FingerprintBundle.Open(path);
+                var options = new CombineOptions { Combiner = Statistics.PValueCombination.Parse(r.GetValue(combine)!), Fpr = r.GetValue(fpr) };
+                var combined = r.GetValue(suspects)!
+                    .Select(s => CombinedVerifier.Verify(bundle,
+                        SuspectFactory.Open(s, bundle.First.Preprocessing, r.GetValue(mode), r.GetValue(topK), remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), bundle.First.Classes)),
+                        options, r.GetValue(budget)))
+                    .ToList();
+                if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(combined.Select(CombinedVerdictJson.Of))); return 0; }
+                foreach (var c in combined) PrintCombined(c);
+                return 0;
+            }
+            var fp = FingerprintFile.Load(path);
             var verdicts = r.GetValue(suspects)!
                 .Select(s => FingerprintVerifier.Verify(fp,
                     SuspectFactory.Open(s, fp.Preprocessing, r.GetValue(mode), r.GetValue(topK), remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), fp.Classes)),
@@ -46,6 +62,45 @@ internal static class VerifyCommand
         foreach (var rule in verdicts.Select(v => v.RuleBasis).Distinct()) AnsiConsole.MarkupLine($"[grey]rule: {Markup.Escape(rule)}[/]");
         foreach (var basis in verdicts.Select(v => v.PValueBasis).OfType<string>().Distinct()) AnsiConsole.MarkupLine($"[grey]p-value: {Markup.Escape(basis)}[/]");
     }
+
+    internal static void PrintCombined(CombinedVerdict c)
+    {
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(c.Suspect)}[/] (answers {c.SuspectMode.ToString().ToLowerInvariant()})");
+        Print(c.Parts.Select(p => p.Verdict).OfType<Verdict>());
+        foreach (var part in c.Unread)
+            AnsiConsole.MarkupLine($"[yellow]not combined: {Markup.Escape(part.Method)} ({Markup.Escape(part.Member)}): {Markup.Escape(part.NotRead!)}[/]");
+        string verdict = c.Stolen ? "[red]stolen[/]" : c.PValue is null ? "[yellow]undecided[/]" : "[green]independent[/]";
+        string p = c.PValue is double v ? $"combined p = {v:G3} {(c.Stolen ? "≤" : ">")} {c.Fpr:0.###}" : "no combined p-value";
+        AnsiConsole.MarkupLine($"verdict: {verdict}: {p}, controlling the false-positive rate at {c.Fpr:0.###}; {c.QueriesSpent} queries");
+        AnsiConsole.MarkupLine($"[grey]combination: {Markup.Escape(c.Basis)}[/]");
+    }
+}
+
+/// <summary>The JSON shape of a combined verdict (snake_case, stable for machines).</summary>
+internal static class CombinedVerdictJson
+{
+    public static object Of(CombinedVerdict c) => new
+    {
+        suspect = c.Suspect,
+        verdict = c.Decision,
+        stolen = c.Stolen,
+        p_value = c.PValue,
+        fpr = c.Fpr,
+        combination = Statistics.PValueCombination.Name(c.Combiner),
+        combination_basis = c.Basis,
+        valid_under_dependence = Statistics.PValueCombination.ValidUnderDependence(c.Combiner),
+        suspect_mode = c.SuspectMode.ToString().ToLowerInvariant(),
+        queries = c.QueriesSpent,
+        methods = c.Parts.Select(p => new
+        {
+            member = p.Member,
+            method = p.Method,
+            combined = p.Contributes,
+            not_read = p.NotRead,
+            queries = p.Queries,
+            verdict = p.Verdict is null ? null : VerdictJson.Of(p.Verdict),
+        }),
+    };
 }
 
 /// <summary>The JSON shape of a verdict (snake_case, stable for machines).</summary>
