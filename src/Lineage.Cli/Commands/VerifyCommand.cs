@@ -19,22 +19,45 @@ internal static class VerifyCommand
         var json = new Option<bool>("--json");
         var combine = new Option<string>("--combine") { Description = "How a bundle's p-values become one: bonferroni (default), hmp (harmonic mean, Vovk-Wang corrected) or fisher (assumes independent methods)", DefaultValueFactory = _ => "bonferroni" };
         var fpr = new Option<double?>("--fpr") { Description = "False-positive rate the combined verdict controls (default: the fingerprints' target FPR)" };
+        var evidence = new Option<string?>("--evidence") { Description = "Write an evidence package to this new folder: queries, answers, request log, calibration, verdict, report.html and a manifest of hashes" };
+        var signKey = new Option<string?>("--sign-key") { Description = "Sign the evidence manifest with this private key (lineage key create)" };
         var remote = new RemoteOptions();
         var cmd = new Command("verify", "Send a fingerprint's queries to suspects and decide whether each was derived from the source");
-        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, json, combine, fpr }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, json, combine, fpr, evidence, signKey }) cmd.Options.Add(o);
         remote.AddTo(cmd);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var path = r.GetValue(fingerprint)!;
-            if (FingerprintBundle.IsBundle(path))
+            var evidenceDir = r.GetValue(evidence);
+            if (FingerprintBundle.IsBundle(path) || evidenceDir is not null)
             {
                 var bundle = FingerprintBundle.Open(path);
                 var options = new CombineOptions { Combiner = Statistics.PValueCombination.Parse(r.GetValue(combine)!), Fpr = r.GetValue(fpr) };
-                var combined = r.GetValue(suspects)!
-                    .Select(s => CombinedVerifier.Verify(bundle,
-                        SuspectFactory.Open(s, bundle.First.Preprocessing, r.GetValue(mode), r.GetValue(topK), remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), bundle.First.Classes)),
-                        options, r.GetValue(budget)))
-                    .ToList();
+                var locations = r.GetValue(suspects)!;
+                if (evidenceDir is not null && locations.Length != 1)
+                    throw new ArgumentException($"--evidence keeps the evidence of one suspect; name one --suspect (got {locations.Length}), or run once per suspect with its own folder");
+                if (evidenceDir is not null && Directory.Exists(evidenceDir))
+                    throw new ArgumentException($"evidence directory {evidenceDir} already exists; evidence is never overwritten: choose a new name");
+                var combined = new List<CombinedVerdict>();
+                foreach (var location in locations)
+                {
+                    var started = DateTimeOffset.UtcNow;
+                    using var capture = evidenceDir is null ? null : new Lineage.Evidence.RequestLogCapture(remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), bundle.First.Classes));
+                    var suspect = SuspectFactory.Open(location, bundle.First.Preprocessing, r.GetValue(mode), r.GetValue(topK),
+                        capture?.Options ?? remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), bundle.First.Classes));
+                    var verdict = CombinedVerifier.Verify(bundle, suspect, options, r.GetValue(budget));
+                    combined.Add(verdict);
+                    if (evidenceDir is null) continue;
+                    bool isRemote = location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+                    var written = Lineage.Evidence.EvidenceWriter.Write(evidenceDir, new Lineage.Evidence.EvidenceRun
+                    {
+                        FingerprintPath = path, Bundle = bundle, Verdict = verdict, Started = started, Finished = DateTimeOffset.UtcNow,
+                        CommandLine = string.Join(" ", Environment.GetCommandLineArgs().Select(Quote)),
+                        Suspect = Lineage.Evidence.SuspectIdentity.Of(location, suspect),
+                        RequestLog = isRemote ? capture!.Collect() : null,
+                    }, r.GetValue(signKey));
+                    Console.Error.WriteLine($"evidence written to {written}{(r.GetValue(signKey) is null ? " (not signed: pass --sign-key KEY to sign it)" : " (signed)")}");
+                }
                 if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(combined.Select(CombinedVerdictJson.Of))); return 0; }
                 foreach (var c in combined) PrintCombined(c);
                 return 0;
@@ -62,6 +85,8 @@ internal static class VerifyCommand
         foreach (var rule in verdicts.Select(v => v.RuleBasis).Distinct()) AnsiConsole.MarkupLine($"[grey]rule: {Markup.Escape(rule)}[/]");
         foreach (var basis in verdicts.Select(v => v.PValueBasis).OfType<string>().Distinct()) AnsiConsole.MarkupLine($"[grey]p-value: {Markup.Escape(basis)}[/]");
     }
+
+    static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
 
     internal static void PrintCombined(CombinedVerdict c)
     {

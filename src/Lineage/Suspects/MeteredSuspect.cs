@@ -13,6 +13,8 @@ public sealed class MeteredSuspect(ISuspect inner, long? budget = null) : ISuspe
     public int Classes => inner.Classes;
     public long QueriesSpent => Interlocked.Read(ref spent);
     public long? Budget => budget;
+    /// <summary>The suspect being metered (for its identity in evidence: a remote suspect's metadata).</summary>
+    public ISuspect Inner => inner;
 
     public SuspectOutput Query(Tensor images)
     {
