@@ -13,7 +13,7 @@ internal static class VerifyCommand
     {
         var fingerprint = new Option<string>("--fingerprint", "-f") { Description = "Fingerprint file, or a bundle of several (lineage fingerprint bundle)", Required = true };
         var suspects = new Option<string[]>("--suspect", "-s") { Description = "Suspects: Lineage or ONNX model files, or Open Inference URLs http://HOST:PORT/v2/models/NAME", Required = true, AllowMultipleArgumentsPerToken = true };
-        var mode = new Option<OutputMode>("--mode") { Description = "What the suspect reveals: logits, probabilities, topk or label", DefaultValueFactory = _ => OutputMode.Logits };
+        var mode = new Option<OutputMode?>("--mode") { Description = "What the suspect reveals: logits, probabilities, topk or label (default: logits for files; detected with one probe query for Open Inference APIs)" };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 1 };
         var budget = new Option<long?>("--budget") { Description = "Hard limit on queries sent to each suspect" };
         var json = new Option<bool>("--json");
@@ -42,10 +42,12 @@ internal static class VerifyCommand
                 foreach (var location in locations)
                 {
                     var started = DateTimeOffset.UtcNow;
-                    using var capture = evidenceDir is null ? null : new Lineage.Evidence.RequestLogCapture(remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), bundle.First.Classes));
-                    var suspect = SuspectFactory.Open(location, bundle.First.Preprocessing, r.GetValue(mode), r.GetValue(topK),
-                        capture?.Options ?? remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), bundle.First.Classes));
-                    var verdict = CombinedVerifier.Verify(bundle, suspect, options, r.GetValue(budget));
+                    var remoteOptions = remote.Options(r, r.GetValue(mode) ?? OutputMode.Logits, r.GetValue(topK), r.GetValue(budget), bundle.First.Classes);
+                    using var capture = evidenceDir is null ? null : new Lineage.Evidence.RequestLogCapture(remoteOptions);
+                    var opened = SuspectOpener.Open(location, bundle.First.Preprocessing, r.GetValue(mode), r.GetValue(topK), capture?.Options ?? remoteOptions, Probe(bundle.First));
+                    var suspect = opened.Suspect;
+                    var verdict = CombinedVerifier.Verify(bundle, suspect, options, r.GetValue(budget) - opened.ProbeQueries)
+                        with { SuspectModeBasis = opened.ModeBasis, ProbeQueries = opened.ProbeQueries };
                     combined.Add(verdict);
                     if (evidenceDir is null) continue;
                     bool isRemote = location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
@@ -53,7 +55,7 @@ internal static class VerifyCommand
                     {
                         FingerprintPath = path, Bundle = bundle, Verdict = verdict, Started = started, Finished = DateTimeOffset.UtcNow,
                         CommandLine = string.Join(" ", Environment.GetCommandLineArgs().Select(Quote)),
-                        Suspect = Lineage.Evidence.SuspectIdentity.Of(location, suspect),
+                        Suspect = Lineage.Evidence.SuspectIdentity.Of(location, suspect, opened.ModeBasis),
                         RequestLog = isRemote ? capture!.Collect() : null,
                     }, r.GetValue(signKey));
                     Console.Error.WriteLine($"evidence written to {written}{(r.GetValue(signKey) is null ? " (not signed: pass --sign-key KEY to sign it)" : " (signed)")}");
@@ -63,11 +65,14 @@ internal static class VerifyCommand
                 return 0;
             }
             var fp = FingerprintFile.Load(path);
-            var verdicts = r.GetValue(suspects)!
-                .Select(s => FingerprintVerifier.Verify(fp,
-                    SuspectFactory.Open(s, fp.Preprocessing, r.GetValue(mode), r.GetValue(topK), remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), fp.Classes)),
-                    r.GetValue(budget)))
-                .ToList();
+            var verdicts = new List<Verdict>();
+            foreach (var s in r.GetValue(suspects)!)
+            {
+                var opened = SuspectOpener.Open(s, fp.Preprocessing, r.GetValue(mode), r.GetValue(topK),
+                    remote.Options(r, r.GetValue(mode) ?? OutputMode.Logits, r.GetValue(topK), r.GetValue(budget), fp.Classes), Probe(fp));
+                if (!r.GetValue(json)) Console.Error.WriteLine($"{s}: answers {opened.Suspect.Mode.ToString().ToLowerInvariant()} ({opened.ModeBasis})");
+                verdicts.Add(FingerprintVerifier.Verify(fp, opened.Suspect, r.GetValue(budget) - opened.ProbeQueries));
+            }
             if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(verdicts.Select(VerdictJson.Of))); return 0; }
             Print(verdicts);
             return 0;
@@ -86,17 +91,24 @@ internal static class VerifyCommand
         foreach (var basis in verdicts.Select(v => v.PValueBasis).OfType<string>().Distinct()) AnsiConsole.MarkupLine($"[grey]p-value: {Markup.Escape(basis)}[/]");
     }
 
+    /// <summary>The fingerprint's first query: the probe that detects an API's output format.</summary>
+    static Lineage.Engine.Tensor Probe(Fingerprint fp)
+    {
+        int per = fp.Queries.Size / fp.QueryCount;
+        return Lineage.Engine.Tensor.FromArray(fp.Queries.ToArray()[..per], [1, .. fp.Queries.Shape[1..]]);
+    }
+
     static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
 
     internal static void PrintCombined(CombinedVerdict c)
     {
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(c.Suspect)}[/] (answers {c.SuspectMode.ToString().ToLowerInvariant()})");
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(c.Suspect)}[/] answers {c.SuspectMode.ToString().ToLowerInvariant()}{(c.SuspectModeBasis is string b ? " (" + Markup.Escape(b) + ")" : "")}");
         Print(c.Parts.Select(p => p.Verdict).OfType<Verdict>());
         foreach (var part in c.Unread)
             AnsiConsole.MarkupLine($"[yellow]not combined: {Markup.Escape(part.Method)} ({Markup.Escape(part.Member)}): {Markup.Escape(part.NotRead!)}[/]");
         string verdict = c.Stolen ? "[red]stolen[/]" : c.PValue is null ? "[yellow]undecided[/]" : "[green]independent[/]";
         string p = c.PValue is double v ? $"combined p = {v:G3} {(c.Stolen ? "≤" : ">")} {c.Fpr:0.###}" : "no combined p-value";
-        AnsiConsole.MarkupLine($"verdict: {verdict}: {p}, controlling the false-positive rate at {c.Fpr:0.###}; {c.QueriesSpent} queries");
+        AnsiConsole.MarkupLine($"verdict: {verdict}: {p}, controlling the false-positive rate at {c.Fpr:0.###}; {c.QueriesSpent + c.ProbeQueries} queries{(c.ProbeQueries > 0 ? $" ({c.ProbeQueries} to detect the output format)" : "")}");
         AnsiConsole.MarkupLine($"[grey]combination: {Markup.Escape(c.Basis)}[/]");
     }
 }
@@ -115,6 +127,8 @@ internal static class CombinedVerdictJson
         combination_basis = c.Basis,
         valid_under_dependence = Statistics.PValueCombination.ValidUnderDependence(c.Combiner),
         suspect_mode = c.SuspectMode.ToString().ToLowerInvariant(),
+        suspect_mode_basis = c.SuspectModeBasis,
+        probe_queries = c.ProbeQueries,
         queries = c.QueriesSpent,
         methods = c.Parts.Select(p => new
         {

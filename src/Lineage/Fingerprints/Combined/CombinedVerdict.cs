@@ -47,6 +47,10 @@ public sealed record CombinedVerdict
     public required long QueriesSpent { get; init; }
     /// <summary>What the suspect was found (or declared) to answer with, for the record.</summary>
     public required OutputMode SuspectMode { get; init; }
+    /// <summary>How the suspect's output mode was established (declared, or detected from an API's answer).</summary>
+    public string? SuspectModeBasis { get; init; }
+    /// <summary>Queries spent detecting the output format before verification (not in <see cref="QueriesSpent"/>).</summary>
+    public long ProbeQueries { get; init; }
 
     public string Decision => Stolen ? "stolen" : PValue is null ? "undecided" : "independent";
     public IEnumerable<MethodPart> Unread => Parts.Where(p => p.NotRead is not null);
