@@ -21,15 +21,22 @@ internal static class VerifyCommand
         var fpr = new Option<double?>("--fpr") { Description = "False-positive rate the combined verdict controls (default: the fingerprints' target FPR)" };
         var evidence = new Option<string?>("--evidence") { Description = "Write an evidence package to this new folder: queries, answers, request log, calibration, verdict, report.html and a manifest of hashes" };
         var signKey = new Option<string?>("--sign-key") { Description = "Sign the evidence manifest with this private key (lineage key create)" };
+        var sequential = new Option<bool>("--sequential") { Description = "Send queries in rounds and stop as soon as the decision is reached at the stated error rates (methods scoring per-query agreements; the others get all their queries)" };
+        var roundSize = new Option<int>("--round-size") { Description = "Queries per round with --sequential", DefaultValueFactory = _ => 10 };
+        var missRate = new Option<double>("--miss-rate") { Description = "With --sequential: the accepted rate of clearing a derived model (stop as independent)", DefaultValueFactory = _ => 0.05 };
+        var seed = new Option<int>("--seed") { Description = "With --sequential: seed of the random order of the queries", DefaultValueFactory = _ => 0 };
         var remote = new RemoteOptions();
         var cmd = new Command("verify", "Send a fingerprint's queries to suspects and decide whether each was derived from the source");
-        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, json, combine, fpr, evidence, signKey }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, json, combine, fpr, evidence, signKey, sequential, roundSize, missRate, seed }) cmd.Options.Add(o);
         remote.AddTo(cmd);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var path = r.GetValue(fingerprint)!;
             var evidenceDir = r.GetValue(evidence);
-            if (FingerprintBundle.IsBundle(path) || evidenceDir is not null)
+            var stepwise = r.GetValue(sequential) ? new SequentialOptions { RoundSize = r.GetValue(roundSize), MissRate = r.GetValue(missRate), Seed = r.GetValue(seed) } : null;
+            if (stepwise is not null && evidenceDir is not null)
+                throw new ArgumentException("--evidence keeps every answer of a full verification; it cannot yet be combined with --sequential");
+            if (FingerprintBundle.IsBundle(path) || evidenceDir is not null || stepwise is not null)
             {
                 var bundle = FingerprintBundle.Open(path);
                 var options = new CombineOptions { Combiner = Statistics.PValueCombination.Parse(r.GetValue(combine)!), Fpr = r.GetValue(fpr) };
@@ -46,7 +53,7 @@ internal static class VerifyCommand
                     using var capture = evidenceDir is null ? null : new Lineage.Evidence.RequestLogCapture(remoteOptions);
                     var opened = SuspectOpener.Open(location, bundle.First.Preprocessing, r.GetValue(mode), r.GetValue(topK), capture?.Options ?? remoteOptions, Probe(bundle.First));
                     var suspect = opened.Suspect;
-                    var verdict = CombinedVerifier.Verify(bundle, suspect, options, r.GetValue(budget) - opened.ProbeQueries)
+                    var verdict = CombinedVerifier.Verify(bundle, suspect, options, r.GetValue(budget) - opened.ProbeQueries, stepwise)
                         with { SuspectModeBasis = opened.ModeBasis, ProbeQueries = opened.ProbeQueries };
                     combined.Add(verdict);
                     if (evidenceDir is null) continue;

@@ -39,6 +39,8 @@ public static class EvidenceWriter
         var full = Path.GetFullPath(dir.TrimEnd('/', '\\'));
         if (Directory.Exists(full) || File.Exists(full))
             throw new ArgumentException($"evidence directory {dir} already exists; evidence is never overwritten: choose a new name");
+        if (run.Verdict.Parts.Any(p => p.Rows is not null))
+            throw new ArgumentException("an evidence package keeps the answers to every query of each fingerprint; a sequential verification sent only some");
         using var key = signKeyPath is null ? null : EvidenceKeys.LoadPrivate(signKeyPath);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);

@@ -25,6 +25,8 @@ public sealed record MethodPart
     /// <summary>The suspect's answers to this member's queries (null when none were sent).</summary>
     [JsonIgnore] public SuspectOutput? Answers { get; init; }
     public long Queries { get; init; }
+    /// <summary>The fingerprint's queries that were sent, in order, when a sequential test sent only some; null when all were.</summary>
+    [JsonIgnore] public int[]? Rows { get; init; }
 
     /// <summary>True when the method read the suspect and gave a p-value that enters the combination.</summary>
     public bool Contributes => Verdict?.PValue is not null;
