@@ -34,8 +34,6 @@ internal static class VerifyCommand
             var path = r.GetValue(fingerprint)!;
             var evidenceDir = r.GetValue(evidence);
             var stepwise = r.GetValue(sequential) ? new SequentialOptions { RoundSize = r.GetValue(roundSize), MissRate = r.GetValue(missRate), Seed = r.GetValue(seed) } : null;
-            if (stepwise is not null && evidenceDir is not null)
-                throw new ArgumentException("--evidence keeps every answer of a full verification; it cannot yet be combined with --sequential");
             if (FingerprintBundle.IsBundle(path) || evidenceDir is not null || stepwise is not null)
             {
                 var bundle = FingerprintBundle.Open(path);

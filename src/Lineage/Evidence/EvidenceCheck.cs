@@ -121,8 +121,17 @@ public static class EvidenceCheck
                 new AnswerFiles.Files(Name(a.Labels), a.Values is null ? null : Name(a.Values), a.TopK is null ? null : Name(a.TopK)))
             : null).ToList();
         var options = new CombineOptions { Combiner = PValueCombination.Parse(doc.Verdict.Combination), Fpr = doc.Verdict.Fpr };
+        // a sequential member is replayed: the same rounds over the same stored answers
+        var replayed = doc.Members.Select((m, i) => m is { Rows: { } rows, Sequential: { } seq } && answers[i] is SuspectOutput a
+            ? new MethodPart
+            {
+                Member = m.Member, Method = m.Method, Answers = a, Queries = m.QueriesSent, Rows = rows.ToArray(),
+                Verdict = SequentialTest.Replay(bundle.Members[i].Fingerprint, rows.ToArray(), a, doc.Suspect.Location, seq.Alpha,
+                    new SequentialOptions { RoundSize = seq.RoundSize, MissRate = seq.MissRate, Seed = seq.Seed }).Verdict,
+            }
+            : null).ToList();
         var verdict = CombinedVerifier.Judge(bundle, answers, doc.Members.Select(m => m.QueriesSent).ToList(), doc.Suspect.Location,
-            Enum.Parse<OutputMode>(doc.Suspect.Mode, ignoreCase: true), options);
+            Enum.Parse<OutputMode>(doc.Suspect.Mode, ignoreCase: true), options, replayed);
         if (verdict.Decision != doc.Verdict.Decision || !Same(verdict.PValue, doc.Verdict.PValue))
             problems.Add(new(EvidenceWriter.DocumentFileName, $"re-scoring the stored answers gives {verdict.Decision} (p = {verdict.PValue:G6}), the package records {doc.Verdict.Decision} (p = {doc.Verdict.PValue:G6})"));
         for (int i = 0; i < doc.Members.Count; i++)

@@ -62,6 +62,9 @@ public sealed record MemberRecord
     public FileRecord? Queries { get; init; }
     public AnswersRecord? Answers { get; init; }
     public long QueriesSent { get; init; }
+    /// <summary>For a sequential verification: the fingerprint's rows sent, in order (the query and answer files hold these rows only).</summary>
+    public IReadOnlyList<int>? Rows { get; init; }
+    public SequentialRecord? Sequential { get; init; }
     public string? NotRead { get; init; }
     public double? Score { get; init; }
     public double? Threshold { get; init; }
@@ -71,6 +74,9 @@ public sealed record MemberRecord
     public string? Representation { get; init; }
     public string? Decision { get; init; }
 }
+
+/// <summary>The settings a sequential test ran with, so that it can be replayed on the stored answers.</summary>
+public sealed record SequentialRecord(int RoundSize, double MissRate, int Seed, double Alpha);
 
 public sealed record RuleRecord(string Representation, string Direction, double Threshold, string Basis, IReadOnlyList<double> NullScores, double? TargetFpr, double? GuaranteedFpr);
 

@@ -39,8 +39,6 @@ public static class EvidenceWriter
         var full = Path.GetFullPath(dir.TrimEnd('/', '\\'));
         if (Directory.Exists(full) || File.Exists(full))
             throw new ArgumentException($"evidence directory {dir} already exists; evidence is never overwritten: choose a new name");
-        if (run.Verdict.Parts.Any(p => p.Rows is not null))
-            throw new ArgumentException("an evidence package keeps the answers to every query of each fingerprint; a sequential verification sent only some");
         using var key = signKeyPath is null ? null : EvidenceKeys.LoadPrivate(signKeyPath);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
@@ -85,7 +83,8 @@ public static class EvidenceWriter
             if (part.Answers is { } a)
             {
                 var q = "queries/" + stem + ".npy";
-                NpyFile.Write(Path.Combine(root, q), NpyArray.FromFloat32(fp.Queries.ToArray(), fp.Queries.Shape));
+                var sent = part.Rows is int[] rows ? fp.Queries.IndexSelect(0, rows) : fp.Queries;
+                NpyFile.Write(Path.Combine(root, q), NpyArray.FromFloat32(sent.ToArray(), sent.Shape));
                 queries = Record(q);
                 var files = AnswerFiles.Save(a, Path.Combine(root, "answers"), stem);
                 answers = new AnswersRecord(a.Mode.ToString().ToLowerInvariant(), a.Classes, a.K, Record("answers/" + files.Labels),
@@ -96,7 +95,8 @@ public static class EvidenceWriter
             {
                 Member = member.Name, Method = member.Method, Sha256 = member.Sha256, Parameters = fp.Parameters, QueryCount = fp.QueryCount,
                 Rules = fp.Rules.Select(r => new RuleRecord(r.Representation, Direction(r.Direction), r.Threshold, r.Basis, r.NullScores, r.TargetFpr, r.GuaranteedFpr)).ToList(),
-                Queries = queries, Answers = answers, QueriesSent = part.Queries, NotRead = part.NotRead,
+                Queries = queries, Answers = answers, QueriesSent = part.Queries, NotRead = part.NotRead, Rows = part.Rows,
+                Sequential = part.Sequential is { } so ? new SequentialRecord(so.RoundSize, so.MissRate, so.Seed, part.SequentialAlpha!.Value) : null,
                 Score = v?.Score, Threshold = v?.Threshold, Direction = v is null ? null : Direction(v.Direction), PValue = v?.PValue,
                 PValueBasis = v?.PValueBasis, Representation = v?.Representation, Decision = v?.Decision,
             });

@@ -27,6 +27,9 @@ public sealed record MethodPart
     public long Queries { get; init; }
     /// <summary>The fingerprint's queries that were sent, in order, when a sequential test sent only some; null when all were.</summary>
     [JsonIgnore] public int[]? Rows { get; init; }
+    /// <summary>The sequential test's settings and its share of the FPR, when this member was verified sequentially.</summary>
+    [JsonIgnore] public SequentialOptions? Sequential { get; init; }
+    public double? SequentialAlpha { get; init; }
 
     /// <summary>True when the method read the suspect and gave a p-value that enters the combination.</summary>
     public bool Contributes => Verdict?.PValue is not null;

@@ -47,7 +47,7 @@ public static class CombinedVerifier
             parts[i] = new MethodPart
             {
                 Member = member.Name, Method = member.Method, Verdict = outcome.Verdict, Answers = outcome.Answers, Rows = outcome.Rows,
-                Queries = outcome.Verdict.QueriesSpent,
+                Queries = outcome.Verdict.QueriesSpent, Sequential = sequential, SequentialAlpha = fpr / contributing,
             };
         }
         for (int i = 0; i < parts.Length; i++)
@@ -57,12 +57,13 @@ public static class CombinedVerifier
 
     /// <summary>Judges answers already collected (an evidence package re-checked offline). <paramref name="answers"/>
     /// holds one entry per member, null for a member whose queries were not sent.</summary>
+    /// <param name="judged">Parts already judged another way (a sequential test replayed), by member; null entries are judged here.</param>
     public static CombinedVerdict Judge(FingerprintBundle bundle, IReadOnlyList<SuspectOutput?> answers, IReadOnlyList<long> queries,
-        string suspectName, OutputMode suspectMode, CombineOptions options)
+        string suspectName, OutputMode suspectMode, CombineOptions options, IReadOnlyList<MethodPart?>? judged = null)
     {
         if (answers.Count != bundle.Members.Count || queries.Count != bundle.Members.Count)
             throw new ArgumentException($"{answers.Count} answer sets for a bundle of {bundle.Members.Count} fingerprints");
-        var parts = bundle.Members.Select((member, i) => answers[i] is SuspectOutput a
+        var parts = bundle.Members.Select((member, i) => judged?[i] is MethodPart done ? done : answers[i] is SuspectOutput a
             ? JudgeMember(member, a, queries[i], suspectName, suspectMode)
             : new MethodPart { Member = member.Name, Method = member.Method, NotRead = Unreadable(member.Fingerprint, suspectMode) }).ToList();
         double fpr = options.Fpr ?? DefaultFpr(bundle);

@@ -54,49 +54,74 @@ public static class SequentialTest
     /// <param name="budget">The most queries this test may send.</param>
     public static SequentialOutcome Run(Fingerprint fp, ISuspect suspect, double alpha, long budget, SequentialOptions options)
     {
-        if (!(alpha > 0 && alpha < 1)) throw new ArgumentException($"the false-positive rate must lie in (0, 1), got {alpha}");
-        if (!(options.MissRate > 0 && options.MissRate < 1)) throw new ArgumentException($"the miss rate must lie in (0, 1), got {options.MissRate}");
-        if (options.RoundSize < 1) throw new ArgumentException("the round size must be positive");
-        var method = FingerprintCatalog.Get(fp.Method);
+        Validate(alpha, options);
         var order = Enumerable.Range(0, fp.QueryCount).ToArray();
         new Random(options.Seed).Shuffle(order);
         int limit = (int)Math.Min(fp.QueryCount, Math.Max(0, budget));
+        if (limit == 0) throw new ArgumentException($"a budget of {budget} queries leaves none for the {fp.Method} fingerprint");
+        var parts = new List<SuspectOutput>();
+        int sent = 0;
+        return Walk(fp, order[..limit], alpha, options, suspect.Name, asked =>
+        {
+            parts.Add(suspect.Query(fp.Queries.IndexSelect(0, order[sent..asked])));
+            sent = asked;
+            return SuspectOutput.Concat(parts);
+        });
+    }
+
+    /// <summary>Replays a sequential test on answers already collected (an evidence package checked offline): the same
+    /// rounds over the same rows give the same statistic, decision and p-value.</summary>
+    public static SequentialOutcome Replay(Fingerprint fp, int[] rows, SuspectOutput answers, string suspectName, double alpha, SequentialOptions options)
+    {
+        Validate(alpha, options);
+        if (rows.Length == 0 || answers.Count != rows.Length) throw new ArgumentException($"{answers.Count} stored answers for {rows.Length} rows");
+        return Walk(fp, rows, alpha, options, suspectName, asked => answers.Rows(Enumerable.Range(0, asked).ToArray()));
+    }
+
+    /// <summary>The rounds: after each, score the answers so far and stop when the likelihood ratio crosses a boundary.</summary>
+    /// <param name="answersUpTo">The answers to the first n rows of <paramref name="rows"/> (querying the suspect as needed).</param>
+    static SequentialOutcome Walk(Fingerprint fp, int[] rows, double alpha, SequentialOptions options, string suspectName, Func<int, SuspectOutput> answersUpTo)
+    {
+        var method = FingerprintCatalog.Get(fp.Method);
         int n = fp.QueryCount;
         double p0 = (fp.Rule.NullScores.Max() * n + 1) / (n + 2.0);
         double p1 = (1 + p0) / 2;
         double up = Math.Log(p1 / p0), down = Math.Log((1 - p1) / (1 - p0));
         double stolenAt = Math.Log(1 / alpha), clearedAt = Math.Log(options.MissRate);
 
-        var parts = new List<SuspectOutput>();
         int asked = 0, rounds = 0;
-        double logL = 0, maxLogL = 0;
+        double maxLogL = 0;
         string decision = "undecided";
         ScoredAnswers? scored = null;
-        while (asked < limit)
+        SuspectOutput? answers = null;
+        while (asked < rows.Length)
         {
-            int take = Math.Min(options.RoundSize, limit - asked);
-            var rows = order[asked..(asked + take)];
-            parts.Add(suspect.Query(fp.Queries.IndexSelect(0, rows)));
-            asked += take;
+            asked += Math.Min(options.RoundSize, rows.Length - asked);
             rounds++;
-            var sub = FingerprintSubset.Of(fp, order[..asked]);
-            scored = method.Score(sub, SuspectOutput.Concat(parts));
-            logL = scored.Score.PerQuery!.Sum(x => x * up + (1 - x) * down);
+            answers = answersUpTo(asked);
+            scored = method.Score(FingerprintSubset.Of(fp, rows[..asked]), answers);
+            double logL = scored.Score.PerQuery!.Sum(x => x * up + (1 - x) * down);
             maxLogL = Math.Max(maxLogL, logL);
             if (logL >= stolenAt) { decision = "stolen"; break; }
             if (logL <= clearedAt) { decision = "independent"; break; }
         }
-        if (scored is null) throw new ArgumentException($"a budget of {budget} queries leaves none for the {fp.Method} fingerprint");
-        var rule = fp.RuleFor(scored.Representation);
+        var rule = fp.RuleFor(scored!.Representation);
         double p = Math.Min(1, Math.Exp(-maxLogL));
         var verdict = new Verdict
         {
-            Method = fp.Method, Suspect = suspect.Name, Score = scored.Value, Threshold = rule.Threshold, Direction = rule.Direction,
+            Method = fp.Method, Suspect = suspectName, Score = scored.Value, Threshold = rule.Threshold, Direction = rule.Direction,
             Stolen = decision == "stolen", PValue = p,
             PValueBasis = FormattableString.Invariant($"anytime-valid likelihood-ratio test (Ville) on {asked} of {n} queries in {rounds} round(s): agreement {scored.Value:0.###} against null rate p0 = {p0:0.###} and alternative p1 = {p1:0.###}; {decision}"),
             RuleBasis = FormattableString.Invariant($"sequential: stolen when the likelihood ratio reaches 1/{alpha:0.####}, independent when it falls to {options.MissRate:0.###}; else the fixed rule: {rule.Basis}"),
             GuaranteedFpr = alpha, QueriesSpent = asked, Representation = scored.Representation, PerQuery = scored.Score.PerQuery,
         };
-        return new SequentialOutcome(verdict, SuspectOutput.Concat(parts), order[..asked], decision, p0, p1, rounds);
+        return new SequentialOutcome(verdict, answers!, rows[..asked], decision, p0, p1, rounds);
+    }
+
+    static void Validate(double alpha, SequentialOptions options)
+    {
+        if (!(alpha > 0 && alpha < 1)) throw new ArgumentException($"the false-positive rate must lie in (0, 1), got {alpha}");
+        if (!(options.MissRate > 0 && options.MissRate < 1)) throw new ArgumentException($"the miss rate must lie in (0, 1), got {options.MissRate}");
+        if (options.RoundSize < 1) throw new ArgumentException("the round size must be positive");
     }
 }

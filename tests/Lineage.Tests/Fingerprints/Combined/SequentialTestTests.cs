@@ -80,17 +80,26 @@ public class SequentialTestTests
     }
 
     [Fact]
-    public void EvidenceOfASequentialVerificationIsRefusedClearly()
+    public void ASequentialVerificationKeepsItsEvidenceAndReplaysOffline()
     {
         using var dir = new TempDir();
-        var bundle = Akh.Value;
-        var verdict = CombinedVerifier.Verify(bundle, LinearSuspect.Derived(Source, "copy", 0.02, 1), new CombineOptions(), null, new SequentialOptions());
+        var nulls = LinearWorld.Nulls(30);
+        var akh = LinearWorld.Save(LinearWorld.Make("akh", Source, Queries, 1, nulls), dir.Path, "akh.fingerprint");
+        var sac = LinearWorld.Save(LinearWorld.Make("sac-m", Source, 20, 3, nulls), dir.Path, "sac.fingerprint");
+        var path = dir.File("both.bundle");
+        var bundle = FingerprintBundle.Create([akh, sac], path);
+        var verdict = CombinedVerifier.Verify(bundle, LinearSuspect.Derived(Source, "copy", 0.02, 1), new CombineOptions(), null, new SequentialOptions { RoundSize = 4, Seed = 3 });
+        Assert.True(verdict.Parts[0].Queries < Queries);
         var run = new Lineage.Evidence.EvidenceRun
         {
-            FingerprintPath = "x", Bundle = bundle, Verdict = verdict, CommandLine = "", Started = DateTimeOffset.UtcNow, Finished = DateTimeOffset.UtcNow,
+            FingerprintPath = path, Bundle = bundle, Verdict = verdict, CommandLine = "lineage verify --sequential", Started = DateTimeOffset.UtcNow, Finished = DateTimeOffset.UtcNow,
             Suspect = new Lineage.Evidence.SuspectRecord { Location = "copy", Mode = "logits", Classes = LinearWorld.Classes },
         };
-        Assert.Contains("sequential", Assert.Throws<ArgumentException>(() => Lineage.Evidence.EvidenceWriter.Write(dir.File("ev"), run)).Message);
-        Assert.False(Directory.Exists(dir.File("ev")));
+        var ev = Lineage.Evidence.EvidenceWriter.Write(dir.File("ev"), run);
+        var check = Lineage.Evidence.EvidenceCheck.Run(ev);
+        Assert.True(check.Holds, string.Join("\n", check.Problems));
+        Assert.Equal(verdict.PValue, check.Rescored!.PValue);
+        Assert.Equal(verdict.Parts[0].Queries, check.Document!.Members[0].Rows!.Count);
+        Assert.Contains("anytime-valid", check.Rescored.Parts[0].Verdict!.PValueBasis);
     }
 }
