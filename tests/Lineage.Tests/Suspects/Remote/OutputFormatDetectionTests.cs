@@ -132,6 +132,39 @@ public class OutputFormatDetectionTests
     }
 
     [Fact]
+    public void TheEvidenceOfARemoteSuspectKeepsItsMetadataWhatWasDetectedAndEveryRequest()
+    {
+        using var dir = new Lineage.Tests.Data.TempDir();
+        using var server = Serve(Form.TopKPair);
+        var fp = LinearWorld.Make("akh", Model, 30, 1, LinearWorld.Nulls(20));
+        var fpPath = LinearWorld.Save(fp, dir.Path, "akh.fingerprint");
+        var bundle = Lineage.Fingerprints.FingerprintBundle.Open(fpPath);
+        using var capture = new Lineage.Evidence.RequestLogCapture(new RemoteSuspectOptions { Timeout = TimeSpan.FromSeconds(10), BatchSize = 8, Budget = 100 });
+        var opened = SuspectOpener.Open(server.ModelUrl, LinearWorld.Preprocessing, null, 1, capture.Options, Images(1, 1));
+        var verdict = Lineage.Fingerprints.CombinedVerifier.Verify(bundle, opened.Suspect, new Lineage.Fingerprints.CombineOptions());
+        Assert.True(verdict.Stolen);
+        var log = capture.Collect();
+        var ev = Lineage.Evidence.EvidenceWriter.Write(dir.File("ev"), new Lineage.Evidence.EvidenceRun
+        {
+            FingerprintPath = fpPath, Bundle = bundle, Verdict = verdict with { SuspectModeBasis = opened.ModeBasis, ProbeQueries = opened.ProbeQueries },
+            CommandLine = "lineage verify", Started = DateTimeOffset.UtcNow, Finished = DateTimeOffset.UtcNow,
+            Suspect = Lineage.Evidence.SuspectIdentity.Of(server.ModelUrl, opened.Suspect, opened.ModeBasis), RequestLog = log,
+        });
+        var check = Lineage.Evidence.EvidenceCheck.Run(ev);
+        Assert.True(check.Holds, string.Join("\n", check.Problems));
+        var doc = check.Document!;
+        Assert.Equal(server.ModelUrl, doc.Suspect.Url);
+        Assert.Null(doc.Suspect.FileSha256);
+        Assert.Contains("scores_index", doc.Suspect.MetadataReply);
+        Assert.Contains("top-3 as a pair of tensors scores_prob", doc.Suspect.ModeBasis);
+        Assert.Equal("topk", doc.Suspect.Mode);
+        // metadata + probe (detector), metadata (suspect), then 30 queries in batches of 8
+        var lines = File.ReadAllLines(Path.Combine(ev, "request-log.jsonl"));
+        Assert.Equal(2 + 1 + 4, lines.Length);
+        Assert.Equal(30 + 1, lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("batch_size").GetInt32()).Sum());
+    }
+
+    [Fact]
     public void AnAnswerOfNoKnownFormFailsNamingWhatCameBack()
     {
         var body = System.Text.Encoding.UTF8.GetBytes("""{"outputs":[{"name":"embedding","datatype":"FP32","shape":[2,3,4],"data":[1,2,3,4,5,6,7,8,9,10,11,12,1,2,3,4,5,6,7,8,9,10,11,12]}]}""");
