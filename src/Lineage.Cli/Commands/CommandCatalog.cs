@@ -15,6 +15,8 @@ internal static class CommandCatalog
         yield return ModelCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VerifyCommand.Create();
+        yield return EvidenceCommand.Create();
+        yield return KeyCommand.Create();
         yield return ServeCommand.Create();
         yield return EvaluateCommand.Create();
         yield return DataCommand.Create();

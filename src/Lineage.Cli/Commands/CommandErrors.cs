@@ -11,7 +11,7 @@ internal static class CommandErrors
         try { return action(); }
         catch (Exception e) when (e is DatasetNotFoundException or DataFormatException or InvalidDataException or FileNotFoundException
                                      or ArgumentException or FormatException or NotSupportedException or Lineage.Suspects.QueryBudgetExceededException
-                                     or TimeoutException or IOException
+                                     or TimeoutException or IOException or System.Security.Cryptography.CryptographicException
                                      or Lineage.Models.Training.TrainingDivergedException or Lineage.Zoo.ZooBuildException)
         {
             Console.Error.WriteLine("error: " + e.Message);

@@ -27,8 +27,9 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "Seed of fingerprint creation and of the calibration split", DefaultValueFactory = _ => 0 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder searched first for the zoo's dataset files" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout" };
+        var combine = new Option<string?>("--combine") { Description = "Add a combined row: each suspect's method p-values combined by bonferroni, hmp or fisher (no extra queries)" };
         var cmd = new Command("evaluate", "Benchmark fingerprint methods on a zoo of stolen and independent models");
-        foreach (var o in new Option[] { zoo, source, methods, outDir, kit, fpr, reportFpr, mode, topK, param, seed, dataDir, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { zoo, source, methods, outDir, kit, fpr, reportFpr, mode, topK, param, seed, dataDir, json, combine }) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) => Task.FromResult(CommandErrors.Guard(() =>
         {
             var options = new EvaluationOptions
@@ -43,6 +44,7 @@ internal static class EvaluateCommand
                 Seed = r.GetValue(seed),
                 Kit = r.GetValue(kit),
                 CalibrationSeed = r.GetValue(seed) + 1,
+                Combine = r.GetValue(combine) is string c ? Statistics.PValueCombination.Parse(c) : null,
             };
             var progress = new SyncProgress<string>(line => Console.Error.WriteLine(line));
             var result = ZooEvaluation.Run(r.GetValue(zoo)!, r.GetValue(outDir)!, options, progress, r.GetValue(dataDir), cancel);

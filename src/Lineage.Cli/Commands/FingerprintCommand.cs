@@ -17,6 +17,23 @@ internal static class FingerprintCommand
         cmd.Subcommands.Add(CreateCommand());
         cmd.Subcommands.Add(InspectCommand());
         cmd.Subcommands.Add(MethodsCommand());
+        cmd.Subcommands.Add(BundleCommand());
+        return cmd;
+    }
+
+    static Command BundleCommand()
+    {
+        var files = new Argument<string[]>("fingerprints") { Description = "Fingerprint files of one source model", Arity = ArgumentArity.OneOrMore };
+        var outFile = new Option<string>("--out", "-o") { Description = "Bundle file to write", Required = true };
+        var cmd = new Command("bundle", "Pack several fingerprints of one source into one file; `verify -f BUNDLE` runs them all and combines their p-values");
+        cmd.Arguments.Add(files);
+        cmd.Options.Add(outFile);
+        cmd.SetAction(r => CommandErrors.Guard(() =>
+        {
+            var bundle = FingerprintBundle.Create(r.GetValue(files)!, r.GetValue(outFile)!);
+            Console.WriteLine($"bundled {bundle.Members.Count} fingerprints of source {bundle.SourceModelHash[..12]}… ({string.Join(", ", bundle.Members.Select(m => $"{m.Name}: {m.Method}, {m.Fingerprint.QueryCount} queries"))}) into {r.GetValue(outFile)}");
+            return 0;
+        }));
         return cmd;
     }
 

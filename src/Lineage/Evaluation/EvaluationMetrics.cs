@@ -30,6 +30,7 @@ public static class EvaluationMetrics
 
         RocCurve? roc = positives.Count > 0 && negatives.Count > 0 ? RocCurve.Compute(positives, negatives, direction) : null;
         TprAtFprResult? tpr = roc is null ? null : TprAtFpr.Compute(positives, negatives, reportFpr, direction);
+        TprAtFprResult? strict = roc is null ? null : TprAtFpr.Compute(positives, negatives, reportFpr / 10, direction);
         ScoreRange? range = roc is null ? null : ArucRange(direction, scored.Select(s => s.Score!.Value).ToList());
         double? aruc = roc is null ? null : Aruc.Compute(positives, negatives, direction, range!.Value);
 
@@ -54,6 +55,7 @@ public static class EvaluationMetrics
             Auc = roc?.Auc,
             Roc = roc?.Points ?? [],
             TprAtReportFpr = tpr?.TruePositiveRate,
+            TprAtStrictFpr = strict?.TruePositiveRate,
             AchievedFpr = tpr?.AchievedFpr,
             Aruc = aruc,
             ArucLow = range?.Low,

@@ -25,6 +25,8 @@ public sealed record EvaluationOptions
     public string? Kit { get; init; }
     /// <summary>Seeds the split of independent models into calibration and held-out halves (without a kit).</summary>
     public int CalibrationSeed { get; init; } = 1;
+    /// <summary>When set, a "combined-…" row combines every method's p-value per suspect (no extra queries).</summary>
+    public Lineage.Statistics.PValueCombiner? Combine { get; init; }
 
     public IReadOnlyDictionary<string, string>? ParametersOf(string method) => Parameters.GetValueOrDefault(method);
 

@@ -27,6 +27,8 @@ public sealed record MethodSummary
     public double? Auc { get; init; }
     public IReadOnlyList<RocPoint> Roc { get; init; } = [];
     public double? TprAtReportFpr { get; init; }
+    /// <summary>TPR at a tenth of the report FPR (0.1 % for the usual 1 %): what an owner who must almost never accuse wrongly can claim.</summary>
+    public double? TprAtStrictFpr { get; init; }
     public double? AchievedFpr { get; init; }
     public double? Aruc { get; init; }
     /// <summary>The score interval ARUC integrates over: [0, 1] for matching rates, the observed min–max for distances.</summary>

@@ -107,6 +107,19 @@ public static class ZooEvaluation
             var rule = f.Fingerprint.Rules.FirstOrDefault(r => r.Representation == summary.Representation) ?? f.Fingerprint.Rule;
             return summary with { ThresholdBasis = rule.Basis, GuaranteedFpr = rule.GuaranteedFpr };
         }).ToList();
+        if (options.Combine is Statistics.PValueCombiner combiner)
+        {
+            var combined = CombinedScores.Of(scores, combiner, options.TargetFpr);
+            int contributing = fingerprints.Count;
+            var summary = EvaluationMetrics.Summarize(CombinedScores.MethodName(combiner), Statistics.ScoreDirection.LowerIsStolen, combined, categories,
+                options.ReportFpr, fingerprints.Sum(f => f.Seconds), fingerprints.Sum(f => f.Fingerprint.QueryCount));
+            summaries.Add(summary with
+            {
+                ThresholdBasis = $"combined p-value ≤ target FPR {options.TargetFpr:0.###}; " + Statistics.PValueCombination.Describe(combiner, contributing),
+                GuaranteedFpr = Statistics.PValueCombination.ValidUnderDependence(combiner) ? options.TargetFpr : null,
+            });
+            scores.AddRange(combined);
+        }
         var result = new EvaluationResult
         {
             Zoo = zoo.Directory,

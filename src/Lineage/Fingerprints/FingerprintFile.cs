@@ -36,7 +36,14 @@ public static class FingerprintFile
     public static Fingerprint Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"fingerprint file {path} does not exist", path);
-        var content = SafeTensors.Load(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads a fingerprint from a seekable stream (a member of a bundle); <paramref name="path"/> names it in errors.</summary>
+    public static Fingerprint Read(Stream stream, string path)
+    {
+        var content = SafeTensors.Read(stream, path);
         var meta = content.Metadata;
         string Need(string key) => meta.TryGetValue(key, out var v) ? v
             : throw new InvalidDataException($"{path} is not a Lineage fingerprint: metadata lacks '{key}' (expected {Format})");

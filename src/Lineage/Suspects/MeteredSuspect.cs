@@ -34,6 +34,8 @@ public sealed class MeteredSuspect : ISuspect
     /// <summary>Images sent so far, retries included.</summary>
     public long QueriesSpent => meter.Sent;
     public long? Budget => meter.Limit;
+    /// <summary>The suspect being metered (for its identity in evidence: a remote suspect's metadata).</summary>
+    public ISuspect Inner => inner;
 
     public SuspectOutput Query(Tensor images)
     {

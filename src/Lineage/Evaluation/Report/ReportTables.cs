@@ -45,6 +45,7 @@ public static class ReportTables
         [
             m.Method,
             F(m.TprAtReportFpr),
+            F(m.TprAtStrictFpr),
             F(m.Aruc) + (m.ArucLow is double lo && m.ArucHigh is double hi ? $" on [{lo:G3}, {hi:G3}]" : ""),
             m.Threshold is double t ? $"{(m.Direction == ScoreDirection.LowerIsStolen ? "≤" : "≥")} {t:G4}" : Missing,
             F(m.DetectionRate),
@@ -56,8 +57,9 @@ public static class ReportTables
             m.QueriesPerVerdict.ToString("0", CultureInfo.InvariantCulture),
         ]).ToList();
         var pct = (result.ReportFpr * 100).ToString("0.##", CultureInfo.InvariantCulture);
+        var strictPct = (result.ReportFpr * 10).ToString("0.###", CultureInfo.InvariantCulture);
         return new ReportTable("Per method: detection, decision rule and cost (SAC Table 5)",
-            ["Method", $"TPR@{pct}%FPR", "ARUC", "Threshold", "Detected at threshold", "Held-out FPR (n)", "Target FPR", "Queries", "Create (s)", "Verify (s/suspect)", "Queries/verdict"],
+            ["Method", $"TPR@{pct}%FPR", $"TPR@{strictPct}%FPR", "ARUC", "Threshold", "Detected at threshold", "Held-out FPR (n)", "Target FPR", "Queries", "Create (s)", "Verify (s/suspect)", "Queries/verdict"],
             rows, new HashSet<int>(),
             $"TPR@FPR and ARUC use every suspect and no threshold. The threshold is calibrated at target FPR {result.TargetFpr:0.###} on "
             + (result.Kit is null ? $"the independent models {string.Join(", ", result.CalibrationModels)}; 'Held-out FPR' is measured on the other independent models only."

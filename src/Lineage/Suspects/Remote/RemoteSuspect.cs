@@ -35,7 +35,7 @@ public sealed class RemoteSuspect : ISelfMeteredSuspect, IDisposable
         this.options = options; this.preprocessing = preprocessing;
         Name = url.TrimEnd('/');
         Budget = new QueryBudget(Name, options.Budget);
-        Mode = options.Output switch
+        Mode = options.Format?.Mode ?? options.Output switch
         {
             RemoteOutputKind.Logits => OutputMode.Logits,
             RemoteOutputKind.Probabilities => OutputMode.Probabilities,
@@ -71,7 +71,9 @@ public sealed class RemoteSuspect : ISelfMeteredSuspect, IDisposable
 
     int? DiscoverClasses(ModelMetadata metadata)
     {
-        if (options.Output is RemoteOutputKind.Logits or RemoteOutputKind.Probabilities)
+        if (options.Format is { Kind: OutputFormatKind.Logits or OutputFormatKind.Probabilities } f)
+            return metadata.Outputs.FirstOrDefault(o => o.Name == f.Output) is { Shape: [_, var c] } && c >= 2 ? (int)c : metadata.Classes;
+        if (options.Format is null && options.Output is RemoteOutputKind.Logits or RemoteOutputKind.Probabilities)
         {
             var output = options.OutputName == null ? metadata.Outputs.FirstOrDefault() : metadata.Outputs.FirstOrDefault(o => o.Name == options.OutputName);
             if (output is { Shape.Length: 2 } && output.Shape[1] >= 2) return (int)output.Shape[1];
@@ -108,6 +110,7 @@ public sealed class RemoteSuspect : ISelfMeteredSuspect, IDisposable
 
     SuspectOutput ReadOpenInference(byte[] response, int n)
     {
+        if (options.Format is { } detected) return detected.Read(response, n, Classes, inferUrl);
         var outputs = OpenInferenceCodec.Tensors(response, "outputs", inferUrl);
         WireTensor Find(string? name) => name == null ? outputs[0]
             : outputs.FirstOrDefault(o => o.Name == name) ?? throw new InvalidDataException($"{inferUrl}: the answer has no output named \"{name}\" (it has {string.Join(", ", outputs.Select(o => o.Name))})");

@@ -28,6 +28,8 @@ public sealed record RemoteSuspectOptions
 {
     public RemoteProtocol Protocol { get; init; } = RemoteProtocol.OpenInference;
     public RemoteOutputKind Output { get; init; } = RemoteOutputKind.Logits;
+    /// <summary>The answer's form as <see cref="OutputFormatDetector"/> found it; when set it replaces <see cref="Output"/> (Open Inference only).</summary>
+    public OutputFormat? Format { get; init; }
     /// <summary>Number of classes; when null it is read from the model metadata (Open Inference only).</summary>
     public int? Classes { get; init; }
     /// <summary>k for <see cref="RemoteOutputKind.TopK"/>; when null it is taken from the answer's shape.</summary>
