@@ -18,7 +18,7 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var keep = new Option<string?>("--keep") { Description = "Folder to keep the demo's models and fingerprints in" };
         var json = new Option<bool>("--json");
-        var cmd = new Command("demo", "Train a source, steal it twice, train an independent model, fingerprint the source (SAC-m, IPGuard) and judge all three suspects");
+        var cmd = new Command("demo", "Train a source, steal it twice, train an independent model, fingerprint the source (SAC-m, IPGuard, AKH) and judge all three suspects");
         foreach (var o in new Option[] { data, dataDir, epochs, count, seed, keep, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {

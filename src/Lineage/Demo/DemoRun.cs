@@ -68,7 +68,7 @@ public static class DemoRun
         var rule = new RuleOptions { IndependentModels = [Suspect(nullA, "null-a"), Suspect(nullB, "null-b")], TargetFpr = 0.05 };
         var seconds = new Dictionary<string, double>();
         var fingerprints = new List<Fingerprint>();
-        foreach (var method in new[] { "sac-m", "ipguard" })
+        foreach (var method in new[] { "sac-m", "ipguard", "akh" })
         {
             stage?.Report($"owner fingerprints the source with {method}");
             var t = Stopwatch.StartNew();

@@ -13,14 +13,16 @@ public class DemoRunTests
             var stages = new List<string>();
             var result = DemoRun.Run(new DemoOptions { TrainCount = 2400, TestCount = 300, Epochs = 3, KeepDirectory = keep.FullName }, new SyncProgress(stages));
             Assert.Equal(["fine-tuned copy", "label extraction", "independent model"], result.Rows.Select(r => r.Suspect));
-            Assert.All(result.Rows, r => Assert.Equal(["sac-m", "ipguard"], r.Verdicts.Select(v => v.Method)));
+            Assert.All(result.Rows, r => Assert.Equal(["sac-m", "ipguard", "akh"], r.Verdicts.Select(v => v.Method)));
             Assert.All(result.Rows.SelectMany(r => r.Verdicts), v => { Assert.Equal(100, v.QueriesSpent); Assert.NotNull(v.PValue); });
             // the fine-tuned copy is the easiest theft: closer to the source than the independent model under both methods
             var copy = result.Rows[0].Verdicts; var independent = result.Rows[2].Verdicts;
             Assert.True(copy[0].Score < independent[0].Score, $"SAC-m: copy {copy[0].Score:F3} vs independent {independent[0].Score:F3}");
             Assert.True(copy[1].Score > independent[1].Score, $"IPGuard: copy {copy[1].Score:F3} vs independent {independent[1].Score:F3}");
+            Assert.True(copy[2].Score > independent[2].Score, $"AKH: copy {copy[2].Score:F3} vs independent {independent[2].Score:F3}");
+            Assert.StartsWith("binomial tail", copy[2].PValueBasis);
             Assert.Contains(stages, s => s.StartsWith("owner trains the source", StringComparison.Ordinal));
-            foreach (var f in new[] { "source", "fine-tuned-copy", "label-extraction", "independent-model", "fingerprint-sac-m", "fingerprint-ipguard" })
+            foreach (var f in new[] { "source", "fine-tuned-copy", "label-extraction", "independent-model", "fingerprint-sac-m", "fingerprint-ipguard", "fingerprint-akh" })
                 Assert.True(File.Exists(Path.Combine(keep.FullName, f + ".safetensors")), f);
         }
         finally { keep.Delete(true); }
