@@ -33,7 +33,8 @@ public readonly record struct UniversalPerturbationProgress(int Pass, int MaxPas
 
 /// <summary>The perturbation found and how far the search got.</summary>
 /// <param name="Perturbation">v, shaped like one input [C, H, W]; ‖v‖ ≤ ξ in the chosen norm.</param>
-/// <param name="FoolingRate">Share of the images whose label v changes (on x + v clipped to the valid range).</param>
+/// <param name="FoolingRate">Share of the images whose label v changes (on x + v clipped to the valid range): the best
+/// pass's, whose v is returned.</param>
 /// <param name="Passes">Passes over the images that were run.</param>
 /// <param name="ReachedTarget">False when the search stopped at its pass cap below 1 − δ.</param>
 /// <param name="FoolingRatePerPass">The fooling rate after each pass.</param>
@@ -49,7 +50,8 @@ public sealed record UniversalPerturbationResult(Tensor Perturbation, double Foo
 /// visits the images in a seeded random order; for an image x that v does not fool yet (k(x + v) = k(x)),
 /// r = DeepFool(x + v) and v ← P_{p,ξ}(v + r), the projection onto the ℓp ball of radius ξ
 /// (ℓ∞: clip each entry to [−ξ, ξ]; ℓ2: v · min(1, ξ/‖v‖₂)). After each pass the fooling rate over all images is
-/// measured; the search stops once it reaches 1 − δ, or at the pass cap.
+/// measured; the search stops once it reaches 1 − δ, or at the pass cap. The update is not monotone (a later
+/// pass can fool fewer images), so the v of the best pass is returned (our choice).
 /// Batching (our choice, for speed): images are taken <see cref="UniversalPerturbationOptions.BatchSize"/> at a
 /// time; the not-yet-fooled ones of a batch get their DeepFool steps together against the same v, and the steps are
 /// then added to v one after another, projecting after each, exactly as the sequential loop adds them. Only the
@@ -71,7 +73,8 @@ public static class UniversalPerturbation
         var cleanLabels = Labels(model, images, null, options.DeepFool);
         double target = 1 - options.Delta;
         var rates = new List<double>();
-        double rate = 0;
+        var best = new float[per];
+        double bestRate = -1;
         for (int pass = 1; pass <= options.MaxPasses; pass++)
         {
             var order = gen.Permutation(n);
@@ -94,14 +97,15 @@ public static class UniversalPerturbation
                     Project(v, options.Norm, options.Xi);
                 }
             }
-            rate = FoolingRate(model, images, v, cleanLabels, options.DeepFool);
+            double rate = FoolingRate(model, images, v, cleanLabels, options.DeepFool);
             rates.Add(rate);
+            if (rate > bestRate) { bestRate = rate; v.CopyTo(best, 0); }
             progress?.Report(new UniversalPerturbationProgress(pass, options.MaxPasses, rate, target));
             if (rate >= target) break;
         }
         var result = Tensor.Persistent(images.Shape[1..]);
-        v.CopyTo(result.Span);
-        return new UniversalPerturbationResult(result, rate, rates.Count, rate >= target, rates);
+        best.CopyTo(result.Span);
+        return new UniversalPerturbationResult(result, bestRate, rates.Count, bestRate >= target, rates);
     }
 
     /// <summary>Share of the images whose label changes when v is added (x + v clipped to the valid range).</summary>

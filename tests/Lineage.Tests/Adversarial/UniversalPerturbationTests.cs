@@ -31,6 +31,7 @@ public class UniversalPerturbationTests
         Assert.Equal(result.FoolingRate, UniversalPerturbation.FoolingRate(model, images, result.Perturbation), 9);
         Assert.Equal(result.Passes, passes.Count);
         Assert.Equal(result.FoolingRatePerPass, passes.Select(p => p.FoolingRate));
+        Assert.Equal(result.FoolingRatePerPass.Max(), result.FoolingRate);
         Assert.Equal([1, 4, 4], result.Perturbation.Shape);
         var v = result.Perturbation.ToArray();
         if (norm == PerturbationNorm.LInf) Assert.All(v, x => Assert.InRange(x, -xi, xi));
