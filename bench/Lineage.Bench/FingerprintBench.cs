@@ -38,7 +38,7 @@ internal static class FingerprintBench
         for (int r = 0; r < rounds + 1; r++)
         {
             var clock = Stopwatch.StartNew();
-            var fp = FingerprintCreation.Create("sac-m", source, owner, new RuleOptions { Threshold = 0.1 }, new SacOptions { Seed = r });
+            var fp = FingerprintCreation.Create("sac-m", new CreationContext { Source = source, OwnerData = owner, Seed = r }, null, new RuleOptions { Threshold = 0.1 });
             FingerprintVerifier.Verify(fp, suspect);
             if (r > 0) times.Add(clock.Elapsed.TotalSeconds);   // round 0 warms the JIT
         }

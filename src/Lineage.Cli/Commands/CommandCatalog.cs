@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return TrainCommand.Create();
         yield return AttackCommand.Create();
         yield return ZooCommand.Create();
+        yield return KitCommand.Create();
         yield return ModelCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VerifyCommand.Create();

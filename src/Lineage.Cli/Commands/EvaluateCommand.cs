@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Lineage.Evaluation;
 using Lineage.Evaluation.Report;
-using Lineage.Fingerprints.IpGuard;
-using Lineage.Fingerprints.Sac;
+using Lineage.Fingerprints;
 using Lineage.Suspects;
 
 namespace Lineage.Cli.Commands;
@@ -15,21 +14,19 @@ internal static class EvaluateCommand
     {
         var zoo = new Option<string>("--zoo") { Description = "Zoo directory (with manifest.json)", Required = true };
         var source = new Option<string?>("--source") { Description = "Id of the source to fingerprint when the zoo has several (its models stolen from other sources are left out)" };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated methods: sac-m, sac-w, ipguard", DefaultValueFactory = _ => "sac-m,sac-w,ipguard" };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods: " + string.Join(", ", FingerprintCatalog.Names), DefaultValueFactory = _ => string.Join(",", FingerprintCatalog.Names) };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder (reports; cache/ lets an interrupted run resume)", Required = true };
         var fpr = new Option<double>("--fpr") { Description = "Target false-positive rate of each fingerprint's calibrated threshold", DefaultValueFactory = _ => 0.05 };
         var reportFpr = new Option<double>("--report-fpr") { Description = "False-positive rate at which TPR is reported", DefaultValueFactory = _ => 0.01 };
         var mode = new Option<OutputMode>("--mode") { Description = "What every suspect reveals: logits, probabilities, topk or label", DefaultValueFactory = _ => OutputMode.Logits };
         var topK = new Option<int>("--top-k") { Description = "k for --mode topk", DefaultValueFactory = _ => 1 };
-        var samples = new Option<int>("--samples") { Description = "SAC: samples", DefaultValueFactory = _ => 100 };
-        var surrogates = new Option<int>("--surrogates") { Description = "SAC-w: surrogates distilled from the source", DefaultValueFactory = _ => 3 };
-        var points = new Option<int>("--points") { Description = "IPGuard: boundary points", DefaultValueFactory = _ => 100 };
-        var steps = new Option<int>("--steps") { Description = "IPGuard: optimisation steps per point", DefaultValueFactory = _ => 1000 };
+        var kit = new Option<string?>("--kit") { Description = "The owner's kit (lineage kit build): methods learn from it and thresholds are calibrated on its references; it must share no model with the zoo" };
+        var param = new Option<string[]>("--param", "-p") { Description = "A method parameter as METHOD.key=value (repeatable), e.g. -p sac-m.samples=50 -p ipguard.max_steps=300", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<int>("--seed") { Description = "Seed of fingerprint creation and of the calibration split", DefaultValueFactory = _ => 0 };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder searched first for the zoo's dataset files" };
         var json = new Option<bool>("--json") { Description = "Print the results as JSON on stdout" };
         var cmd = new Command("evaluate", "Benchmark fingerprint methods on a zoo of stolen and independent models");
-        foreach (var o in new Option[] { zoo, source, methods, outDir, fpr, reportFpr, mode, topK, samples, surrogates, points, steps, seed, dataDir, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { zoo, source, methods, outDir, kit, fpr, reportFpr, mode, topK, param, seed, dataDir, json }) cmd.Options.Add(o);
         cmd.SetAction((r, cancel) => Task.FromResult(CommandErrors.Guard(() =>
         {
             var options = new EvaluationOptions
@@ -40,8 +37,9 @@ internal static class EvaluateCommand
                 ReportFpr = r.GetValue(reportFpr),
                 Mode = r.GetValue(mode),
                 TopK = r.GetValue(topK),
-                Sac = new SacOptions { Samples = r.GetValue(samples), Surrogates = r.GetValue(surrogates), Seed = r.GetValue(seed) },
-                IpGuard = new IpGuardOptions { Points = r.GetValue(points), MaxSteps = r.GetValue(steps), Seed = r.GetValue(seed) },
+                Parameters = FingerprintCatalog.ParseParameters(r.GetValue(param) ?? []),
+                Seed = r.GetValue(seed),
+                Kit = r.GetValue(kit),
                 CalibrationSeed = r.GetValue(seed) + 1,
             };
             var progress = new SyncProgress<string>(line => Console.Error.WriteLine(line));

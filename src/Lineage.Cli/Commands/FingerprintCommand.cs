@@ -3,8 +3,6 @@ using System.Text.Json;
 using Lineage.Data;
 using Lineage.Data.Formats;
 using Lineage.Fingerprints;
-using Lineage.Fingerprints.IpGuard;
-using Lineage.Fingerprints.Sac;
 using Lineage.Models.Training;
 using Lineage.Suspects;
 
@@ -18,60 +16,89 @@ internal static class FingerprintCommand
         var cmd = new Command("fingerprint", "Make and inspect fingerprints of a source model");
         cmd.Subcommands.Add(CreateCommand());
         cmd.Subcommands.Add(InspectCommand());
+        cmd.Subcommands.Add(MethodsCommand());
         return cmd;
     }
 
     static Command CreateCommand()
     {
         var data = new DataOptions();
-        var method = new Option<string>("--method") { Description = "sac-m, sac-w or ipguard", DefaultValueFactory = _ => "sac-m" };
+        var method = new Option<string>("--method") { Description = "Fingerprint method: " + string.Join(", ", FingerprintCatalog.Names) + " (`lineage fingerprint methods` lists each one's parameters)", DefaultValueFactory = _ => "sac-m" };
+        method.AcceptOnlyFromAmong([.. FingerprintCatalog.Names]);
         var model = new Option<string>("--model") { Description = "Source model: a Lineage model file or an ONNX file", Required = true };
         var part = new Option<DataPart>("--part") { Description = "Owner's data: the defender half (as in the papers) or all", DefaultValueFactory = _ => DataPart.Defender };
         var splitSeed = new Option<int>("--split-seed") { DefaultValueFactory = _ => 1 };
-        var samples = new Option<int>("--samples") { Description = "SAC: samples (SAC-m mixes this many owner images)", DefaultValueFactory = _ => 100 };
-        var cutmix = new Option<CutMixVariant>("--cutmix") { Description = "SAC-m: yun (the paper) or corner (the authors' code)", DefaultValueFactory = _ => CutMixVariant.Yun };
-        var correlation = new Option<CorrelationKind>("--correlation") { DefaultValueFactory = _ => CorrelationKind.Cosine };
-        var output = new Option<SacOutput>("--output") { Description = "SAC: correlate logits (authors' code) or probabilities", DefaultValueFactory = _ => SacOutput.Logits };
-        var surrogates = new Option<int>("--surrogates") { Description = "SAC-w: surrogates distilled from the source", DefaultValueFactory = _ => 3 };
-        var points = new Option<int>("--points") { Description = "IPGuard: boundary points", DefaultValueFactory = _ => 100 };
-        var target = new Option<TargetChoice>("--target") { Description = "IPGuard: random or least-likely target class", DefaultValueFactory = _ => TargetChoice.Random };
-        var independent = new Option<string[]>("--independent") { Description = "Independent models to calibrate the threshold on", AllowMultipleArgumentsPerToken = true };
+        var param = new Option<string[]>("--param", "-p") { Description = "A method parameter as key=value (repeatable), e.g. -p samples=50", AllowMultipleArgumentsPerToken = true };
+        var kit = new Option<string?>("--kit") { Description = "The owner's kit (lineage kit build): methods that learn from models use it, and thresholds are calibrated on its references unless --independent is given" };
+        var independent = new Option<string[]>("--independent") { Description = "Independent models to calibrate the threshold on (default: the kit's references)", AllowMultipleArgumentsPerToken = true };
         var derived = new Option<string[]>("--derived") { Description = "Known derived models (SAC's validation rule with --paper-rule)", AllowMultipleArgumentsPerToken = true };
-        var correctOn = new Option<string[]>("--sac-w-correct") { Description = "SAC-w: keep only samples these independent models (trained on the owner's data) classify correctly", AllowMultipleArgumentsPerToken = true };
         var fpr = new Option<double>("--fpr") { Description = "Target false-positive rate of the calibrated threshold", DefaultValueFactory = _ => 0.05 };
         var paper = new Option<bool>("--paper-rule") { Description = "Use the paper's validation rule instead of FPR calibration" };
         var threshold = new Option<double?>("--threshold") { Description = "A threshold of your own" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var outFile = new Option<string>("--out", "-o") { Description = "Fingerprint file to write", Required = true };
         var json = new Option<bool>("--json");
+        var input = new Option<string?>("--input") { Description = "What an ONNX source takes: raw ([0,1] pixels, it normalises itself), dataset (the data's mean/std; default) or mean=M,std=S (one value or one per channel)" };
         var cmd = new Command("create", "Fingerprint a source model (white-box) from the owner's data");
         data.AddTo(cmd);
-        foreach (var o in new Option[] { method, model, part, splitSeed, samples, cutmix, correlation, output, surrogates, points, target, independent, derived, correctOn, fpr, paper, threshold, seed, outFile, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { method, model, part, splitSeed, param, kit, independent, derived, fpr, paper, threshold, seed, outFile, json, input }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             var pair = data.Load(r);
             var owner = TrainingJob.SelectPart(pair.Train, r.GetValue(part), r.GetValue(splitSeed));
-            var source = SourceModel.Open(r.GetValue(model)!, owner.Preprocessing);
+            var source = SourceModel.Open(r.GetValue(model)!, owner.Preprocessing, r.GetValue(input) is string i ? InputDeclaration.Parse(i) : null);
             ISuspect Open(string path) => SuspectFactory.Open(path, source.Preprocessing);
+            var ownerKit = r.GetValue(kit) is string kitDir ? Kits.OwnerKit.Load(kitDir) : null;
             var rule = new RuleOptions
             {
+                Kit = ownerKit,
                 IndependentModels = (r.GetValue(independent) ?? []).Select(Open).ToList(),
                 DerivedModels = (r.GetValue(derived) ?? []).Select(Open).ToList(),
                 TargetFpr = r.GetValue(fpr),
                 PreferPaperRule = r.GetValue(paper),
                 Threshold = r.GetValue(threshold),
             };
-            var sac = new SacOptions { Samples = r.GetValue(samples), CutMix = r.GetValue(cutmix), Correlation = r.GetValue(correlation), Output = r.GetValue(output), Surrogates = r.GetValue(surrogates), Seed = r.GetValue(seed) };
-            var ipg = new IpGuardOptions { Points = r.GetValue(points), Target = r.GetValue(target), Seed = r.GetValue(seed) };
+            var name = r.GetValue(method)!;
+            var parameters = FingerprintCatalog.ParseParameters(r.GetValue(param) ?? [], name).GetValueOrDefault(name);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var fp = ProgressDisplay.Run("surrogates", p => FingerprintCreation.Create(r.GetValue(method)!, source, owner, rule, sac, ipg, p,
-                (r.GetValue(correctOn) ?? []).Select(Open).ToList()));
+            var progress = new SyncProgress<string>(line => Console.Error.WriteLine($"{name}: {line}"));
+            var fp = FingerprintCreation.Create(name, new CreationContext { Source = source, OwnerData = owner, Seed = r.GetValue(seed), Kit = ownerKit, Progress = progress }, parameters, rule);
             var path = r.GetValue(outFile)!;
             FingerprintFile.Save(fp, path);
             if (r.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new { fingerprint = path, method = fp.Method, queries = fp.QueryCount, source_hash = fp.SourceModelHash, threshold = fp.Rule.Threshold, rule = fp.Rule.Basis, seconds = clock.Elapsed.TotalSeconds }));
             else
                 Console.WriteLine($"wrote {path}: {fp.Method}, {fp.QueryCount} queries, threshold {fp.Rule.Threshold:G4} for {fp.Rule.Representation} ({fp.Rule.Basis}; {fp.Rules.Count} views), {clock.Elapsed.TotalSeconds:0.0} s");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    static Command MethodsCommand()
+    {
+        var json = new Option<bool>("--json");
+        var cmd = new Command("methods", "List the fingerprint methods: paper, what each reads and needs, and its parameters");
+        cmd.Options.Add(json);
+        cmd.SetAction(r => CommandErrors.Guard(() =>
+        {
+            var infos = FingerprintCatalog.All.Select(m => m.Info).ToList();
+            if (r.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(infos.Select(i => new
+                {
+                    name = i.Name, paper = i.Paper, description = i.Description, reads = i.Reads.ToString().ToLowerInvariant(),
+                    needs = i.Needs.ToString(), direction = i.Direction.ToString(),
+                    parameters = i.Parameters.Select(p => new { name = p.Name, type = p.Type.ToString().ToLowerInvariant(), @default = p.Default, min = double.IsInfinity(p.Min) ? (double?)null : p.Min, max = double.IsInfinity(p.Max) ? (double?)null : p.Max, choices = p.Choices, description = p.Description }),
+                })));
+                return 0;
+            }
+            foreach (var i in infos)
+            {
+                Console.WriteLine($"{i.Name}: {i.Description}");
+                Console.WriteLine($"  paper   {i.Paper}");
+                Console.WriteLine($"  reads   down to {i.Reads.ToString().ToLowerInvariant()}; needs {i.Needs}; {(i.Direction == Statistics.ScoreDirection.HigherIsStolen ? "higher" : "lower")} score = more likely stolen");
+                foreach (var line in i.ParameterHelp()) Console.WriteLine($"  -p {line}");
+            }
             return 0;
         }));
         return cmd;

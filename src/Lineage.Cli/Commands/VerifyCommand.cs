@@ -44,6 +44,7 @@ internal static class VerifyCommand
                 v.Stolen ? "[red]stolen[/]" : "[green]independent[/]", v.PValue is double p ? p.ToString("G3") : "-", v.QueriesSpent.ToString());
         AnsiConsole.Write(table);
         foreach (var rule in verdicts.Select(v => v.RuleBasis).Distinct()) AnsiConsole.MarkupLine($"[grey]rule: {Markup.Escape(rule)}[/]");
+        foreach (var basis in verdicts.Select(v => v.PValueBasis).OfType<string>().Distinct()) AnsiConsole.MarkupLine($"[grey]p-value: {Markup.Escape(basis)}[/]");
     }
 }
 
@@ -60,6 +61,8 @@ internal static class VerdictJson
         verdict = v.Decision,
         stolen = v.Stolen,
         p_value = v.PValue,
+        p_value_basis = v.PValueBasis,
+        guaranteed_fpr = v.GuaranteedFpr,
         rule = v.RuleBasis,
         representation = v.Representation,
         queries = v.QueriesSpent,

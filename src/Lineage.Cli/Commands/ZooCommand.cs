@@ -112,8 +112,8 @@ internal static class ZooCommand
         foreach (var w in result.Warnings) Console.WriteLine("warning: " + w);
     }
 
-    /// <summary>One stderr line per finished epoch, prefixed by the step, so interleaved shard logs stay readable.</summary>
-    sealed class EpochLines(string title) : IProgress<TrainingProgress>
+    /// <summary>One stderr line per finished epoch, prefixed by the step, so interleaved shard logs stay readable (kit builds print the same).</summary>
+    internal sealed class EpochLines(string title) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress p)
         {

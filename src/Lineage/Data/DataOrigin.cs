@@ -11,4 +11,8 @@ public sealed record DataOrigin(string Dataset, string Part, IReadOnlyList<strin
         this with { Split = new SplitSpec(Description, role, seed, count) };
 
     public override string ToString() => Description;
+
+    /// <summary>The dataset's catalog name, without the generator seed ("shapes(seed=2)") or subset tag ("name:tag")
+    /// that <see cref="Dataset"/> may carry.</summary>
+    public string DatasetName => Dataset.Split('(', ':')[0];
 }

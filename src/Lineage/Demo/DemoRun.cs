@@ -72,7 +72,7 @@ public static class DemoRun
         {
             stage?.Report($"owner fingerprints the source with {method}");
             var t = Stopwatch.StartNew();
-            fingerprints.Add(FingerprintCreation.Create(method, sourceModel, owner, rule, new SacOptions { Seed = o.Seed }, new IpGuardOptions { Seed = o.Seed }));
+            fingerprints.Add(FingerprintCreation.Create(method, new CreationContext { Source = sourceModel, OwnerData = owner, Seed = o.Seed, Cancel = cancel }, null, rule));
             seconds[method] = t.Elapsed.TotalSeconds;
         }
 

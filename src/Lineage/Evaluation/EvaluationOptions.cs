@@ -1,5 +1,4 @@
-using Lineage.Fingerprints.IpGuard;
-using Lineage.Fingerprints.Sac;
+using Lineage.Fingerprints;
 using Lineage.Suspects;
 
 namespace Lineage.Evaluation;
@@ -17,24 +16,23 @@ public sealed record EvaluationOptions
     /// <summary>What every suspect reveals to the verifier.</summary>
     public OutputMode Mode { get; init; } = OutputMode.Logits;
     public int TopK { get; init; } = 1;
-    public SacOptions Sac { get; init; } = new();
-    public IpGuardOptions IpGuard { get; init; } = new();
-    /// <summary>Seeds the split of independent models into calibration and held-out halves.</summary>
+    /// <summary>Each method's parameters by method name (the catalog's defaults fill the rest).</summary>
+    public IReadOnlyDictionary<string, Dictionary<string, string>> Parameters { get; init; } = new Dictionary<string, Dictionary<string, string>>();
+    /// <summary>Seed of fingerprint creation.</summary>
+    public int Seed { get; init; }
+    /// <summary>The owner's kit directory: methods learn from it and thresholds are calibrated on its references, so
+    /// every independent model of the zoo is held out. It must share no model with the zoo.</summary>
+    public string? Kit { get; init; }
+    /// <summary>Seeds the split of independent models into calibration and held-out halves (without a kit).</summary>
     public int CalibrationSeed { get; init; } = 1;
 
-    /// <summary>A stable description of everything that changes a score; cached work is reused only under the same key.</summary>
-    internal string CacheKey(string method)
-    {
-        // Invariant culture: the same settings must give the same key on any machine.
-        var settings = method == "ipguard" ? Describe(IpGuard) : Describe(Sac);
-        return FormattableString.Invariant($"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|{settings}");
-    }
+    public IReadOnlyDictionary<string, string>? ParametersOf(string method) => Parameters.GetValueOrDefault(method);
 
-    static string Describe(object options)
+    /// <summary>A stable description of everything that changes a score; cached work is reused only under the same key.</summary>
+    internal string CacheKey(string method, string? kitHash)
     {
-        var previous = System.Globalization.CultureInfo.CurrentCulture;
-        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
-        try { return options.ToString() ?? ""; }
-        finally { System.Globalization.CultureInfo.CurrentCulture = previous; }
+        var resolved = MethodParameters.Resolve(FingerprintCatalog.Get(method).Info, ParametersOf(method));
+        // invariant culture: the same settings must give the same key on any machine
+        return FormattableString.Invariant($"{method}|{Mode}|{TopK}|{TargetFpr:R}|{CalibrationSeed}|seed={Seed}|{resolved}|kit={kitHash}");
     }
 }

@@ -13,7 +13,10 @@ public sealed record EvaluationResult
     public required double ReportFpr { get; init; }
     /// <summary>Attack categories in the order of SAC's tables (fine-tuning, pruning, extraction, transfer, other).</summary>
     public required IReadOnlyList<string> Categories { get; init; }
+    /// <summary>The models thresholds were calibrated on: zoo independents, or the kit's references (ids <c>kit-…</c>).</summary>
     public required IReadOnlyList<string> CalibrationModels { get; init; }
+    /// <summary>The owner's kit the methods learned from and calibrated on ("DIR (hash …)"), or null without one.</summary>
+    public string? Kit { get; init; }
     public required IReadOnlyList<MethodSummary> Methods { get; init; }
     public required IReadOnlyList<ModelScore> Scores { get; init; }
 }

@@ -37,4 +37,7 @@ public sealed record MethodSummary
     /// <summary>Share of held-out independent models (not used for calibration) flagged at <see cref="Threshold"/>.</summary>
     public double? HeldOutFpr { get; init; }
     public int HeldOutIndependents { get; init; }
+    /// <summary>The false-positive rate the conformal rule guarantees for independent models it was not calibrated on
+    /// (the target FPR, or 1/(n+1) with too few calibration models).</summary>
+    public double? GuaranteedFpr { get; init; }
 }

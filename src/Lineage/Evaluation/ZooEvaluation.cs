@@ -29,24 +29,26 @@ public static class ZooEvaluation
     {
         if (options.Methods.Count == 0) throw new ArgumentException("name at least one fingerprint method to evaluate");
         foreach (var m in options.Methods)
-            if (!FingerprintCreation.Methods.Contains(m)) throw new ArgumentException($"unknown fingerprint method '{m}'; choose from: {string.Join(", ", FingerprintCreation.Methods)}");
+            MethodParameters.Resolve(FingerprintCatalog.Get(m).Info, options.ParametersOf(m));  // unknown names and bad values fail before any work
         if (options.Methods.Distinct().Count() != options.Methods.Count) throw new ArgumentException("a method is named twice");
         var zoo = ZooManifest.LoadDirectory(zooDir);
         var cache = new EvaluationCache(outDir);
         var sourceEntry = zoo.SourceFor(options.Source);
         var suspects = zoo.SuspectsOf(sourceEntry);
         var source = SourceModel.FromModelFile(ModelFile.Load(zoo.PathOf(sourceEntry)), sourceEntry.Id);
-        var calibration = CalibrationModels(zoo, options.CalibrationSeed);
+        var kit = options.Kit is string kitDir ? Kits.OwnerKit.Load(kitDir) : null;
+        if (kit is not null) RequireDisjoint(kit, zoo, source.Hash);
+        var calibration = kit is null ? CalibrationModels(zoo, options.CalibrationSeed) : kit.References.Select(m => m.Id).ToList();
         var owner = new Lazy<Dataset>(() => OwnerData(zoo, dataDir));
         // loaded once for every method that is not cached (a model suspect holds no per-query state)
-        var calibrationSuspects = new Lazy<List<ISuspect>>(() =>
+        var calibrationSuspects = new Lazy<List<ISuspect>>(() => kit is not null ? [] :
             calibration.Select(id => SuspectFactory.Open(zoo.PathOf(zoo.Models.Single(m => m.Id == id)), source.Preprocessing)).ToList());
 
         var fingerprints = new List<(string Method, string Folder, Fingerprint Fingerprint, double Seconds)>();
         foreach (var method in options.Methods)
         {
             cancel.ThrowIfCancellationRequested();
-            var folder = cache.MethodFolder(method, string.Join("|", options.CacheKey(method), zoo.SpecHash, source.Hash, string.Join(",", calibration)));
+            var folder = cache.MethodFolder(method, string.Join("|", options.CacheKey(method, kit?.Hash), zoo.SpecHash, source.Hash, string.Join(",", calibration)));
             if (cache.TryLoadFingerprint(folder) is { } cached)
             {
                 progress?.Report($"{method}: fingerprint from cache ({cached.Fingerprint.QueryCount} queries, made in {cached.Seconds:0.0} s)");
@@ -57,10 +59,12 @@ public static class ZooEvaluation
             var rule = new RuleOptions
             {
                 IndependentModels = calibrationSuspects.Value,
+                Kit = kit,
                 TargetFpr = options.TargetFpr,
             };
             var clock = Stopwatch.StartNew();
-            var fp = FingerprintCreation.Create(method, source, owner.Value, rule, options.Sac, options.IpGuard, new EpochReports(method, progress));
+            var context = new CreationContext { Source = source, OwnerData = owner.Value, Seed = options.Seed, Kit = kit, Progress = MethodLines(method, progress), Cancel = cancel };
+            var fp = FingerprintCreation.Create(method, context, options.ParametersOf(method), rule);
             double seconds = clock.Elapsed.TotalSeconds;
             cache.SaveFingerprint(folder, fp, seconds);
             progress?.Report($"{method}: {fp.QueryCount} queries in {seconds:0.0} s");
@@ -95,7 +99,7 @@ public static class ZooEvaluation
             var direction = f.Fingerprint.Rule.Direction;
             var summary = EvaluationMetrics.Summarize(f.Method, direction, own, categories, options.ReportFpr, f.Seconds, f.Fingerprint.QueryCount);
             var rule = f.Fingerprint.Rules.FirstOrDefault(r => r.Representation == summary.Representation) ?? f.Fingerprint.Rule;
-            return summary with { ThresholdBasis = rule.Basis };
+            return summary with { ThresholdBasis = rule.Basis, GuaranteedFpr = rule.GuaranteedFpr };
         }).ToList();
         var result = new EvaluationResult
         {
@@ -108,12 +112,25 @@ public static class ZooEvaluation
             ReportFpr = options.ReportFpr,
             Categories = categories,
             CalibrationModels = calibration,
+            Kit = kit is null ? null : $"{kit.Directory} (hash {kit.Hash[..12]}…)",
             Methods = summaries,
             Scores = scores,
         };
         EvaluationReport.WriteAll(result, outDir);
         progress?.Report($"wrote results.json, scores.csv, summary.md and report.html to {outDir}");
         return result;
+    }
+
+    /// <summary>A kit must be the owner's own: built for this source, and sharing no model (by hash) with the zoo it is
+    /// evaluated on, or the methods would learn from the very suspects they are judged on.</summary>
+    static void RequireDisjoint(Kits.OwnerKit kit, ZooManifest zoo, string sourceHash)
+    {
+        kit.RequireFor(sourceHash, zoo.Dataset.Name);
+        var zooHashes = zoo.Models.Where(m => m.Role != ZooManifestModel.SourceRole).ToDictionary(m => m.Hash, m => m.Id);
+        var shared = kit.Models.Where(m => zooHashes.ContainsKey(m.Hash)).ToList();
+        if (shared.Count > 0)
+            throw new ArgumentException($"{kit.ManifestPath}: the kit shares {shared.Count} model(s) with the zoo ({string.Join(", ", shared.Select(m => $"{m.Id} = {zooHashes[m.Hash]}"))}); "
+                + "a kit must be disjoint from the zoo it is evaluated on, or the numbers lie: build the kit with other seeds");
     }
 
     /// <summary>A seeded half (rounded down, at least one) of the independent models, by id. With a single
@@ -168,12 +185,11 @@ public static class ZooEvaluation
         }
     }
 
-    /// <summary>SAC-w trains surrogates; one line per finished epoch keeps the run visibly alive.</summary>
-    sealed class EpochReports(string method, IProgress<string>? progress) : IProgress<TrainingProgress>
+    static IProgress<string>? MethodLines(string method, IProgress<string>? progress)
+        => progress is null ? null : new Progress(line => progress.Report($"{method}: {line}"));
+
+    sealed class Progress(Action<string> report) : IProgress<string>
     {
-        public void Report(TrainingProgress p)
-        {
-            if (p.Batch == p.Batches) progress?.Report($"{method}: surrogate epoch {p.Epoch}/{p.Epochs}, loss {p.Loss:0.000}");
-        }
+        public void Report(string value) => report(value);
     }
 }

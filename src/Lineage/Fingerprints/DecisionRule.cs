@@ -20,6 +20,9 @@ public sealed record DecisionRule
     public IReadOnlyList<double> NullScores { get; init; } = [];
     public double? TargetFpr { get; init; }
     public double? AchievedFpr { get; init; }
+    /// <summary>The false-positive rate the conformal rule guarantees on null models calibration never saw: the
+    /// target, or 1/(n+1) when the n null models are too few for it (null for rules made before the conformal rule).</summary>
+    public double? GuaranteedFpr { get; init; }
 
     public bool IsCalibrated => NullScores.Count > 0;
 
@@ -28,19 +31,25 @@ public sealed record DecisionRule
     public static DecisionRule Paper(ScoreDirection direction, double threshold, string basis)
         => new() { Direction = direction, Threshold = threshold, Basis = "paper rule: " + basis };
 
-    /// <summary>A threshold whose empirical false-positive rate on the null scores is at most <paramref name="targetFpr"/>.</summary>
-    public static DecisionRule Calibrated(ScoreDirection direction, IReadOnlyList<double> nullScores, double targetFpr, string representation = "")
+    /// <summary>A threshold set by the conformal rank rule (<see cref="ConformalThreshold"/>) on the null scores, so that
+    /// the stated false-positive rate holds for independent models calibration never saw.</summary>
+    /// <param name="nullModels">What the null models are, in words ("kit references", "independent models").</param>
+    public static DecisionRule Calibrated(ScoreDirection direction, IReadOnlyList<double> nullScores, double targetFpr, string representation = "", string nullModels = "independent models")
     {
-        var c = ThresholdCalibration.Calibrate(nullScores, targetFpr, direction);
+        var c = ConformalThreshold.Calibrate(nullScores, targetFpr, direction);
+        string basis = c.TooFewNulls
+            ? $"conformal rank rule on {c.NullCount} {nullModels}: too few for target FPR {targetFpr:0.###} (it needs {ConformalThreshold.MinimumNulls(targetFpr)}), so the threshold lies beyond every one of them and the guaranteed FPR is 1/{c.NullCount + 1} = {c.GuaranteedFpr:0.###}"
+            : $"conformal rank rule on {c.NullCount} {nullModels} at target FPR {targetFpr:0.###} (guaranteed {c.GuaranteedFpr:0.###}; flags {c.AchievedFpr:0.###} of them)";
         return new DecisionRule
         {
             Direction = direction,
             Representation = representation,
             Threshold = c.Threshold,
-            Basis = $"calibrated on {c.NullCount} independent models at target FPR {targetFpr:0.###} (achieved {c.AchievedFpr:0.###})",
+            Basis = basis,
             NullScores = nullScores.ToArray(),
             TargetFpr = targetFpr,
             AchievedFpr = c.AchievedFpr,
+            GuaranteedFpr = c.GuaranteedFpr,
         };
     }
 

@@ -12,7 +12,8 @@ namespace Lineage.Fingerprints;
 /// </summary>
 public sealed class Fingerprint
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>2: named artifact tensors and conformal rules; files of version 1 load unchanged.</summary>
+    public const int CurrentFormatVersion = 2;
 
     public required string Method { get; init; }
     public int FormatVersion { get; init; } = CurrentFormatVersion;
@@ -27,6 +28,8 @@ public sealed class Fingerprint
     public required SuspectOutput SourceOutput { get; init; }
     /// <summary>Labels a derived model should give, where the method defines them (IPGuard: the source's labels on boundary points).</summary>
     public int[]? ExpectedLabels { get; init; }
+    /// <summary>Named tensors the method keeps for verification (an encoder's weights, a perturbation, reference similarities).</summary>
+    public IReadOnlyDictionary<string, Tensor> Artifacts { get; init; } = new Dictionary<string, Tensor>();
     /// <summary>Decision rules, one per view of a suspect's answers it was set for; the first is for the method's primary view.</summary>
     public required IReadOnlyList<DecisionRule> Rules { get; set; }
 
@@ -41,6 +44,9 @@ public sealed class Fingerprint
 
     public int QueryCount => Queries.Shape[0];
     public int Classes => SourceOutput.Classes;
+
+    public Tensor Artifact(string name) => Artifacts.TryGetValue(name, out var t) ? t
+        : throw new InvalidDataException($"fingerprint of method {Method} lacks its artifact '{name}'");
 
     public string Parameter(string name) => Parameters.TryGetValue(name, out var v) ? v
         : throw new InvalidDataException($"fingerprint of method {Method} lacks its parameter '{name}'");

@@ -1,29 +1,47 @@
-using Lineage.Data;
-using Lineage.Fingerprints.IpGuard;
-using Lineage.Fingerprints.Sac;
-using Lineage.Models.Training;
+using System.Globalization;
+using Lineage.Suspects;
 
 namespace Lineage.Fingerprints;
 
-/// <summary>The create path for every method by name: source model + owner data + options → fingerprint.
-/// <paramref name="sacWCorrectModels"/>: for SAC-w, independent models trained on the owner's data; only samples they
-/// classify correctly are kept (SAC §3.3).</summary>
+/// <summary>The create path for every method of the catalog: source model + owner data + parameters → fingerprint,
+/// with its decision rules calibrated as <see cref="RuleOptions"/> says.</summary>
 public static class FingerprintCreation
 {
-    public static IReadOnlyList<string> Methods { get; } = ["sac-m", "sac-w", "ipguard"];
-
-    public static Fingerprint Create(string method, SourceModel source, Dataset ownerData, RuleOptions rule,
-        SacOptions? sac = null, IpGuardOptions? ipGuard = null, IProgress<TrainingProgress>? progress = null,
-        IReadOnlyList<Suspects.ISuspect>? sacWCorrectModels = null)
+    public static Fingerprint Create(string method, CreationContext context, IReadOnlyDictionary<string, string>? parameters, RuleOptions rule)
     {
-        if (ownerData.Channels != source.Preprocessing.Channels || ownerData.Height != source.Preprocessing.Height || ownerData.Width != source.Preprocessing.Width)
-            throw new ArgumentException($"the owner's data has images of {Engine.Tensor.FormatShape(ownerData.ImageShape)}, the source {source.Name} takes {Engine.Tensor.FormatShape(source.Preprocessing.Shape)}");
-        return method switch
+        var m = FingerprintCatalog.Get(method);
+        var resolved = MethodParameters.Resolve(m.Info, parameters);
+        var source = context.Source;
+        var owner = context.OwnerData;
+        if (owner.Channels != source.Preprocessing.Channels || owner.Height != source.Preprocessing.Height || owner.Width != source.Preprocessing.Width)
+            throw new ArgumentException($"the owner's data has images of {Engine.Tensor.FormatShape(owner.ImageShape)}, the source {source.Name} takes {Engine.Tensor.FormatShape(source.Preprocessing.Shape)}");
+        if (context.Kit is { } kit) kit.RequireFor(source.Hash, owner.Origin.DatasetName);
+        else if (m.Info.Has(MethodNeeds.KitReferences) || m.Info.Has(MethodNeeds.KitSurrogates))
+            throw new ArgumentException($"{m.Info.Name} learns from the owner's kit of reference and surrogate models: give one with --kit KIT (build it with 'lineage kit build --source SRC --data NAME --out KIT')");
+        var sampled = m.Sample(context, resolved);
+        if (sampled.Queries.Rank != 4 || sampled.Queries.Shape[0] == 0)
+            throw new InvalidOperationException($"{m.Info.Name} produced queries of shape {Engine.Tensor.FormatShape(sampled.Queries.Shape)}; expected [n>0, C, H, W]");
+        var logits = source.LogitsOf(sampled.Queries);
+        var recorded = new Dictionary<string, string>(resolved.Values, StringComparer.Ordinal)
         {
-            "sac-m" => SacFingerprinter.CreateSacM(source, ownerData, sac ?? new SacOptions(), rule),
-            "sac-w" => SacFingerprinter.CreateSacW(source, ownerData, sac ?? new SacOptions(), rule, sacWCorrectModels, progress),
-            "ipguard" => IpGuardFingerprinter.Create(source, ownerData, ipGuard ?? new IpGuardOptions(), rule),
-            _ => throw new ArgumentException($"unknown fingerprint method '{method}'; choose one of: {string.Join(", ", Methods)}"),
+            ["seed"] = context.Seed.ToString(CultureInfo.InvariantCulture),
         };
+        foreach (var (k, v) in sampled.Facts) recorded[k] = v;
+        if (context.Kit is { } used) recorded["kit"] = used.Hash;
+        var draft = new Fingerprint
+        {
+            Method = m.Info.Name,
+            CreatedUtc = DateTimeOffset.UtcNow,
+            SourceModelHash = source.Hash,
+            Parameters = recorded,
+            Queries = sampled.Queries,
+            SourceOutput = SuspectOutput.FromLogits(logits, sampled.Queries.Shape[0], source.Classes),
+            ExpectedLabels = sampled.ExpectedLabels,
+            Artifacts = sampled.Artifacts,
+            Preprocessing = source.Preprocessing,
+            Rules = [],
+        };
+        draft.Rules = rule.WithKitReferences(sampled.KitModelsUsed).Resolve(draft, m);
+        return draft;
     }
 }

@@ -12,7 +12,7 @@ namespace Lineage.Fingerprints;
 
 /// <summary>
 /// A fingerprint on disk: a safetensors file (queries [n,C,H,W], the source's logits [n,classes],
-/// optional expected labels) whose metadata holds the method, its parameters, the decision rule with its
+/// optional expected labels, the method's named artifacts as "artifact.NAME") whose metadata holds the method, its parameters, the decision rule with its
 /// calibration, the source model's hash, the creation time, a format version and a SHA-256 over all of
 /// that content. Loading recomputes the hash, so an edited or truncated file is rejected.
 /// </summary>
@@ -21,7 +21,8 @@ public static class FingerprintFile
     public const string Format = "lineage-fingerprint/1";
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    sealed record RuleRecord(string Representation, string Direction, double Threshold, string Basis, double[] NullScores, double? TargetFpr, double? AchievedFpr);
+    sealed record RuleRecord(string Representation, string Direction, double Threshold, string Basis, double[] NullScores, double? TargetFpr, double? AchievedFpr, double? GuaranteedFpr = null);
+    const string ArtifactPrefix = "artifact.";
 
     public static void Save(Fingerprint fp, string path)
     {
@@ -52,13 +53,16 @@ public static class FingerprintFile
             var logits = content.Tensors.GetValueOrDefault("source_logits") ?? throw new InvalidDataException("no 'source_logits' tensor");
             if (queries.Rank != 4 || logits.Rank != 2 || logits.Shape[0] != queries.Shape[0])
                 throw new InvalidDataException($"queries {Tensor.FormatShape(queries.Shape)} and source logits {Tensor.FormatShape(logits.Shape)} do not fit together");
+            int version = int.Parse(Need("lineage.format_version"), CultureInfo.InvariantCulture);
+            if (version < 1 || version > Fingerprint.CurrentFormatVersion)
+                throw new InvalidDataException($"fingerprint format version {version} is not supported by this Lineage (it reads 1..{Fingerprint.CurrentFormatVersion}); update Lineage");
             int[]? expected = content.Tensors.TryGetValue("expected_labels", out var el) ? el.ToArray().Select(v => (int)v).ToArray() : null;
             var rules = JsonSerializer.Deserialize<RuleRecord[]>(Need("lineage.rules"), Json) ?? throw new InvalidDataException("no decision rules");
             if (rules.Length == 0) throw new InvalidDataException("no decision rules");
             return new Fingerprint
             {
                 Method = Need("lineage.method"),
-                FormatVersion = int.Parse(Need("lineage.format_version"), CultureInfo.InvariantCulture),
+                FormatVersion = version,
                 CreatedUtc = DateTimeOffset.Parse(Need("lineage.created"), CultureInfo.InvariantCulture),
                 SourceModelHash = Need("lineage.source_hash"),
                 Parameters = JsonSerializer.Deserialize<Dictionary<string, string>>(Need("lineage.parameters"), Json) ?? [],
@@ -75,7 +79,10 @@ public static class FingerprintFile
                     NullScores = rule.NullScores,
                     TargetFpr = rule.TargetFpr,
                     AchievedFpr = rule.AchievedFpr,
+                    GuaranteedFpr = rule.GuaranteedFpr,
                 }).ToList(),
+                Artifacts = content.Tensors.Where(kv => kv.Key.StartsWith(ArtifactPrefix, StringComparison.Ordinal))
+                    .ToDictionary(kv => kv.Key[ArtifactPrefix.Length..], kv => kv.Value),
             };
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
@@ -96,6 +103,7 @@ public static class FingerprintFile
             ["source_logits"] = Tensor.FromArray(fp.SourceOutput.Values!, fp.SourceOutput.Count, fp.SourceOutput.Classes),
         };
         if (fp.SourceOutput.Mode != OutputMode.Logits) throw new ArgumentException("a fingerprint stores the source's logits");
+        foreach (var (name, tensor) in fp.Artifacts) tensors[ArtifactPrefix + name] = tensor;
         if (fp.ExpectedLabels is int[] labels) tensors["expected_labels"] = Tensor.FromArray(labels.Select(l => (float)l).ToArray(), labels.Length);
         var meta = new Dictionary<string, string>
         {
@@ -106,7 +114,7 @@ public static class FingerprintFile
             ["lineage.source_hash"] = fp.SourceModelHash,
             ["lineage.parameters"] = JsonSerializer.Serialize(fp.Parameters, Json),
             ["lineage.preprocessing"] = fp.Preprocessing.ToJson(),
-            ["lineage.rules"] = JsonSerializer.Serialize(fp.Rules.Select(r => new RuleRecord(r.Representation, r.Direction.ToString(), r.Threshold, r.Basis, r.NullScores.ToArray(), r.TargetFpr, r.AchievedFpr)), Json),
+            ["lineage.rules"] = JsonSerializer.Serialize(fp.Rules.Select(r => new RuleRecord(r.Representation, r.Direction.ToString(), r.Threshold, r.Basis, r.NullScores.ToArray(), r.TargetFpr, r.AchievedFpr, r.GuaranteedFpr)), Json),
         };
         return (tensors, meta);
     }

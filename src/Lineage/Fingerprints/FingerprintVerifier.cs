@@ -8,7 +8,7 @@ public static class FingerprintVerifier
 {
     public static Verdict Verify(Fingerprint fingerprint, ISuspect suspect, long? queryBudget = null)
     {
-        var method = FingerprintMethods.Get(fingerprint.Method);
+        var method = FingerprintCatalog.Get(fingerprint.Method);
         var metered = suspect as MeteredSuspect ?? new MeteredSuspect(suspect, queryBudget);
         long before = metered.QueriesSpent;
         var answers = metered.Query(fingerprint.Queries);
@@ -18,8 +18,10 @@ public static class FingerprintVerifier
     /// <summary>Scores answers already collected (cached, or gathered by another tool).</summary>
     public static Verdict Judge(Fingerprint fingerprint, IFingerprintMethod method, SuspectOutput answers, string suspectName, long queriesSpent)
     {
-        var (score, representation) = method.Score(fingerprint, answers);
-        var rule = fingerprint.RuleFor(representation);
+        var scored = method.Score(fingerprint, answers);
+        var rule = fingerprint.RuleFor(scored.Representation);
+        double score = scored.Value;
+        var own = method.PValue(fingerprint, rule, scored.Score);
         return new Verdict
         {
             Method = fingerprint.Method,
@@ -28,10 +30,13 @@ public static class FingerprintVerifier
             Threshold = rule.Threshold,
             Direction = rule.Direction,
             Stolen = rule.IsFlagged(score),
-            PValue = rule.PValue(score),
+            PValue = own?.PValue ?? rule.PValue(score),
+            PValueBasis = own?.Basis ?? (rule.IsCalibrated ? $"rank among the {rule.NullScores.Count} null models' scores" : null),
             RuleBasis = rule.Basis,
+            GuaranteedFpr = rule.GuaranteedFpr,
             QueriesSpent = queriesSpent,
-            Representation = representation,
+            Representation = scored.Representation,
+            PerQuery = scored.Score.PerQuery,
         };
     }
 }

@@ -41,11 +41,17 @@ public sealed class SourceModel
         return new SourceModel { Name = Path.GetFileName(path), Hash = onnx.Hash, Preprocessing = preprocessing, Classes = onnx.Classes, Logits = onnx.Logits };
     }
 
-    /// <summary>A Lineage model file or, by extension, an ONNX file.</summary>
-    public static SourceModel Open(string path, Preprocessing dataPreprocessing)
-        => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-            ? FromOnnx(path, dataPreprocessing)
-            : FromModelFile(ModelFile.Load(path), Path.GetFileName(path));
+    /// <summary>A Lineage model file or, by extension, an ONNX file. An ONNX file declares no input, so
+    /// <paramref name="input"/> (default: the data's mean/std) says what it takes. A model file declares its own; an
+    /// explicit <paramref name="input"/> for it must agree with that declaration, since its weights were trained on it.</summary>
+    public static SourceModel Open(string path, Preprocessing dataPreprocessing, InputDeclaration? input = null)
+    {
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            return FromOnnx(path, (input ?? InputDeclaration.Dataset).Resolve(dataPreprocessing));
+        var file = ModelFile.Load(path);
+        InputDeclaration.ForModelFile(input, dataPreprocessing, file.Preprocessing, Path.GetFileName(path));
+        return FromModelFile(file, Path.GetFileName(path));
+    }
 
     /// <summary>Logits for many images, in batches, without gradients (through the same batching and shape
     /// checks a suspect gets).</summary>

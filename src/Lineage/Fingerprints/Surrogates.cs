@@ -9,11 +9,11 @@ namespace Lineage.Fingerprints;
 /// data (knowledge distillation, Hinton et al.; SAC-w's surrogates, CAE's "retraining" at T = 1).</summary>
 public static class Surrogates
 {
+    /// <param name="spec">The student's architecture (the source's own, or a catalog architecture for a source that has none).</param>
     /// <param name="teacherLogits">The source's logits on <paramref name="ownerData"/> ([count, classes]), which the
     /// caller has already computed; distillation is at T = 1.</param>
-    public static Classifier Distil(SourceModel source, Dataset ownerData, float[] teacherLogits, int epochs, int seed, IProgress<TrainingProgress>? progress = null)
+    public static Classifier Distil(ArchitectureSpec spec, SourceModel source, Dataset ownerData, float[] teacherLogits, int epochs, int seed, IProgress<TrainingProgress>? progress = null)
     {
-        var spec = source.File!.Spec.Copy();
         var student = ArchitectureCatalog.Create(spec, new Generator(seed));
         int c = source.Classes;
         if (teacherLogits.Length != ownerData.Count * c)

@@ -12,8 +12,15 @@ public sealed record Verdict
     public required ScoreDirection Direction { get; init; }
     /// <summary>True when the suspect is judged derived from the source.</summary>
     public required bool Stolen { get; init; }
-    /// <summary>Empirical p-value against the calibration's null models; null without calibration.</summary>
+    /// <summary>The method's p-value (its own test, else the rank among the calibration's null models); null without calibration.</summary>
     public double? PValue { get; init; }
+    /// <summary>What the p-value is (a rank among null scores, a binomial tail, a t-test), in words.</summary>
+    public string? PValueBasis { get; init; }
+    /// <summary>The false-positive rate the rule guarantees on independent models calibration never saw.</summary>
+    public double? GuaranteedFpr { get; init; }
+    /// <summary>Per-query values behind the score (agreements, similarities), where the method has them.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<double>? PerQuery { get; init; }
     public required string RuleBasis { get; init; }
     public required long QueriesSpent { get; init; }
     /// <summary>How the suspect's answers were read (e.g. "logits", "smoothed labels (SAC Eq. 5)").</summary>

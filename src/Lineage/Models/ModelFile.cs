@@ -28,7 +28,10 @@ public sealed class ModelFile
 
     public ArchitectureSpec Spec => Model.Spec;
     public string ArchitectureJson => JsonSerializer.Serialize(Spec, Json);
-    public string Hash => ModelHash.Compute(ArchitectureJson, Model);
+    /// <summary>For a model imported from another format (<see cref="ImportedClassifier"/>): the SHA-256 of its file,
+    /// which is its identity everywhere else (fingerprints, suspects, kits). Null for Lineage's own models.</summary>
+    public string? ImportedHash { get; init; }
+    public string Hash => ImportedHash ?? ModelHash.Compute(ArchitectureJson, Model);
 
     /// <summary>Logits for [0,1] images: the declared preprocessing, then the model (differentiable).</summary>
     public Tensor Logits(Tensor images) => Model.Forward(Preprocessing.Apply(images));
@@ -36,6 +39,8 @@ public sealed class ModelFile
     /// <summary>Writes atomically (temporary name, then rename), so an interrupted save leaves no half-written model.</summary>
     public void Save(string path)
     {
+        if (Model is ImportedClassifier)
+            throw new InvalidOperationException($"{path}: an imported model ({Lineage.Chain}) cannot be saved as a Lineage model file: its architecture is not one Lineage can rebuild");
         var meta = new Dictionary<string, string>
         {
             ["lineage.format"] = Format,

@@ -50,6 +50,28 @@ public sealed class OnnxClassifier
 
     public Tensor Logits(Tensor images) => Model.Forward(Preprocessing.Apply(images));
 
+    /// <summary>The graph as a model file a black-box attack can take as its source (the teacher of an extraction):
+    /// its hash is the ONNX file's, its lineage an import step naming the file. Only square images fit the
+    /// students' architectures.</summary>
+    public ModelFile AsModelFile(string name)
+    {
+        if (Preprocessing.Height != Preprocessing.Width)
+            throw new ArgumentException($"{name}: takes {Tensor.FormatShape(Preprocessing.Shape)} images, but student architectures take square images");
+        var spec = new Models.Architectures.ArchitectureSpec
+        {
+            Name = Models.Architectures.ImportedClassifier.ArchitectureName,
+            InChannels = Preprocessing.Channels, ImageSize = Preprocessing.Height, Classes = Classes,
+        };
+        return new ModelFile
+        {
+            Model = new Models.Architectures.ImportedClassifier(Model, spec),
+            Preprocessing = Preprocessing,
+            TrainedOn = "unknown (imported ONNX model)",
+            Lineage = new ModelLineage { Step = "import", Chain = $"import({name}, sha256={Hash[..12]})" },
+            ImportedHash = Hash,
+        };
+    }
+
     public static OnnxClassifier Open(string path, Preprocessing preprocessing)
     {
         // read once: the same bytes are parsed and hashed

@@ -1,3 +1,4 @@
+using Lineage.Models;
 using Lineage.Models.Training;
 
 namespace Lineage.Zoo;
@@ -14,4 +15,6 @@ public sealed record ZooBuildOptions
     /// <summary>Training progress for a step, given the step's description; null for none.</summary>
     public Func<string, IProgress<TrainingProgress>?>? TrainingProgress { get; init; }
     public CancellationToken Cancel { get; init; }
+    /// <summary>The models the plan's <c>given</c> steps name, by <see cref="ModelFile.Hash"/> (a kit's source).</summary>
+    public IReadOnlyDictionary<string, ModelFile>? Given { get; init; }
 }

@@ -84,11 +84,12 @@ public static class ZooBuilder
         ZooManifestModel Describe(ZooEntry entry)
         {
             var file = loaded[entry.Final.RecipeHash];
-            var records = entry.Nodes.Select(n => ZooBuildRecord.TryLoad(Full(n.BuildRecordFile))).ToArray();
+            var records = entry.Nodes.Where(n => n.Given is null).Select(n => ZooBuildRecord.TryLoad(Full(n.BuildRecordFile))).ToArray();
             return new ZooManifestModel
             {
                 Id = entry.Id,
-                File = entry.Final.File,
+                // a given model is not in the directory
+                File = entry.Final.Given is null ? entry.Final.File : "",
                 Hash = file.Hash,
                 Role = entry.Role.ToString().ToLowerInvariant(),
                 Category = entry.Category,
@@ -118,6 +119,13 @@ public static class ZooBuilder
         ModelFile Ensure(ZooNode node, string label)
         {
             if (loaded.TryGetValue(node.RecipeHash, out var known)) return known;
+            if (node.Given is string hash)
+            {
+                var given = options.Given?.GetValueOrDefault(hash)
+                    ?? throw new ArgumentException($"{node.Where}: the given model {hash} was not handed to the build (ZooBuildOptions.Given)");
+                if (given.Hash != hash) throw new ArgumentException($"{node.Where}: the model handed in has hash {given.Hash}, but the plan names {hash}");
+                return loaded[node.RecipeHash] = given;
+            }
             var path = Full(node.File);
             if (File.Exists(path) && TryLoadCached(node, path) is { } cached)
             {
@@ -188,7 +196,7 @@ public static class ZooBuilder
             bool needsTransfer = node.UsesTransferData;
             var context = new AttackContext
             {
-                ThiefData = Part(DataPart.Attacker),
+                ThiefData = Part(plan.ThiefPart),
                 Test = pair.Test,
                 TransferSet = needsTransfer ? Transfer().Train : null,
                 TransferTest = needsTransfer ? Transfer().Test : null,

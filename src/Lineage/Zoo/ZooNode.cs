@@ -14,6 +14,8 @@ public sealed class ZooNode
     public required string Recipe { get; init; }
     public ZooNode? Parent { get; init; }
     public ZooTrainStep? Train { get; init; }
+    /// <summary>The hash of a model handed to the build (<see cref="ZooBuildOptions.Given"/>); it is never built or written.</summary>
+    public string? Given { get; init; }
     public IAttack? Attack { get; init; }
     public int Seed { get; init; }
     /// <summary>Where it is declared, e.g. "model 'ftal-1', step 1 (ftal)", for messages.</summary>
@@ -24,7 +26,7 @@ public sealed class ZooNode
     /// <summary>Knockoff and transfer to target=transfer-set read the spec's transfer data.</summary>
     public bool UsesTransferData { get; init; }
 
-    public string Step => Train is not null ? "train" : Attack!.Name;
+    public string Step => Train is not null ? "train" : Given is not null ? "given" : Attack!.Name;
     public string File => $"models/{RecipeHash}.safetensors";
     public string BuildRecordFile => $"models/{RecipeHash}.json";
 }

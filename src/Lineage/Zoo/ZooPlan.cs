@@ -5,6 +5,7 @@ using System.Text.Json;
 using Lineage.Attacks;
 using Lineage.Data;
 using Lineage.Models.Architectures;
+using Lineage.Models.Training;
 
 namespace Lineage.Zoo;
 
@@ -28,6 +29,8 @@ public sealed class ZooPlan
     /// <summary>The spec as parsed, re-serialised: what <see cref="SpecHash"/> is taken of and what a zoo directory keeps.</summary>
     public required string SpecJson { get; init; }
     public required IReadOnlyList<ZooEntry> Entries { get; init; }
+    /// <summary>The half attacks take as the thief's data (<see cref="ZooSpec.ThiefPart"/>).</summary>
+    public DataPart ThiefPart { get; init; } = DataPart.Attacker;
 
     public ZooEntry this[string id] => Entries.First(e => e.Id == id);
 
@@ -44,6 +47,12 @@ public sealed class ZooPlan
             catch (ArgumentException e) { throw new ZooSpecException($"transfer_data: {e.Message}"); }
         }
         if (spec.Models.Count == 0) throw new ZooSpecException("the spec declares no models");
+        var thiefPart = spec.ThiefPart switch
+        {
+            null or "attacker" => DataPart.Attacker,
+            "defender" => DataPart.Defender,
+            var other => throw new ZooSpecException($"thief_part '{other}' is not valid; choose attacker or defender"),
+        };
         var byId = new Dictionary<string, (ZooModelSpec Spec, int Index)>(StringComparer.Ordinal);
         for (int i = 0; i < spec.Models.Count; i++)
         {
@@ -52,7 +61,7 @@ public sealed class ZooPlan
             if (!byId.TryAdd(m.Id, (m, i))) throw new ZooSpecException($"model id '{m.Id}' is declared twice");
         }
         var specJson = JsonSerializer.Serialize(spec, SpecJsonOptions);
-        var context = new Resolver(spec, dataset, transfer, byId);
+        var context = new Resolver(spec, dataset, transfer, byId, thiefPart);
         var entries = spec.Models.Select(m => context.Resolve(m.Id, [])).ToArray();
         return new ZooPlan
         {
@@ -60,6 +69,7 @@ public sealed class ZooPlan
             SpecHash = Sha256(specJson),
             SpecJson = specJson,
             Entries = entries,
+            ThiefPart = thiefPart,
         };
     }
 
@@ -69,7 +79,7 @@ public sealed class ZooPlan
     static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>Resolves entries depth-first through their parents, which finds missing parents and cycles.</summary>
-    sealed class Resolver(ZooSpec spec, ZooDataSpec dataset, ZooDataSpec? transfer, Dictionary<string, (ZooModelSpec Spec, int Index)> byId)
+    sealed class Resolver(ZooSpec spec, ZooDataSpec dataset, ZooDataSpec? transfer, Dictionary<string, (ZooModelSpec Spec, int Index)> byId, DataPart thiefPart)
     {
         readonly Dictionary<string, ZooEntry> done = new(StringComparer.Ordinal);
         readonly int datasetClasses = ZooDatasets.Classes(dataset);
@@ -107,7 +117,10 @@ public sealed class ZooPlan
                 var where = $"model '{id}', step {k + 1}" + (step.Attack is string a ? $" ({a})" : step.Train is not null ? " (train)" : "");
                 var node = step switch
                 {
-                    { Train: not null, Attack: not null } => throw new ZooSpecException($"{where}: a step is either 'train' or 'attack', not both"),
+                    { Train: not null, Attack: not null } or { Given: not null, Train: not null } or { Given: not null, Attack: not null }
+                        => throw new ZooSpecException($"{where}: a step is one of 'train', 'given' or 'attack'"),
+                    { Given: not null } when previous is not null => throw new ZooSpecException($"{where}: 'given' can only be the first step of a model without a parent"),
+                    { Given: { } given } => GivenNode(given, where),
                     { Train: not null } when previous is not null => throw new ZooSpecException($"{where}: 'train' starts a model from scratch, so it can only be the first step of a model without a parent"),
                     { Train: { } train } => TrainNode(train, step, role, where),
                     { Attack: { } attack } when previous is null => throw new ZooSpecException($"{where}: attack '{attack}' needs a model to attack: give the model a 'parent' or start its chain with a 'train' step"),
@@ -151,6 +164,19 @@ public sealed class ZooPlan
             };
         }
 
+        ZooNode GivenNode(ZooGivenSpec given, string where)
+        {
+            if (string.IsNullOrWhiteSpace(given.Hash)) throw new ZooSpecException($"{where}: a given model needs its hash");
+            if (given.Classes < 2) throw new ZooSpecException($"{where}: a given model needs classes ≥ 2, got {given.Classes}");
+            var recipe = Canonical(new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["version"] = RecipeVersion,
+                ["step"] = "given",
+                ["given"] = given,
+            });
+            return new ZooNode { RecipeHash = Sha256(recipe), Recipe = recipe, Given = given.Hash, Where = where, Classes = given.Classes, Architecture = given.Arch };
+        }
+
         ZooNode AttackNode(string name, ZooStepSpec step, ZooNode parent, string where)
         {
             if (!AttackCatalog.Names.Contains(name.Trim().ToLowerInvariant()))
@@ -172,7 +198,7 @@ public sealed class ZooPlan
             string arch = attack.Name == EnsembleAttack.AttackName ? EnsembleClassifier.ArchitectureName
                 : attack.Parameters.TryGetValue("arch", out var a) && a.Length > 0 ? a : parent.Architecture;
             int seed = step.Seed ?? 0;
-            var recipe = Canonical(new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            var recipeFields = new SortedDictionary<string, object?>(StringComparer.Ordinal)
             {
                 ["version"] = RecipeVersion,
                 ["dataset"] = dataset,
@@ -182,7 +208,10 @@ public sealed class ZooPlan
                 ["params"] = new SortedDictionary<string, string>(attack.Parameters.ToDictionary(), StringComparer.Ordinal),
                 ["seed"] = seed,
                 ["transfer_data"] = UsesTransferData(attack) ? transfer : null,
-            });
+            };
+            // only a non-default thief part enters the recipe, so the shipped zoos' cache names stay as they were
+            if (thiefPart != DataPart.Attacker) recipeFields["thief_part"] = thiefPart.ToString().ToLowerInvariant();
+            var recipe = Canonical(recipeFields);
             return new ZooNode
             {
                 RecipeHash = Sha256(recipe), Recipe = recipe, Attack = attack, Seed = seed, Where = where, Parent = parent,
@@ -193,6 +222,9 @@ public sealed class ZooPlan
         /// <summary>Checks that the attack can run on its parent with this zoo's data; returns the output class count.</summary>
         int CheckFits(IAttack attack, ZooNode parent, string where)
         {
+            if (parent.Architecture == ImportedClassifier.ArchitectureName
+                && !(attack.Parameters.TryGetValue("arch", out var student) && student.Length > 0 && student != ImportedClassifier.ArchitectureName))
+                throw new ZooSpecException($"{where}: the parent is an imported model, which only black-box attacks with a student architecture can use; set params.arch of {attack.Name} (if it takes one) to one of: {string.Join(", ", ArchitectureCatalog.Names.Where(n => n != EnsembleClassifier.ArchitectureName))}");
             if (parent.Architecture == EnsembleClassifier.ArchitectureName)
             {
                 if (SingleHeadAttacks.Contains(attack.Name))

@@ -17,6 +17,9 @@ public sealed record ZooSpec
     public int SplitSeed { get; init; } = 1;
     /// <summary>Images of another distribution for knockoff and transfer-a/l with target=transfer-set.</summary>
     public ZooDataSpec? TransferData { get; init; }
+    /// <summary>The half of the training set attacks get as the thief's data: <c>attacker</c> (null, the default) or
+    /// <c>defender</c> (the owner replaying a thief's moves on its own data, as a kit does).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ThiefPart { get; init; }
     public ZooDefaults? Defaults { get; init; }
     public required List<ZooModelSpec> Models { get; init; }
 
@@ -84,11 +87,23 @@ public sealed record ZooModelSpec
 }
 
 /// <summary>One step: either <c>{"train": {...}}</c> (a model from scratch; only as the first step of a model
-/// without a parent) or <c>{"attack": "name", "params": {...}, "seed": n}</c>.</summary>
+/// without a parent), <c>{"given": {...}}</c> (a model handed to the build, not built: the owner's source of a kit)
+/// or <c>{"attack": "name", "params": {...}, "seed": n}</c>.</summary>
 public sealed record ZooStepSpec
 {
     public Dictionary<string, JsonElement>? Train { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public ZooGivenSpec? Given { get; init; }
     public string? Attack { get; init; }
     public Dictionary<string, JsonElement>? Params { get; init; }
     public int? Seed { get; init; }
+}
+
+/// <summary>A model the build is handed (<see cref="ZooBuildOptions.Given"/>, by hash) instead of building it: its
+/// hash, architecture name (<c>imported</c> for an ONNX graph) and class count, which the plan checks the steps
+/// after it against. Its hash is part of every recipe below it, so another source never reuses a cached model.</summary>
+public sealed record ZooGivenSpec
+{
+    public required string Hash { get; init; }
+    public required string Arch { get; init; }
+    public required int Classes { get; init; }
 }

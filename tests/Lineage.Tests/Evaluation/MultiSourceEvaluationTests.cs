@@ -21,7 +21,7 @@ public sealed class MultiSourceEvaluationTests
             + anchor);
         Assert.NotEqual(TinyZoo.Json, json);
         ZooBuilder.Build(ZooPlan.Create(ZooSpec.Parse(json)), zooDir.Path);
-        var options = new EvaluationOptions { Methods = ["sac-m"], Sac = new SacOptions { Samples = 20, Seed = 2 } };
+        var options = new EvaluationOptions { Methods = ["sac-m"], Parameters = new Dictionary<string, Dictionary<string, string>> { ["sac-m"] = new() { ["samples"] = "20" } }, Seed = 2 };
 
         var error = Assert.Throws<ArgumentException>(() => ZooEvaluation.Run(zooDir.Path, outDir.Path, options));
         Assert.Contains("2 sources (src, src2)", error.Message);

@@ -12,8 +12,12 @@ public sealed class ZooEvaluationTests(TinyZooFixture zoo) : IDisposable
     static readonly EvaluationOptions Options = new()
     {
         Methods = ["sac-m", "ipguard"],
-        Sac = new SacOptions { Samples = 20, Seed = 2 },
-        IpGuard = new IpGuardOptions { Points = 10, MaxSteps = 40, Margin = 3f, Seed = 2 },
+        Parameters = new Dictionary<string, Dictionary<string, string>>
+        {
+            ["sac-m"] = new() { ["samples"] = "20" },
+            ["ipguard"] = new() { ["points"] = "10", ["max_steps"] = "40", ["margin"] = "3" },
+        },
+        Seed = 2,
     };
 
     readonly List<string> folders = [];

@@ -12,7 +12,7 @@ public class FingerprintFileTests(TrainedModelsFixture models) : IClassFixture<T
         var dir = Directory.CreateTempSubdirectory("lineage-fp-");
         try
         {
-            var fp = IpGuardFingerprinter.Create(models.SourceModel, models.Defender, new IpGuardOptions { Points = 10, MaxSteps = 50, Seed = 1 }, new RuleOptions { Threshold = 0.6 });
+            var fp = FingerprintCreation.Create("ipguard", new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 1 }, new Dictionary<string, string> { ["points"] = "10", ["max_steps"] = "50" }, new RuleOptions { Threshold = 0.6 });
             var path = Path.Combine(dir.FullName, "fp.safetensors");
             FingerprintFile.Save(fp, path);
             var back = FingerprintFile.Load(path);
@@ -34,7 +34,7 @@ public class FingerprintFileTests(TrainedModelsFixture models) : IClassFixture<T
         var dir = Directory.CreateTempSubdirectory("lineage-fp-");
         try
         {
-            var fp = SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, new SacOptions { Samples = 20, Seed = 1 }, new RuleOptions { Threshold = 0.05 });
+            var fp = FingerprintCreation.Create("sac-m", new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 1 }, new Dictionary<string, string> { ["samples"] = "20" }, new RuleOptions { Threshold = 0.05 });
             var path = Path.Combine(dir.FullName, "fp.safetensors");
             FingerprintFile.Save(fp, path);
             var bytes = File.ReadAllBytes(path);

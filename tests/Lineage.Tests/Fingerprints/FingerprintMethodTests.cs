@@ -11,7 +11,10 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
 {
     static readonly RuleOptions Explicit = new() { Threshold = 0.1 };
 
-    Fingerprint SacM(SacOptions? options = null) => SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, options ?? new SacOptions { Seed = 3 }, Explicit);
+    Fingerprint Create(string method, Dictionary<string, string>? parameters, int seed, RuleOptions? rule = null)
+        => FingerprintCreation.Create(method, new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = seed }, parameters, rule ?? Explicit);
+
+    Fingerprint SacM(Dictionary<string, string>? parameters = null) => Create("sac-m", parameters, 3);
 
     [Fact]
     public void SacDistanceIsZeroForTheSourceItself()
@@ -23,15 +26,15 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     }
 
     [Theory]
-    [InlineData(CutMixVariant.Yun, OutputMode.Logits)]
-    [InlineData(CutMixVariant.Corner, OutputMode.Logits)]
-    [InlineData(CutMixVariant.Yun, OutputMode.Probabilities)]
-    [InlineData(CutMixVariant.Yun, OutputMode.TopK)]
-    [InlineData(CutMixVariant.Yun, OutputMode.Label)]
-    public void SacMScoresAFineTunedCopyCloserThanIndependentModels(CutMixVariant cutmix, OutputMode mode)
+    [InlineData("yun", OutputMode.Logits)]
+    [InlineData("corner", OutputMode.Logits)]
+    [InlineData("yun", OutputMode.Probabilities)]
+    [InlineData("yun", OutputMode.TopK)]
+    [InlineData("yun", OutputMode.Label)]
+    public void SacMScoresAFineTunedCopyCloserThanIndependentModels(string cutmix, OutputMode mode)
     {
-        var fp = SacM(new SacOptions { CutMix = cutmix, Seed = 3 });
-        double Score(Lineage.Models.ModelFile m) => FingerprintMethods.Get("sac-m").Score(fp, TrainedModelsFixture.AsSuspect(m, "m", mode, 3).Query(fp.Queries)).Score;
+        var fp = SacM(new() { ["cutmix"] = cutmix });
+        double Score(Lineage.Models.ModelFile m) => FingerprintCatalog.Get("sac-m").Score(fp, TrainedModelsFixture.AsSuspect(m, "m", mode, 3).Query(fp.Queries)).Value;
         double copy = Score(models.FineTuned), indep = Score(models.Independent), indep2 = Score(models.Independent2);
         Assert.True(copy < indep && copy < indep2, $"fine-tuned {copy:F4} vs independent {indep:F4} / {indep2:F4} ({mode})");
     }
@@ -39,8 +42,8 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     [Fact]
     public void SacMQueriesAreCutMixedAndTransposed()
     {
-        var plain = SacM(new SacOptions { TransposeFlip = false, Seed = 3 });
-        var flipped = SacM(new SacOptions { TransposeFlip = true, Seed = 3 });
+        var plain = SacM(new() { ["transpose_flip"] = "false" });
+        var flipped = SacM(new() { ["transpose_flip"] = "true" });
         Assert.Equal([100, 1, 28, 28], flipped.Queries.Shape);
         Assert.Equal(plain.Queries.Permute(0, 1, 3, 2).ToArray(), flipped.Queries.ToArray());
     }
@@ -48,7 +51,7 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     [Fact]
     public void SacWKeepsOnlySamplesTheSourceGetsWrong()
     {
-        var fp = SacFingerprinter.CreateSacW(models.SourceModel, models.Defender, new SacOptions { Surrogates = 1, SurrogateEpochs = 1, Samples = 50, Seed = 2 }, Explicit);
+        var fp = Create("sac-w", new() { ["surrogates"] = "1", ["surrogate_epochs"] = "1", ["samples"] = "50" }, 2);
         var pred = fp.SourceOutput.Labels;
         // every query is an owner image whose true label differs from the source's prediction
         var owner = models.Defender;
@@ -67,28 +70,11 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     }
 
     [Fact]
-    public void SacWCanKeepOnlySamplesIndependentModelsGetRight()
-    {
-        var independent = TrainedModelsFixture.AsSuspect(models.Independent, "indep");
-        var fp = SacFingerprinter.CreateSacW(models.SourceModel, models.Defender, new SacOptions { Surrogates = 1, SurrogateEpochs = 1, Samples = 50, Seed = 2 }, Explicit, [independent]);
-        var answers = independent.Query(fp.Queries);
-        var owner = models.Defender;
-        int per = owner.ImageSize;
-        for (int q = 0; q < fp.QueryCount; q++)
-        {
-            var img = fp.Queries.Span.Slice(q * per, per).ToArray();
-            int match = Enumerable.Range(0, owner.Count).First(i => owner.Image(i).SequenceEqual(img));
-            Assert.Equal(owner.Labels[match], answers.Labels[q]);      // the independent model is right
-            Assert.NotEqual(owner.Labels[match], fp.SourceOutput.Labels[q]);  // the source is wrong
-        }
-    }
-
-    [Fact]
     public void IpGuardPointsCarryTheTargetLabelJustPastTheBoundary()
     {
-        var o = new IpGuardOptions { Points = 20, MaxSteps = 500, LearningRate = 0.01, Margin = 3f, Seed = 4 };
+        const float margin = 3f;
         var start = Lineage.Data.DataSplits.Subsample(models.Defender, 20, 4).AsTensor();
-        var points = IpGuardFingerprinter.BoundaryPoints(models.SourceModel, start, o, new Generator(4), out var original, out var targets);
+        var points = IpGuardSampler.BoundaryPoints(models.SourceModel, start, TargetChoice.Random, margin, 0.01, 500, new Generator(4), out var original, out var targets);
         var logits = models.SourceModel.LogitsOf(points);
         int reached = 0;
         for (int s = 0; s < 20; s++)
@@ -98,18 +84,18 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
             if (top != targets[s]) continue;
             reached++;
             float lead = z[targets[s]] - z[original[s]];
-            Assert.True(lead > 0 && lead <= o.Margin + 2f, $"point {s}: target leads by {lead}");  // past the boundary, by about k at most  
+            Assert.True(lead > 0 && lead <= margin + 2f, $"point {s}: target leads by {lead}");  // past the boundary, by about k at most  
         }
         Assert.True(reached >= 16, $"only {reached} of 20 points reached their target");
         // points whose margin loss reached zero stopped there: the target leads by k, plus at most one step's overshoot
-        var (_, perSample) = IpGuardFingerprinter.MarginLoss(Tensor.FromArray(logits, 20, 10), original, targets, o.Margin);
+        var (_, perSample) = IpGuardSampler.MarginLoss(Tensor.FromArray(logits, 20, 10), original, targets, margin);
         int finished = 0;
         for (int s = 0; s < 20; s++)
         {
             if (perSample[s] > 0) continue;
             finished++;
             float lead = logits[s * 10 + targets[s]] - logits[s * 10 + original[s]];
-            Assert.InRange(lead, o.Margin, o.Margin + 2f);
+            Assert.InRange(lead, margin, margin + 2f);
         }
         Assert.True(finished >= 10, $"only {finished} of 20 points reached zero loss");
         Assert.All(points.ToArray(), v => Assert.InRange(v, 0f, 1f));
@@ -118,7 +104,7 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     [Fact]
     public void IpGuardMatchesTheSourceFullyAndWorksLabelOnly()
     {
-        var fp = IpGuardFingerprinter.Create(models.SourceModel, models.Defender, new IpGuardOptions { Points = 30, MaxSteps = 200, Margin = 3f, Seed = 5 }, new RuleOptions { Threshold = 0.5 });
+        var fp = Create("ipguard", new() { ["points"] = "30", ["max_steps"] = "200", ["margin"] = "3" }, 5, new RuleOptions { Threshold = 0.5 });
         Assert.Equal(1.0, FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Source, "src", OutputMode.Label)).Score);
         var copy = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy", OutputMode.Label)).Score;
         var indep = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Independent, "indep", OutputMode.Label)).Score;
@@ -138,13 +124,14 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     public void CalibratedRuleReportsPValues()
     {
         var rule = new RuleOptions { IndependentModels = [TrainedModelsFixture.AsSuspect(models.Independent, "i1"), TrainedModelsFixture.AsSuspect(models.Independent2, "i2")], TargetFpr = 0.05 };
-        var fp = SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, new SacOptions { Seed = 3 }, rule);
+        var fp = Create("sac-m", null, 3, rule);
         Assert.True(fp.Rule.IsCalibrated);
         Assert.Equal(2, fp.Rule.NullScores.Count);
         var v = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy"));
         Assert.True(v.Stolen);
         Assert.Equal(1.0 / 3, v.PValue!.Value, 6);  // beyond both nulls: (1 + 0) / (1 + 2)
-        Assert.Contains("calibrated", v.RuleBasis);
+        Assert.Contains("conformal rank rule on 2 independent models", v.RuleBasis);
+        Assert.Equal(1.0 / 3, v.GuaranteedFpr!.Value, 6);  // two nulls cannot hold 5 %: beyond both, 1/3
         Assert.Equal(["logits", "probabilities", "top-1 probabilities", "top-2 probabilities", "top-3 probabilities", "smoothed labels"], fp.Rules.Select(r => r.Representation));
 
         // a label-only suspect is judged by the rule calibrated for smoothed labels, on its own scale
@@ -160,9 +147,9 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
         var independent = TrainedModelsFixture.AsSuspect(models.Independent, "i");
         var derived = TrainedModelsFixture.AsSuspect(models.FineTuned, "d");
         var rule = new RuleOptions { IndependentModels = [independent], DerivedModels = [derived], PreferPaperRule = true };
-        var fp = SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, new SacOptions { Seed = 3 }, rule);
-        var sac = FingerprintMethods.Get("sac-m");
-        double ind = sac.Score(fp, independent.Query(fp.Queries)).Score, der = sac.Score(fp, derived.Query(fp.Queries)).Score;
+        var fp = Create("sac-m", null, 3, rule);
+        var sac = FingerprintCatalog.Get("sac-m");
+        double ind = sac.Score(fp, independent.Query(fp.Queries)).Value, der = sac.Score(fp, derived.Query(fp.Queries)).Value;
         Assert.Equal((ind + der) / 2, fp.Rule.Threshold, 9);
         Assert.Contains("SAC §3.2", fp.Rule.Basis);
         Assert.False(fp.Rule.IsCalibrated);
@@ -183,13 +170,13 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
             for (int j = 0; j < c; j++) pooled[r * 4 + j % 4] += src.Values![r * c + j];
         var gen = new Generator(5);
         var unrelated = Tensor.Randn(gen, n, 4).ToArray();
-        var sac = FingerprintMethods.Get("sac-m");
-        double near = sac.Score(fp, SuspectOutput.FromLogits(pooled, n, 4)).Score;
-        double far = sac.Score(fp, SuspectOutput.FromLogits(unrelated, n, 4)).Score;
+        var sac = FingerprintCatalog.Get("sac-m");
+        double near = sac.Score(fp, SuspectOutput.FromLogits(pooled, n, 4)).Value;
+        double far = sac.Score(fp, SuspectOutput.FromLogits(unrelated, n, 4)).Value;
         Assert.True(near < far, $"pooled source logits {near} should be closer than unrelated outputs {far}");
         var labels = sac.Score(fp, SuspectOutput.FromLabels(Enumerable.Range(0, n).Select(i => i % 4).ToArray(), 4));
         Assert.Equal("smoothed labels", labels.Representation);
-        Assert.InRange(labels.Score, 0, 1);
+        Assert.InRange(labels.Value, 0, 1);
     }
 
     [Fact]
@@ -203,7 +190,7 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
     [Fact]
     public void WithoutARuleSourceCreationExplainsWhatIsNeeded()
     {
-        var ex = Assert.Throws<ArgumentException>(() => SacFingerprinter.CreateSacM(models.SourceModel, models.Defender, new SacOptions(), new RuleOptions()));
+        var ex = Assert.Throws<ArgumentException>(() => Create("sac-m", null, 0, new RuleOptions()));
         Assert.Contains("independent", ex.Message);
     }
 }

@@ -36,7 +36,7 @@ public sealed class OnnxEndToEndTests : IDisposable
     {
         var source = SourceModel.FromOnnx(onnxPath, owner.Preprocessing);
         Assert.Equal(10, source.Classes);
-        var fp = FingerprintCreation.Create("sac-m", source, owner, new RuleOptions { Threshold = 0.01 }, new SacOptions { Samples = 30, Seed = 1 });
+        var fp = FingerprintCreation.Create("sac-m", new CreationContext { Source = source, OwnerData = owner, Seed = 1 }, new Dictionary<string, string> { ["samples"] = "30" }, new RuleOptions { Threshold = 0.01 });
         // the same network as a Lineage model file and as ONNX answers the same queries alike
         var fromOnnx = FingerprintVerifier.Verify(fp, SuspectFactory.Open(onnxPath, fp.Preprocessing));
         var fromFile = FingerprintVerifier.Verify(fp, new ModelSuspect("file", model.Logits, 10));
@@ -48,7 +48,7 @@ public sealed class OnnxEndToEndTests : IDisposable
     [Fact]
     public void AServedOnnxModelAnswersLikeTheLocalOne()
     {
-        var fp = FingerprintCreation.Create("sac-m", SourceModel.FromModelFile(model, "source"), owner, new RuleOptions { Threshold = 0.01 }, new SacOptions { Samples = 20, Seed = 2 });
+        var fp = FingerprintCreation.Create("sac-m", new CreationContext { Source = SourceModel.FromModelFile(model, "source"), OwnerData = owner, Seed = 2 }, new Dictionary<string, string> { ["samples"] = "20" }, new RuleOptions { Threshold = 0.01 });
         using var server = InferenceServer.FromOnnx(onnxPath, owner.Preprocessing, new InferenceServerOptions { Name = "onnx" });
         var remote = SuspectFactory.Open(server.ModelUrl, fp.Preprocessing, remote: new RemoteSuspectOptions { Classes = 10, Timeout = TimeSpan.FromSeconds(20) });
         var local = FingerprintVerifier.Verify(fp, SuspectFactory.Open(onnxPath, fp.Preprocessing));

@@ -37,7 +37,7 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
     [Fact]
     public void RemoteVerdictEqualsLocalAndIsLogged()
     {
-        var fp = SacFingerprinter.CreateSacM(fixture.Source, fixture.OwnerData, new SacOptions { Samples = 20, Seed = 1 }, new RuleOptions { Threshold = 0.05 });
+        var fp = FingerprintCreation.Create("sac-m", new CreationContext { Source = fixture.Source, OwnerData = fixture.OwnerData, Seed = 1 }, new Dictionary<string, string> { ["samples"] = "20" }, new RuleOptions { Threshold = 0.05 });
         var local = FingerprintVerifier.Verify(fp, new ModelSuspect("local", fixture.Model.Logits, 10));
         using var server = InferenceServer.FromModelFile(fixture.Model, new InferenceServerOptions { Name = "victim" });
         var dir = Directory.CreateTempSubdirectory("lineage-remote-");
@@ -74,7 +74,7 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
     [Fact]
     public void LabelOnlyServerIsVerifiedLikeALocalLabelOnlySuspect()
     {
-        var fp = IpGuardFingerprinter.Create(fixture.Source, fixture.OwnerData, new IpGuardOptions { Points = 8, MaxSteps = 30, Seed = 1 }, new RuleOptions { Threshold = 0.6 });
+        var fp = FingerprintCreation.Create("ipguard", new CreationContext { Source = fixture.Source, OwnerData = fixture.OwnerData, Seed = 1 }, new Dictionary<string, string> { ["points"] = "8", ["max_steps"] = "30" }, new RuleOptions { Threshold = 0.6 });
         var local = FingerprintVerifier.Verify(fp, new ModelSuspect("local", fixture.Model.Logits, 10, OutputMode.Label));
         using var server = InferenceServer.FromModelFile(fixture.Model, new InferenceServerOptions { Name = "guarded", Mode = OutputMode.Label });
         var suspect = SuspectFactory.Open(server.ModelUrl, fp.Preprocessing, OutputMode.Label);

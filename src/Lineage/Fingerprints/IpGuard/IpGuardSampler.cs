@@ -11,40 +11,50 @@ namespace Lineage.Fingerprints.IpGuard;
 /// decision boundary towards a target class j by minimising
 ///   ReLU(z_i − z_j + k) + ReLU(max_{t≠i,j} z_t − z_i)
 /// over the input with Adam, stopping each point when its loss reaches zero (so z_j leads z_i by k and i
-/// stays ahead of every other class). The points, labelled by the source, are the fingerprint.
+/// stays ahead of every other class). The points, labelled by the source, are the fingerprint; a suspect's score is
+/// its label matching rate on them.
 /// </summary>
-public static class IpGuardFingerprinter
+public sealed class IpGuardSampler : IQuerySampler
 {
-    public static Fingerprint Create(SourceModel source, Dataset ownerData, IpGuardOptions options, RuleOptions rule)
+    public static readonly IFingerprintMethod Method = new ComposedMethod<int[]>(new MethodInfo
     {
-        if (options.Points < 1 || options.Points > ownerData.Count) throw new ArgumentException($"IPGuard wants {options.Points} owner images; the data has {ownerData.Count}");
+        Name = "ipguard",
+        Paper = "IPGuard: Cao, Jia and Gong, \"IPGuard: Protecting Intellectual Property of Deep Neural Networks via Fingerprinting the Classification Boundary\", AsiaCCS 2021 (a baseline in all four papers)",
+        Description = "points just past the source's decision boundary; score = label matching rate",
+        Parameters =
+        [
+            MethodParameter.Int("points", 100, "boundary points", 1),
+            MethodParameter.Choice("target", "random", "target class j of each point: random or the least likely", "random", "least-likely"),
+            MethodParameter.Double("margin", 10, "margin k by which the target logit must exceed the original class's", 0),
+            MethodParameter.Double("lr", 0.01, "Adam learning rate on the input", 0, 1, minExclusive: true),
+            MethodParameter.Int("max_steps", 1000, "optimisation steps at most", 1),
+        ],
+        Reads = Suspects.OutputMode.Label,
+        Needs = MethodNeeds.OwnerData | MethodNeeds.SourceGradients,
+        Direction = ScoreDirection.HigherIsStolen,
+    }, new IpGuardSampler(), new LabelsReading(), new LabelAgreement(binomialPValue: false));
+
+    public SampledQueries Sample(CreationContext context, MethodParameters p)
+    {
+        var source = context.Source;
+        int count = p.Int("points");
+        if (count > context.OwnerData.Count) throw new ArgumentException($"IPGuard wants {count} owner images; the data has {context.OwnerData.Count}");
         if (source.Classes < 3) throw new ArgumentException("IPGuard's loss needs at least 3 classes");
-        var gen = new Generator(options.Seed);
-        var start = DataSplits.Subsample(ownerData, options.Points, options.Seed).AsTensor();
-        var points = BoundaryPoints(source, start, options, gen, out var original, out var targets);
-        var logits = source.LogitsOf(points);
-        var output = SuspectOutput.FromLogits(logits, options.Points, source.Classes);
-        var parameters = options.Describe();
-        int reached = output.Labels.Zip(targets).Count(p => p.First == p.Second);
-        parameters["points_reaching_target"] = reached.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var draft = new Fingerprint
+        var gen = new Generator(context.Seed);
+        var start = DataSplits.Subsample(context.OwnerData, count, context.Seed).AsTensor();
+        var points = BoundaryPoints(source, start, p.Enum<TargetChoice>("target"), (float)p.Double("margin"), p.Double("lr"), p.Int("max_steps"), gen, out _, out var targets);
+        var labels = SuspectOutput.FromLogits(source.LogitsOf(points), count, source.Classes).Labels;
+        int reached = labels.Zip(targets).Count(t => t.First == t.Second);
+        return new SampledQueries
         {
-            Method = "ipguard",
-            CreatedUtc = DateTimeOffset.UtcNow,
-            SourceModelHash = source.Hash,
-            Parameters = parameters,
             Queries = points,
-            SourceOutput = output,
-            ExpectedLabels = output.Labels,
-            Preprocessing = source.Preprocessing,
-            Rules = [],
+            ExpectedLabels = labels,
+            Facts = new Dictionary<string, string> { ["points_reaching_target"] = reached.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
-        draft.Rules = rule.Resolve(draft, FingerprintMethods.Get("ipguard"), ScoreDirection.HigherIsStolen, (_, _) => null);
-        return draft;
     }
 
     /// <summary>Optimises all points together; a point that reaches zero loss is frozen where it is.</summary>
-    internal static Tensor BoundaryPoints(SourceModel source, Tensor start, IpGuardOptions o, Generator gen, out int[] original, out int[] targets)
+    internal static Tensor BoundaryPoints(SourceModel source, Tensor start, TargetChoice target, float margin, double learningRate, int maxSteps, Generator gen, out int[] original, out int[] targets)
     {
         int n = start.Shape[0], c = source.Classes, per = start.Size / n;
         var x = start.ClonePersistent().RequireGrad();
@@ -56,19 +66,19 @@ public static class IpGuardFingerprinter
             int i = 0, least = 0;
             for (int k = 1; k < c; k++) { if (row[k] > row[i]) i = k; if (row[k] < row[least]) least = k; }
             original[s] = i;
-            int j = o.Target == TargetChoice.LeastLikely ? least : gen.NextInt(c - 1);
-            if (o.Target == TargetChoice.Random && j >= i) j++;
+            int j = target == TargetChoice.LeastLikely ? least : gen.NextInt(c - 1);
+            if (target == TargetChoice.Random && j >= i) j++;
             targets[s] = j;
         }
         var done = new bool[n];
         var frozen = new float[n * per];
-        var adam = new Adam([x], o.LearningRate);
-        for (int step = 0; step < o.MaxSteps && done.Contains(false); step++)
+        var adam = new Adam([x], learningRate);
+        for (int step = 0; step < maxSteps && done.Contains(false); step++)
         {
             using var scope = TensorScope.Begin();
             adam.ZeroGrad();
             var z = source.Logits(x);
-            var (loss, perSample) = MarginLoss(z, original, targets, o.Margin);
+            var (loss, perSample) = MarginLoss(z, original, targets, margin);
             for (int s = 0; s < n; s++)
                 if (!done[s] && perSample[s] <= 0)
                 {

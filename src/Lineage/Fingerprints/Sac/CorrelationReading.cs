@@ -3,16 +3,11 @@ using Lineage.Suspects;
 
 namespace Lineage.Fingerprints.Sac;
 
-/// <summary>
-/// SAC's verify side, shared by SAC-w and SAC-m (they differ only in how the queries were chosen):
-/// the L1/n² distance (Eq. 4) between the source's and the suspect's correlation matrices (Eq. 1–3).
-/// Smaller means more likely stolen.
-/// </summary>
-public sealed class SacMethod(string name) : IFingerprintMethod
+/// <summary>SAC's reading (Eq. 1–3): the n×n correlation matrix of each side's outputs, both sides put in the same
+/// form first (<see cref="SacRepresentation"/>; smoothed labels, Eq. 5, for a label-only suspect).</summary>
+public sealed class CorrelationReading : IAnswerReading<CorrelationMatrix>
 {
-    public string Name { get; } = name;
-
-    public (double Score, string Representation) Score(Fingerprint fingerprint, SuspectOutput answers)
+    public Reading<CorrelationMatrix> Read(Fingerprint fingerprint, SuspectOutput answers)
     {
         var kind = Enum.Parse<CorrelationKind>(fingerprint.Parameter("correlation"), ignoreCase: true);
         var output = Enum.Parse<SacOutput>(fingerprint.Parameter("output"), ignoreCase: true);
@@ -20,9 +15,8 @@ public sealed class SacMethod(string name) : IFingerprintMethod
         double eps = double.Parse(fingerprint.Parameter("label_epsilon"), CultureInfo.InvariantCulture);
         var (src, sus, description) = SacRepresentation.Align(fingerprint.SourceOutput, answers, output, eps);
         int n = answers.Count;
-        var cs = CorrelationMatrix.Compute(src, n, fingerprint.SourceOutput.Classes, kind, sigma2);
-        var ct = CorrelationMatrix.Compute(sus, n, answers.Classes, kind, sigma2);
-        return (CorrelationMatrix.Distance(cs, ct), description);
+        return new(CorrelationMatrix.Compute(src, n, fingerprint.SourceOutput.Classes, kind, sigma2),
+                   CorrelationMatrix.Compute(sus, n, answers.Classes, kind, sigma2), description);
     }
 
     /// <summary>The preferred output, then every poorer one (SAC handles each, Eq. 5 for labels).</summary>
