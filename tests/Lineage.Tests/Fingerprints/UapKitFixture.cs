@@ -43,7 +43,7 @@ public sealed class UapKitFixture
         var source = Train(owner, options, "cnn-c", 1);
         Source = SourceModel.FromModelFile(source, "source");
         var teacher = Source.LogitsOf(attacker.AsTensor());
-        var surrogates = Enumerable.Range(0, 3).Select(i => Wrap(Lineage.Fingerprints.Surrogates.Distil(Source, attacker, teacher, epochs: 2, seed: 10 + i), attacker)).ToList();
+        var surrogates = Enumerable.Range(0, 3).Select(i => Wrap(Lineage.Fingerprints.Surrogates.Distil(source.Spec.Copy(), Source, attacker, teacher, epochs: 2, seed: 10 + i), attacker)).ToList();
         var references = new[] { "cnn-c", "cnn-a", "cnn-c", "cnn-a" }.Select((arch, i) => Train(attacker, options with { Seed = 20 + i }, arch, 20 + i)).ToList();
         Surrogates = surrogates[..2]; HeldOutSurrogate = surrogates[2];
         References = references[..3]; HeldOutReference = references[3];

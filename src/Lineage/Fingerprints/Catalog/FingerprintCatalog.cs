@@ -1,6 +1,7 @@
 using Lineage.Fingerprints.Akh;
 using Lineage.Fingerprints.IpGuard;
 using Lineage.Fingerprints.Sac;
+using Lineage.Fingerprints.Uap;
 
 namespace Lineage.Fingerprints;
 
@@ -16,6 +17,7 @@ public static class FingerprintCatalog
         SacW.Method,
         IpGuardSampler.Method,
         AkhSampler.Method,
+        UapSampler.Method,
     ];
 
     public static IReadOnlyList<IFingerprintMethod> All => Methods;

@@ -87,7 +87,7 @@ public sealed class UapFingerprint
         var reading = ReadingOf(answers);
         var similarities = Similarities(answers, reading)[..used];
         var references = ReferenceSimilarities[reading];
-        var (p, reverse, degenerate) = Test(similarities, references);
+        var (p, reverse, degenerate) = TestAgainstReferences(similarities, references);
         var decision = p < alpha ? UapDecision.Stolen : reverse < alpha ? UapDecision.Independent : UapDecision.Inconclusive;
         return new UapScore(reading, similarities, similarities.Average(), p, reverse, alpha, decision, degenerate);
     }
@@ -98,7 +98,7 @@ public sealed class UapFingerprint
         CheckClasses(answers.Classes, "the suspect");
         if (answers.Count != QueryCount) throw new ArgumentException($"the suspect answered {answers.Count} queries, the UAP fingerprint asks {QueryCount}");
         return UapReading.For(answers.Mode, answers.K, Classes, Readings)
-            ?? throw new ArgumentException($"this UAP fingerprint has no reading for {answers.Mode}{(answers.Mode == OutputMode.TopK ? $" (k = {answers.K})" : "")} answers; it reads {string.Join(", ", Readings.Select(r => r.Name))}");
+            ?? throw new NotSupportedException($"this UAP fingerprint has no reading for {answers.Mode}{(answers.Mode == OutputMode.TopK ? $" (k = {answers.K})" : "")} answers; it reads {string.Join(", ", Readings.Select(r => r.Name))}");
     }
 
     /// <summary>Cosine similarity per view between the encoder's embedding of these answers' fingerprint and the source's.</summary>
@@ -142,8 +142,9 @@ public sealed class UapFingerprint
         return result;
     }
 
-    /// <summary>Both one-sided Welch tests of the suspect's similarities against the references'.</summary>
-    static (double P, double Reverse, bool Degenerate) Test(double[] suspect, double[] references)
+    /// <summary>Both one-sided Welch tests of the suspect's similarities against the references' (UAP §5.2): P for
+    /// mean(suspect) &gt; mean(references), Reverse for &lt;.</summary>
+    public static (double PValue, double Reverse, bool Degenerate) TestAgainstReferences(double[] suspect, double[] references)
     {
         if (Spread(suspect) == 0 && Spread(references) == 0)
         {
@@ -160,22 +161,23 @@ public sealed class UapFingerprint
     void CheckClasses(int classes, string who)
     {
         if (classes != Classes)
-            throw new ArgumentException($"{who} has {classes} classes and the source {Classes}: UAP fingerprints compare output vectors class by class, so this suspect cannot be read by this method");
+            throw new NotSupportedException($"{who} has {classes} classes and the source {Classes}: UAP fingerprints compare output vectors class by class, so this suspect cannot be read by this method");
     }
 
     // ---------- artifacts ----------
 
-    /// <summary>Everything as named tensors, for a fingerprint file.</summary>
-    public Dictionary<string, Tensor> ToArtifacts()
+    /// <summary>Everything as named tensors, for a fingerprint file. Without <paramref name="withImages"/> the view
+    /// images are left out, for a file that stores <see cref="Queries"/> anyway (they are its first half).</summary>
+    public Dictionary<string, Tensor> ToArtifacts(bool withImages = true)
     {
         var d = new Dictionary<string, Tensor>
         {
             ["classes"] = Tensor.FromArray([Classes], 1),
             ["perturbation"] = Perturbation,
-            ["images"] = Images,
             ["view_index"] = Tensor.FromArray(ViewIndex.SelectMany(v => v.Select(i => (float)i)).ToArray(), Views, Points),
             ["readings"] = Tensor.FromArray(Readings.Select(r => (float)r.TopK).ToArray(), Readings.Count),
         };
+        if (withImages) d["images"] = Images;
         foreach (var r in Readings)
         {
             foreach (var (name, t) in Encoders[r].Weights()) d[$"encoder.{r.Name}.{name}"] = t;
@@ -185,8 +187,9 @@ public sealed class UapFingerprint
         return d;
     }
 
-    /// <summary>Reads back what <see cref="ToArtifacts"/> wrote.</summary>
-    public static UapFingerprint FromArtifacts(IReadOnlyDictionary<string, Tensor> artifacts)
+    /// <summary>Reads back what <see cref="ToArtifacts"/> wrote; the view images come from <paramref name="queries"/>
+    /// (their first half) when the artifacts do not hold them.</summary>
+    public static UapFingerprint FromArtifacts(IReadOnlyDictionary<string, Tensor> artifacts, Tensor? queries = null)
     {
         Tensor Get(string name) => artifacts.TryGetValue(name, out var t) ? t : throw new InvalidDataException($"UAP fingerprint lacks its '{name}' artifact");
         int classes = (int)Get("classes").Span[0];
@@ -205,6 +208,10 @@ public sealed class UapFingerprint
             embeddings[r] = Get($"source_embedding.{r.Name}").ToArray();
             references[r] = Get($"reference_similarity.{r.Name}").ToArray().Select(v => (double)v).ToArray();
         }
-        return new UapFingerprint(classes, Get("perturbation"), Get("images"), viewIndex, readings, encoders, embeddings, references);
+        Tensor images;
+        if (artifacts.TryGetValue("images", out var stored)) images = stored;
+        else if (queries is { Rank: 4 } && queries.Shape[0] % 2 == 0) images = queries.Slice(0, 0, queries.Shape[0] / 2).ClonePersistent();
+        else throw new InvalidDataException("UAP fingerprint lacks its 'images' artifact and has no queries to take them from");
+        return new UapFingerprint(classes, Get("perturbation"), images, viewIndex, readings, encoders, embeddings, references);
     }
 }
