@@ -23,29 +23,32 @@ public sealed class UapSampler : IQuerySampler
         Name = "uap",
         Paper = "Peng et al., \"Fingerprinting Deep Neural Networks Globally via Universal Adversarial Perturbations\", CVPR 2022",
         Description = "k-means points of the owner data with and without the source's UAP; a contrastive encoder trained on the kit; score = mean cosine similarity of the embeddings",
-        Parameters =
-        [
-            MethodParameter.Int("points", 100, "N: k-means clusters, one point each (§4.2)", 1),
-            MethodParameter.Int("views", 20, "views per model: neighbours of the points (§4.3); fingerprints per suspect", 2),
-            MethodParameter.Int("uap_images", 500, "owner images the UAP search runs over", 1),
-            MethodParameter.Choice("norm", "l2", "ball of the UAP: l2 or linf", "l2", "linf"),
-            MethodParameter.Double("xi", 4, "ξ: radius of the UAP's ball in [0,1] pixel units", 0, 1e6, minExclusive: true),
-            MethodParameter.Double("delta", 0.2, "δ: stop once the fooling rate reaches 1 − δ", 0, 1, minExclusive: true),
-            MethodParameter.Int("max_passes", 5, "cap on passes of the UAP search", 1),
-            MethodParameter.Int("uap_batch", 32, "images whose DeepFool steps are computed against the same v", 1),
-            MethodParameter.Int("deepfool_classes", 10, "DeepFool's candidate classes (top-k of the clean logits)", 2),
-            MethodParameter.Double("overshoot", 0.02, "DeepFool's overshoot", 0, 10),
-            MethodParameter.Int("deepfool_iterations", 50, "DeepFool's iteration cap", 1),
-            MethodParameter.Double("temperature", 0.2, "τ of the SupCon loss", 0, 100, minExclusive: true),
-            MethodParameter.Int("encoder_epochs", 200, "encoder training passes", 1),
-            MethodParameter.Double("encoder_lr", 5e-4, "encoder Adam learning rate", 0, 1, minExclusive: true),
-            MethodParameter.Int("encoder_batch", 512, "encoder batch size", 2),
-            MethodParameter.Int("held_out_references", 2, "kit references the encoder does not learn from (left for calibration)", 0),
-        ],
+        Parameters = Declared(new UapOptions()),
         Reads = OutputMode.Label,
         Needs = MethodNeeds.OwnerData | MethodNeeds.SourceGradients | MethodNeeds.KitReferences | MethodNeeds.KitSurrogates,
         Direction = ScoreDirection.HigherIsStolen,
     }, new UapSampler(), new UapEmbeddingReading(), new UapSimilarity());
+
+    /// <summary>The parameters, their defaults those of <see cref="UapOptions"/>.</summary>
+    static MethodParameter[] Declared(UapOptions d) =>
+    [
+        MethodParameter.Int("points", d.Points, "N: k-means clusters, one point each (§4.2)", 1),
+        MethodParameter.Int("views", d.Views, "views per model: neighbours of the points (§4.3); fingerprints per suspect", 2),
+        MethodParameter.Int("uap_images", d.UapImages, "owner images the UAP search runs over", 1),
+        MethodParameter.Choice("norm", d.Uap.Norm == PerturbationNorm.L2 ? "l2" : "linf", "ball of the UAP: l2 or linf", "l2", "linf"),
+        MethodParameter.Double("xi", Math.Round(d.Uap.Xi, 6), "ξ: radius of the UAP's ball in [0,1] pixel units", 0, 1e6, minExclusive: true),
+        MethodParameter.Double("delta", d.Uap.Delta, "δ: stop once the fooling rate reaches 1 − δ", 0, 1, minExclusive: true),
+        MethodParameter.Int("max_passes", d.Uap.MaxPasses, "cap on passes of the UAP search", 1),
+        MethodParameter.Int("uap_batch", d.Uap.BatchSize, "images whose DeepFool steps are computed against the same v", 1),
+        MethodParameter.Int("deepfool_classes", d.Uap.DeepFool.Candidates, "DeepFool's candidate classes (top-k of the clean logits)", 2),
+        MethodParameter.Double("overshoot", Math.Round(d.Uap.DeepFool.Overshoot, 6), "DeepFool's overshoot", 0, 10),
+        MethodParameter.Int("deepfool_iterations", d.Uap.DeepFool.MaxIterations, "DeepFool's iteration cap", 1),
+        MethodParameter.Double("temperature", Math.Round(d.Encoder.Temperature, 6), "τ of the SupCon loss", 0, 100, minExclusive: true),
+        MethodParameter.Int("encoder_epochs", d.Encoder.Epochs, "encoder training passes", 1),
+        MethodParameter.Double("encoder_lr", d.Encoder.LearningRate, "encoder Adam learning rate", 0, 1, minExclusive: true),
+        MethodParameter.Int("encoder_batch", d.Encoder.BatchSize, "encoder batch size", 2),
+        MethodParameter.Int("held_out_references", 2, "kit references the encoder does not learn from (left for calibration)", 0),
+    ];
 
     public SampledQueries Sample(CreationContext context, MethodParameters p)
     {
