@@ -84,6 +84,8 @@ public static class UapFingerprinter
 
         clock.Restart();
         var (images, viewIndex) = DistinctImages(ownerData, points);
+        // The fingerprint's layout (queries, fingerprint vectors) before anything is trained: its encoders, embeddings
+        // and reference similarities are placeholders, replaced by the trained ones below.
         var draft = new UapFingerprint(c, uap.Perturbation, images, viewIndex, options.Readings,
             options.Readings.ToDictionary(r => r, r => UapEncoder.Create(2 * c * options.Points, options.Encoder, new Generator(0))),
             options.Readings.ToDictionary(r => r, _ => new float[options.Views * options.Encoder.Embedding]),
