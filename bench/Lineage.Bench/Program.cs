@@ -11,7 +11,7 @@ namespace Lineage.Bench;
 /// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
 /// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only]
-/// [--profile-loops] [--steps N]
+/// [--profile-loops] [--steps N] [--compare-onnxruntime]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>)
 /// </summary>
 public static class Program
 {
@@ -22,7 +22,8 @@ public static class Program
     public static int Main(string[] args)
     {
         int threads = 2;
-        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false;
+        if (args.Length > 0 && args[0] == "--cae") { EngineSettings.Threads = threads; return CaeBench.Run(args[1..]); }
+        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false, compareOrt = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -35,13 +36,15 @@ public static class Program
                 case "--resnet-only": resnetOnly = true; break;
                 case "--profile-loops": profileLoops = true; break;
                 case "--steps": stepsOption = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--steps N]"); return 2;
+                case "--compare-onnxruntime": compareOrt = true; break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--steps N] [--compare-onnxruntime]"); return 2;
             }
         }
         EngineSettings.Threads = threads;
         if (checkMemory) { CheckMemory(); return 0; }
         if (fingerprint) { FingerprintBench.Run(rounds: 5); return 0; }
         if (profileLoops) { ProfileLoops(json); return 0; }
+        if (compareOrt) { OnnxRuntimeComparison.Run(threads, seconds, json); return 0; }
 
         var res = new Dictionary<string, object>
         {

@@ -82,5 +82,6 @@ public class ReferenceCnnStepTests
             foreach (var (name, p) in net.NamedParameters())
                 AssertSampled(expected.GetProperty(name), p, $"{which} step {step} {name}", 1e-4);
         }
+        Assert.Equal(2, step);   // the fixture holds two steps; fewer would check less
     }
 }

@@ -91,6 +91,9 @@ public sealed class SafeTensorsTests : IDisposable
     {
         var expected = Fixture.Load("torch_layout.safetensors.json");
         var loaded = SafeTensors.Load(Fixture.PathOf("torch_layout.safetensors"));
+        // the fixture's expectations cover every tensor of the file (14), so a shrunken fixture cannot pass by checking less
+        Assert.Equal(14, expected.GetProperty("tensors").EnumerateObject().Count());
+        Assert.Equal(loaded.Tensors.Count, expected.GetProperty("tensors").EnumerateObject().Count());
         foreach (var m in expected.GetProperty("metadata").EnumerateObject()) Assert.Equal(m.Value.GetString(), loaded.Metadata[m.Name]);
         foreach (var d in expected.GetProperty("dtypes").EnumerateObject()) Assert.Equal(d.Value.GetString(), loaded.DTypes[d.Name]);
         foreach (var e in expected.GetProperty("tensors").EnumerateObject())
@@ -184,6 +187,33 @@ public sealed class SafeTensorsTests : IDisposable
     [Fact]
     public void OffsetsReversed() =>
         AssertFails(Raw("rev.safetensors", "{\"r\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", new byte[4]), "'r'", "end before");
+
+    [Fact]
+    public void InvalidUtf8InTheHeaderIsOneClearError()
+    {
+        // a metadata value with bytes that are not UTF-8: System.Text.Json would throw InvalidOperationException on reading it
+        var header = Encoding.UTF8.GetBytes("{\"__metadata__\":{\"k\":\"ab\"}}");
+        int at = Array.IndexOf(header, (byte)'a', 20);
+        header[at] = 0xff; header[at + 1] = 0xfe;
+        var bytes = new byte[8 + header.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
+        header.CopyTo(bytes, 8);
+        var path = PathFor("utf8.safetensors");
+        File.WriteAllBytes(path, bytes);
+        AssertFails(path, "not valid UTF-8");
+    }
+
+    [Theory]
+    [InlineData("/dev/zero")]
+    [InlineData("/dev/urandom")]
+    public void PathToADeviceIsRefusedNotReadForever(string device)
+    {
+        if (!File.Exists(device)) return;   // not a Unix machine: there is no such device to link to
+        var link = PathFor("model.safetensors");
+        File.CreateSymbolicLink(link, device);
+        AssertFails(link, "not a regular file");
+        Assert.Contains(link, Assert.Throws<InvalidDataException>(() => RegularFile.ReadAll(link)).Message);
+    }
 
     [Fact]
     public void MissingOffsets() =>

@@ -52,6 +52,12 @@ public class TorchFixtureTests
         for (int i = 0; i < inputs.Length; i++) AssertClose(c.GetProperty("grad_" + inputs[i]), grads[i], "grad_" + inputs[i]);
     }
 
+    [Theory]
+    [InlineData("conv2d.json", 6)]
+    [InlineData("conv_transpose2d.json", 4)]
+    [InlineData("pool.json", 11)]
+    public void FixtureHoldsItsCases(string file, int expected) => Assert.Equal(expected, Cases(file).Count());
+
     [Theory, MemberData(nameof(Names), "conv2d.json")]
     public void Conv2d(string name)
     {

@@ -19,6 +19,7 @@ public class TorchOptimFixtureTests
         var opt = make(ps);
         var grads = c.GetProperty("grads").EnumerateArray().ToArray();
         var after = c.GetProperty("after").EnumerateArray().ToArray();
+        Assert.True(grads.Length == 3 && after.Length == 3, $"{name}: the fixture holds {grads.Length} steps of gradients and {after.Length} of results, expected 3");
         for (int s = 0; s < grads.Length; s++)
         {
             var g = grads[s].EnumerateArray().ToArray();
@@ -42,6 +43,7 @@ public class TorchOptimFixtureTests
         var c = Schedules.GetProperty(name);
         var lrs = c.GetProperty("lrs").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var moms = c.GetProperty("momentum").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.True(lrs.Length == 20 && moms.Length == 20, $"{name}: the fixture holds {lrs.Length} learning rates and {moms.Length} momenta, expected 20");
         for (int i = 0; i < lrs.Length; i++)
         {
             AssertClose(lrs[i], sched.CurrentLrs[0], $"{name} lr at step {i}", atol: 1e-9, rtol: 1e-9);

@@ -10,11 +10,13 @@ namespace Lineage.Cli.Commands;
 /// <summary>`lineage evaluate`: fingerprint a zoo's source once per method, verify every suspect, write the report.</summary>
 internal static class EvaluateCommand
 {
+    static IEnumerable<string> WithoutKit => FingerprintCatalog.All.Where(m => !m.Info.Has(MethodNeeds.KitReferences) && !m.Info.Has(MethodNeeds.KitSurrogates)).Select(m => m.Info.Name);
+
     public static Command Create()
     {
         var zoo = new Option<string>("--zoo") { Description = "Zoo directory (with manifest.json)", Required = true };
         var source = new Option<string?>("--source") { Description = "Id of the source to fingerprint when the zoo has several (its models stolen from other sources are left out)" };
-        var methods = new Option<string>("--methods") { Description = "Comma-separated methods: " + string.Join(", ", FingerprintCatalog.Names), DefaultValueFactory = _ => string.Join(",", FingerprintCatalog.Names) };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods: " + string.Join(", ", FingerprintCatalog.Names) + " (default: every method that needs no kit)", DefaultValueFactory = _ => string.Join(",", WithoutKit) };
         var outDir = new Option<string>("--out", "-o") { Description = "Output folder (reports; cache/ lets an interrupted run resume)", Required = true };
         var fpr = new Option<double>("--fpr") { Description = "Target false-positive rate of each fingerprint's calibrated threshold", DefaultValueFactory = _ => 0.05 };
         var reportFpr = new Option<double>("--report-fpr") { Description = "False-positive rate at which TPR is reported", DefaultValueFactory = _ => 0.01 };

@@ -15,18 +15,20 @@ internal static class VerifyCommand
         var suspects = new Option<string[]>("--suspect", "-s") { Description = "Suspects: Lineage or ONNX model files, or Open Inference URLs http://HOST:PORT/v2/models/NAME", Required = true, AllowMultipleArgumentsPerToken = true };
         var mode = new Option<OutputMode>("--mode") { Description = "What the suspect reveals: logits, probabilities, topk or label", DefaultValueFactory = _ => OutputMode.Logits };
         var topK = new Option<int>("--top-k") { DefaultValueFactory = _ => 1 };
-        var budget = new Option<long?>("--budget") { Description = "Hard limit on queries sent to each suspect" };
+        var budget = new Option<long?>("--budget") { Description = "Hard limit on images sent to each suspect, retries included" };
+        var runtime = new Option<OnnxSuspectRuntime>("--runtime") { Description = "What runs .onnx suspects: onnxruntime (every standard op) or engine (the importer white-box sources use)", DefaultValueFactory = _ => OnnxSuspectRuntime.OnnxRuntime };
         var json = new Option<bool>("--json");
         var remote = new RemoteOptions();
         var cmd = new Command("verify", "Send a fingerprint's queries to suspects and decide whether each was derived from the source");
-        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { fingerprint, suspects, mode, topK, budget, runtime, json }) cmd.Options.Add(o);
         remote.AddTo(cmd);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
+            if (r.GetValue(budget) is < 0) throw new ArgumentException($"--budget must be zero or more, not {r.GetValue(budget)}");
             var fp = FingerprintFile.Load(r.GetValue(fingerprint)!);
             var verdicts = r.GetValue(suspects)!
                 .Select(s => FingerprintVerifier.Verify(fp,
-                    SuspectFactory.Open(s, fp.Preprocessing, r.GetValue(mode), r.GetValue(topK), remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), fp.Classes)),
+                    SuspectFactory.Open(s, fp.Preprocessing, r.GetValue(mode), r.GetValue(topK), remote.Options(r, r.GetValue(mode), r.GetValue(topK), r.GetValue(budget), fp.Classes), r.GetValue(runtime)),
                     r.GetValue(budget)))
                 .ToList();
             if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(verdicts.Select(VerdictJson.Of))); return 0; }

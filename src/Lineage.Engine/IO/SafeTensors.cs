@@ -139,7 +139,7 @@ public static class SafeTensors
     /// </summary>
     public static SafeTensorsContent Load(string path)
     {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var fs = RegularFile.Open(path, 1 << 20);
         return Read(fs, path);
     }
 
@@ -183,6 +183,8 @@ public static class SafeTensors
 
     static (List<Entry>, Dictionary<string, string>) ParseHeader(byte[] header, Func<string, InvalidDataException> bad)
     {
+        // System.Text.Json checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(header)) throw bad("header is not valid UTF-8 JSON");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header.AsMemory()); }
         catch (JsonException ex) { throw bad($"header is not valid JSON: {ex.Message}"); }

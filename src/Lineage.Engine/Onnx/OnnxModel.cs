@@ -74,7 +74,7 @@ public sealed class OnnxModel : Module
     public override Tensor Forward(Tensor input)
     {
         if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
-            throw new InvalidOperationException($"{graph.File} has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs; use Run for graphs other than one input → one output");
+            throw new NotSupportedException($"{graph.File} has {graph.Inputs.Count} inputs and {graph.Outputs.Count} outputs; use Run for graphs other than one input → one output");
         var info = graph.Inputs[0];
         CheckShape(info, input);
         return Run(new Dictionary<string, Tensor> { [info.Name] = input })[graph.Outputs[0]];

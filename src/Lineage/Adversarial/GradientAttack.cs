@@ -82,7 +82,8 @@ public static class GradientAttack
         }
     }
 
-    static void Step(Tensor x, Tensor grad, GradientAttackOptions o)
+    /// <summary>One step of size α along the gradient's sign (L∞) or direction (L2); descends when Targeted.</summary>
+    internal static void Step(Tensor x, Tensor grad, GradientAttackOptions o)
     {
         var d = x.Span; var g = grad.Span;
         float sign = o.Targeted ? -1f : 1f;
@@ -103,7 +104,7 @@ public static class GradientAttack
     }
 
     /// <summary>Back into the ε-ball around the clean input, then into the valid range.</summary>
-    static void Project(Tensor x, Tensor clean, GradientAttackOptions o)
+    internal static void Project(Tensor x, Tensor clean, GradientAttackOptions o)
     {
         var d = x.Span; var c = clean.Span;
         if (o.Norm == PerturbationNorm.LInf)

@@ -29,7 +29,7 @@ public sealed record Preprocessing
         if (mean.Length != shape[0] || std.Length != shape[0])
             throw new ArgumentException($"preprocessing needs one mean and one std per channel ({shape[0]}), got {mean.Length} and {std.Length}");
         if (std.Any(s => !(s > 0)))
-            throw new ArgumentException("preprocessing std values must be positive");
+            throw new ArgumentException($"preprocessing std values must be positive, got ({string.Join(", ", std)})");
         Mean = mean; Std = std; Shape = shape;
     }
 

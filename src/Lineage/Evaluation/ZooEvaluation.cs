@@ -40,6 +40,12 @@ public static class ZooEvaluation
         if (kit is not null) RequireDisjoint(kit, zoo, source.Hash);
         var calibration = kit is null ? CalibrationModels(zoo, options.CalibrationSeed) : kit.References.Select(m => m.Id).ToList();
         var owner = new Lazy<Dataset>(() => OwnerData(zoo, dataDir));
+        foreach (var m in options.Methods)
+        {
+            var info = FingerprintCatalog.Get(m).Info;
+            if (kit is null && (info.Has(MethodNeeds.KitReferences) || info.Has(MethodNeeds.KitSurrogates)))
+                throw new ArgumentException($"{m} learns from the owner's kit: pass one with --kit DIR (lineage kit build), built apart from the zoo");
+        }
         // loaded once for every method that is not cached (a model suspect holds no per-query state)
         var calibrationSuspects = new Lazy<List<ISuspect>>(() => kit is not null ? [] :
             calibration.Select(id => SuspectFactory.Open(zoo.PathOf(zoo.Models.Single(m => m.Id == id)), source.Preprocessing)).ToList());

@@ -119,19 +119,7 @@ public static class FingerprintFile
         return (tensors, meta);
     }
 
-    /// <summary>SHA-256 over the sorted metadata and every tensor's name, shape and bytes in name order.</summary>
-    static string ContentHash(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> meta)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (k, v) in meta.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            sha.AppendData(Encoding.UTF8.GetBytes(k + "\u0000" + v + "\u0000"));
-        foreach (var (name, t) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            sha.AppendData(Encoding.UTF8.GetBytes(name + "[" + string.Join(",", t.Shape) + "]"));
-            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.Span));
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+    static string ContentHash(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> meta) => Files.ContentHash.Of(tensors, meta);
 
-    static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
+    static string Short(string hash) => Files.ContentHash.Short(hash);
 }

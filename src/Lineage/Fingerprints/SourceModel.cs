@@ -55,5 +55,12 @@ public sealed class SourceModel
 
     /// <summary>Logits for many images, in batches, without gradients (through the same batching and shape
     /// checks a suspect gets).</summary>
-    public float[] LogitsOf(Tensor images) => new Suspects.ModelSuspect(Name, Logits, Classes).Query(images).Values!;
+    public float[] LogitsOf(Tensor images)
+    {
+        var logits = new Suspects.ModelSuspect(Name, Logits, Classes).Logits(images);
+        int bad = Array.FindIndex(logits, v => !float.IsFinite(v));
+        if (bad >= 0)
+            throw new InvalidDataException($"the source model {Name} computed a non-finite logit ({logits[bad]}) for image {bad / Classes}, class {bad % Classes}: its weights are damaged or diverged, so no fingerprint can be made from it");
+        return logits;
+    }
 }

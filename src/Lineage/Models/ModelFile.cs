@@ -57,6 +57,10 @@ public sealed class ModelFile
         Model.SaveSafeTensors(path, meta);
     }
 
+    static double Accuracy(string text, string path) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v is >= 0 and <= 1 ? v
+            : throw new InvalidDataException($"{path}: metadata 'lineage.test_accuracy' is \"{text}\", not a number between 0 and 1");
+
     public static ModelFile Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"model file {path} does not exist", path);
@@ -76,6 +80,7 @@ public sealed class ModelFile
             lineage = JsonSerializer.Deserialize<ModelLineage>(Need("lineage.lineage"), Json) ?? throw new InvalidDataException("empty lineage");
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: corrupt model metadata: {e.Message}", e); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: invalid model metadata: {e.Message}", e); }
         Classifier model;
         try { model = ArchitectureCatalog.Create(spec, new Generator(0)); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
@@ -87,8 +92,9 @@ public sealed class ModelFile
             Preprocessing = pre,
             TrainedOn = Need("lineage.trained_on"),
             Lineage = lineage,
-            TestAccuracy = meta.TryGetValue("lineage.test_accuracy", out var a) ? double.Parse(a, CultureInfo.InvariantCulture) : null,
-            CreatedUtc = DateTimeOffset.Parse(Need("lineage.created"), CultureInfo.InvariantCulture),
+            TestAccuracy = meta.TryGetValue("lineage.test_accuracy", out var a) ? Accuracy(a, path) : null,
+            CreatedUtc = DateTimeOffset.TryParse(Need("lineage.created"), CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) ? created
+                : throw new InvalidDataException($"{path}: metadata 'lineage.created' is \"{meta["lineage.created"]}\", not an ISO 8601 time"),
         };
         if (meta.TryGetValue("lineage.hash", out var recorded) && recorded != file.Hash)
             throw new InvalidDataException($"{path}: weights do not match the recorded hash (recorded {recorded[..12]}…, computed {file.Hash[..12]}…): the file was modified or is corrupt");

@@ -32,7 +32,11 @@ public sealed class ModelSuspect : ISuspect
     public int TopK { get; }
     public int BatchSize { get; }
 
-    public SuspectOutput Query(Tensor images)
+    public SuspectOutput Query(Tensor images) => OutputReduction.Reveal(SuspectOutput.FromLogits(Logits(images), images.Shape[0], Classes), Mode, TopK);
+
+    /// <summary>The raw logits, batched and shape-checked but not yet checked for finiteness (the caller
+    /// knows whose model this is and how to say that it failed).</summary>
+    public float[] Logits(Tensor images)
     {
         int n = images.Shape[0];
         var logits = new float[n * Classes];
@@ -47,6 +51,6 @@ public sealed class ModelSuspect : ISuspect
                     throw new InvalidDataException($"{Name}: model produced {Tensor.FormatShape(y.Shape)} for {end - start} images, expected [{end - start}, {Classes}]");
                 y.Span.CopyTo(logits.AsSpan(start * Classes));
             }
-        return OutputReduction.Reveal(SuspectOutput.FromLogits(logits, n, Classes), Mode, TopK);
+        return logits;
     }
 }

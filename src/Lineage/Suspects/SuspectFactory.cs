@@ -7,13 +7,15 @@ using Lineage.Suspects.Remote;
 namespace Lineage.Suspects;
 
 /// <summary>Opens a suspect from where it lives: a Lineage model file (runs with its own declared
-/// preprocessing), an ONNX file or an http(s) prediction API (both declare none, so the fingerprint's
-/// preprocessing is applied).</summary>
+/// preprocessing), an ONNX file (run by ONNX Runtime, or by the engine's importer when asked) or an http(s)
+/// prediction API (both declare none, so the fingerprint's preprocessing is applied).</summary>
 public static class SuspectFactory
 {
     /// <param name="remote">Options for an http(s) suspect; when null, defaults with <paramref name="mode"/> as the
     /// output interpretation. A remote suspect comes back metered with <see cref="RemoteSuspectOptions.Budget"/>.</param>
-    public static ISuspect Open(string location, Preprocessing declaredPreprocessing, OutputMode mode = OutputMode.Logits, int topK = 1, RemoteSuspectOptions? remote = null)
+    /// <param name="onnxRuntime">What runs an .onnx suspect.</param>
+    public static ISuspect Open(string location, Preprocessing declaredPreprocessing, OutputMode mode = OutputMode.Logits, int topK = 1, RemoteSuspectOptions? remote = null,
+        OnnxSuspectRuntime onnxRuntime = OnnxSuspectRuntime.OnnxRuntime)
     {
         if (location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         {
@@ -24,8 +26,13 @@ public static class SuspectFactory
         var name = Path.GetFileName(location);
         if (location.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
-            var onnx = OnnxClassifier.Open(location, declaredPreprocessing);
-            return new ModelSuspect(name, onnx.Logits, onnx.Classes, mode, topK);
+            if (onnxRuntime == OnnxSuspectRuntime.Engine)
+            {
+                var onnx = OnnxClassifier.Open(location, declaredPreprocessing);
+                return new ModelSuspect(name, onnx.Logits, onnx.Classes, mode, topK);
+            }
+            var ort = OnnxRuntimeClassifier.Open(location, declaredPreprocessing);
+            return new ModelSuspect(name, ort.Logits, ort.Classes, mode, topK);
         }
         return ModelSuspect.Of(ModelFile.Load(location), name, mode, topK);
     }
@@ -76,7 +83,7 @@ public sealed class OnnxClassifier
     {
         // read once: the same bytes are parsed and hashed
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { bytes = Engine.IO.RegularFile.ReadAll(path); }
         catch (FileNotFoundException) { throw new FileNotFoundException($"ONNX model {path} does not exist", path); }
         var model = OnnxModel.Load(bytes, path);
         model.Eval();

@@ -89,6 +89,15 @@ public class OnnxImportTests
     }
 
     [Fact]
+    public void GraphWithNoOutputsIsRefusedAtLoad()
+    {
+        var bytes = new GraphBuilder(13).Input("x", 1, 4).Node("Relu", ["x"], ["y"]).Bytes();
+        var error = Assert.Throws<InvalidDataException>(() => OnnxModel.Load(bytes, "no-outputs.onnx"));
+        Assert.Contains("no-outputs.onnx", error.Message);
+        Assert.Contains("no outputs", error.Message);
+    }
+
+    [Fact]
     public void GemmHonoursTransposesAlphaAndBeta()
     {
         var a = Rand(3, 4, 2); var b = Rand(4, 3, 4); var c = Rand(5, 3);

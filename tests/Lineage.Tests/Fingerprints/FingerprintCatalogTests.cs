@@ -6,29 +6,29 @@ namespace Lineage.Tests.Fingerprints;
 
 public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixture<TrainedModelsFixture>
 {
-    /// <summary>Small settings for every registered method that works without the owner's kit; a method added to the
-    /// catalog must add its own here (methods that learn from the kit are tested with a tiny kit: UapCatalogTests).</summary>
+    /// <summary>Small settings for every registered method; a method added to the catalog must add its own here.</summary>
     static readonly Dictionary<string, Dictionary<string, string>> Small = new()
     {
         ["sac-m"] = new() { ["samples"] = "20" },
         ["sac-w"] = new() { ["samples"] = "20", ["surrogates"] = "1", ["surrogate_epochs"] = "1" },
         ["ipguard"] = new() { ["points"] = "12", ["max_steps"] = "60", ["margin"] = "3" },
         ["akh"] = new() { ["samples"] = "30" },
+        ["cae"] = new() { ["candidates"] = "30", ["examples"] = "10", ["steps"] = "10", ["step_size"] = "0.03" },
+        ["uap"] = new() { ["points"] = "10", ["views"] = "4", ["uap_images"] = "100", ["max_passes"] = "2", ["xi"] = "3", ["encoder_epochs"] = "50", ["held_out_references"] = "1" },
     };
 
-    static bool NeedsKit(IFingerprintMethod m) => m.Info.Has(MethodNeeds.KitReferences) || m.Info.Has(MethodNeeds.KitSurrogates);
-
-    public static TheoryData<string> Methods() => [.. FingerprintCatalog.All.Where(m => !NeedsKit(m)).Select(m => m.Info.Name)];
+    public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names];
 
     [Fact]
-    public void EveryMethodHasTestSettings() => Assert.Equal(FingerprintCatalog.All.Where(m => !NeedsKit(m)).Select(m => m.Info.Name).Order(), Small.Keys.Order());
+    public void EveryMethodHasTestSettings() => Assert.Equal(FingerprintCatalog.Names.Order(), Small.Keys.Order());
 
     [Theory]
     [MemberData(nameof(Methods))]
     public void EveryMethodRoundTripsAndScoresTheSourceAsItsMostDerivedSuspect(string method)
     {
         var rule = new RuleOptions { IndependentModels = [TrainedModelsFixture.AsSuspect(models.Independent, "i1"), TrainedModelsFixture.AsSuspect(models.Independent2, "i2")] };
-        var fp = FingerprintCreation.Create(method, new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 5 }, Small[method], rule);
+        var kit = FingerprintCatalog.Get(method).Info.Has(MethodNeeds.KitSurrogates) ? models.Kit : null;
+        var fp = FingerprintCreation.Create(method, new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 5, Kit = kit }, Small[method], rule);
         var dir = Directory.CreateTempSubdirectory("lineage-catalog-");
         try
         {

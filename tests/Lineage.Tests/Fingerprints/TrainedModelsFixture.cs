@@ -9,8 +9,9 @@ using Lineage.Suspects;
 namespace Lineage.Tests.Fingerprints;
 
 /// <summary>A small source model on the shapes data, a fine-tuned copy of it, and two independent models
-/// (trained once for all fingerprint tests).</summary>
-public sealed class TrainedModelsFixture
+/// (trained once for all fingerprint tests), and, for methods that learn from models, a tiny owner's kit built for
+/// the source when first asked for.</summary>
+public sealed class TrainedModelsFixture : IDisposable
 {
     public Dataset Defender { get; }
     public Dataset Attacker { get; }
@@ -30,6 +31,15 @@ public sealed class TrainedModelsFixture
         FineTuned = new ModelFile { Model = copy, Preprocessing = Source.Preprocessing, TrainedOn = Attacker.Origin.Description, Lineage = Source.Lineage.Derive("ftal", Source.Hash, 2, new Dictionary<string, string>()) };
         Independent = Train(Attacker, options with { Seed = 3 }, "cnn-c", 3);
         Independent2 = Train(Attacker, options with { Seed = 4 }, "cnn-a", 4);
+        kit = new(() =>
+        {
+            var dir = Directory.CreateTempSubdirectory("lineage-fixture-kit-");
+            var sourcePath = Path.Combine(dir.FullName, "source.safetensors");
+            Source.Save(sourcePath);
+            var kitDir = Path.Combine(dir.FullName, "kit");
+            Lineage.Kits.KitBuilder.Build(sourcePath, kitDir, Lineage.Tests.Kits.TinyKit.Options());
+            return (Lineage.Kits.OwnerKit.Load(kitDir), dir);
+        });
     }
 
     static ModelFile Train(Dataset data, TrainingOptions options, string arch, int seed)
@@ -37,6 +47,16 @@ public sealed class TrainedModelsFixture
         var model = ArchitectureCatalog.Create(new ArchitectureSpec { Name = arch, InChannels = 1, ImageSize = 28, Classes = 10, Width = 0.5f }, new Generator(seed));
         Trainer.Train(model, data.Preprocessing, data, options);
         return new ModelFile { Model = model, Preprocessing = data.Preprocessing, TrainedOn = data.Origin.Description, Lineage = ModelLineage.Trained(arch, data.Origin.Description, seed, new Dictionary<string, string>()) };
+    }
+
+    readonly Lazy<(Lineage.Kits.OwnerKit Kit, DirectoryInfo Dir)> kit;
+
+    /// <summary>A tiny kit (3 references, 3 surrogates, seconds to build) for <see cref="Source"/>.</summary>
+    public Lineage.Kits.OwnerKit Kit => kit.Value.Kit;
+
+    public void Dispose()
+    {
+        if (kit.IsValueCreated) kit.Value.Dir.Delete(true);
     }
 
     public SourceModel SourceModel => Lineage.Fingerprints.SourceModel.FromModelFile(Source, "source");

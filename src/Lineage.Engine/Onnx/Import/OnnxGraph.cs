@@ -53,6 +53,7 @@ internal sealed class OnnxGraph
 
         Inputs = g.Input.Where(i => !floats.ContainsKey(i.Name) && !constants.ContainsKey(i.Name)).Select(i => Describe(i, file)).ToList();
         Outputs = g.Output.Select(o => o.Name).ToList();
+        if (Outputs.Count == 0) throw new InvalidDataException($"{file}: the graph declares no outputs; expected at least one (a classifier's logits)");
 
         var statistics = new HashSet<string>();
         var otherUses = new HashSet<string>();
@@ -84,7 +85,7 @@ internal sealed class OnnxGraph
     public static OnnxGraph Load(string path)
     {
         byte[] bytes;
-        try { bytes = System.IO.File.ReadAllBytes(path); }
+        try { bytes = Lineage.Engine.IO.RegularFile.ReadAll(path); }
         catch (FileNotFoundException) { throw new FileNotFoundException($"ONNX model {path} does not exist", path); }
         return Parse(bytes, path);
     }

@@ -14,7 +14,7 @@ internal static class TensorProtoReader
     public static OnnxValue ReadFile(string path)
     {
         TensorProto proto;
-        try { proto = TensorProto.Parser.ParseFrom(File.ReadAllBytes(path)); }
+        try { proto = TensorProto.Parser.ParseFrom(Lineage.Engine.IO.RegularFile.ReadAll(path)); }
         catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{path}: not a valid ONNX TensorProto ({e.Message})", e); }
         return Read(proto, path);
     }

@@ -8,6 +8,9 @@ namespace Lineage.Data.Formats;
 public static class CifarReader
 {
     public const int PixelBytes = 3 * 32 * 32;
+    /// <summary>A CIFAR batch file holds 10,000 records (50,000 for CIFAR-100's train file); ten times that bounds
+    /// what a (possibly gzipped) file may inflate to.</summary>
+    public const int MaxRecordsPerFile = 500_000;
 
     /// <param name="labelBytes">1 for CIFAR-10, 2 for CIFAR-100.</param>
     /// <param name="labelIndex">Which label byte to use (CIFAR-100: 0 = coarse, 1 = fine).</param>
@@ -24,7 +27,7 @@ public static class CifarReader
         long total = 0;
         foreach (var path in paths)
         {
-            var bytes = FileBytes.Read(path);
+            var bytes = FileBytes.Read(path, MaxRecordsPerFile * record);
             if (bytes.Length == 0 || bytes.Length % record != 0)
                 throw new DataFormatException(path, $"is {bytes.Length} bytes long; expected a positive multiple of the {record}-byte record ({labelBytes} label byte(s) + {PixelBytes} pixels) — truncated, or the wrong CIFAR version?");
             for (long r = 0, n = bytes.Length / record; r < n; r++)

@@ -13,7 +13,7 @@ public static class NetpbmFile
     public static (float[] Pixels, int Channels, int Height, int Width) Read(string path)
     {
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { bytes = Lineage.Engine.IO.RegularFile.ReadAll(path); }
         catch (FileNotFoundException) { throw new DataFormatException(path, "file not found"); }
         int pos = 0;
         string magic = Token(bytes, ref pos, path);

@@ -15,51 +15,79 @@ public static partial class NpyFile
 {
     static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>numpy itself refuses headers over 10,000 bytes by default (np.load's max_header_size); a
+    /// megabyte leaves room for any real shape and keeps a forged length from driving an allocation.</summary>
+    const int MaxHeaderBytes = 1 << 20;
+
     public static NpyArray Read(string path)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        FileStream file;
+        try { file = Engine.IO.RegularFile.Open(path, 1 << 16); }
         catch (FileNotFoundException) { throw new DataFormatException(path, "file not found"); }
-        return Parse(bytes, path);
-    }
-
-    public static NpyArray Read(Stream stream, string name)
-    {
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return Parse(buffer.ToArray(), name);
+        catch (DirectoryNotFoundException) { throw new DataFormatException(path, "file not found"); }
+        catch (InvalidDataException e) { throw new DataFormatException(path, "is not a regular file (a device, pipe or growing file)", e); }
+        using (file) return Read(file, path, file.Length);
     }
 
     /// <param name="name">Names the data in error messages (file path, or archive!entry).</param>
-    public static NpyArray Parse(byte[] bytes, string name)
+    public static NpyArray Parse(byte[] bytes, string name) => Read(new MemoryStream(bytes, writable: false), name, bytes.Length);
+
+    /// <summary>Reads one array from a stream that can honestly hold at most <paramref name="maxBytes"/> (a file's
+    /// size; a compressed archive entry's bound). The header is read first and every length it declares is checked
+    /// against that bound before anything is allocated; then exactly the declared data is read, and one byte
+    /// more is an error, so an entry that inflates past its header is never inflated further.</summary>
+    public static NpyArray Read(Stream stream, string name, long maxBytes)
     {
-        if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
+        int Fill(Span<byte> buffer)
+        {
+            try { return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false); }
+            catch (InvalidDataException e) { throw new DataFormatException(name, "is corrupt (its compressed data does not inflate): " + e.Message, e); }
+        }
+        Span<byte> pre = stackalloc byte[12];
+        int got = Fill(pre[..10]);
+        if (got < 10 || !pre[..6].SequenceEqual(Magic))
             throw new DataFormatException(name, "is not a .npy file: expected the magic string \\x93NUMPY at its start");
-        int major = bytes[6];
-        int headerLength, headerStart;
-        if (major == 1) { headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8)); headerStart = 10; }
+        int major = pre[6];
+        long headerLength;
+        int headerStart;
+        if (major == 1) { headerLength = BinaryPrimitives.ReadUInt16LittleEndian(pre[8..]); headerStart = 10; }
         else if (major is 2 or 3)
         {
-            if (bytes.Length < 12) throw new DataFormatException(name, "is too short for a .npy v2 header");
-            headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)));
+            if (Fill(pre[10..12]) < 2) throw new DataFormatException(name, "is too short for a .npy v2 header");
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(pre[8..]);
             headerStart = 12;
         }
-        else throw new DataFormatException(name, $".npy format version {major}.{bytes[7]} is not supported; expected 1.0, 2.0 or 3.0");
-        if (headerStart + (long)headerLength > bytes.Length)
-            throw new DataFormatException(name, $"declares a {headerLength}-byte header but the file has only {bytes.Length - headerStart} bytes after the preamble (truncated?)");
-        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, headerStart, headerLength);
+        else throw new DataFormatException(name, $".npy format version {major}.{pre[7]} is not supported; expected 1.0, 2.0 or 3.0");
+        if (headerStart + headerLength > maxBytes)
+            throw new DataFormatException(name, $"declares a {headerLength}-byte header but the file has only {maxBytes - headerStart} bytes after the preamble (truncated?)");
+        if (headerLength > MaxHeaderBytes)
+            throw new DataFormatException(name, $"declares a {headerLength}-byte header, over the {MaxHeaderBytes}-byte limit for a .npy header (corrupt?)");
+        var headerBytes = new byte[headerLength];
+        if (Fill(headerBytes) < headerLength)
+            throw new DataFormatException(name, $"declares a {headerLength}-byte header but ends before it (truncated?)");
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
         var (type, width, fortran, shape) = ParseHeader(header, name);
         if (fortran && shape.Count(d => d > 1) > 1)
             throw new DataFormatException(name, "stores its array in Fortran order; expected C order (save with np.ascontiguousarray)");
         long count = 1;
-        foreach (var d in shape) count *= d;
+        // int dimensions: clamping keeps the product from overflowing long before the size check refuses it
+        foreach (var d in shape) count = Math.Min(count * d, long.MaxValue / int.MaxValue / 8);
         long dataBytes = count * NpyArray.ItemSize(type, width);
-        long available = bytes.Length - headerStart - headerLength;
-        if (available != dataBytes)
-            throw new DataFormatException(name, $"header declares shape ({string.Join(", ", shape)}) of {NpyArray.DescrOf(type, width)} = {dataBytes} data bytes but the file holds {available}");
+        long available = maxBytes - headerStart - headerLength;
+        string declared = $"header declares shape ({string.Join(", ", shape)}) of {NpyArray.DescrOf(type, width)} = {dataBytes} data bytes";
+        if (dataBytes > available)
+            throw new DataFormatException(name, $"{declared} but the file holds {(stream.CanSeek ? stream.Length - stream.Position : available)}");
         if (dataBytes > Array.MaxLength)
             throw new DataFormatException(name, $"holds {dataBytes} bytes, more than one array can take");
-        return NpyArray.FromRaw(type, shape, bytes.AsSpan(headerStart + headerLength, (int)dataBytes), width);
+        var data = new byte[dataBytes];
+        int read = Fill(data);
+        if (read < dataBytes) throw new DataFormatException(name, $"{declared} but the file holds {read}");
+        Span<byte> one = stackalloc byte[1];
+        if (Fill(one) != 0)
+            throw new DataFormatException(name, stream.CanSeek
+                ? $"{declared} but the file holds {dataBytes + 1 + (stream.Length - stream.Position)}"
+                : $"{declared} but holds more (corrupt, or a decompression bomb)");
+        return NpyArray.FromRaw(type, shape, data, width);
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'(?<descr>[^']*)'")]

@@ -11,16 +11,21 @@ public static class NpzFile
         var arrays = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
         try
         {
-            using var zip = ZipFile.OpenRead(path);
+            using var file = Engine.IO.RegularFile.Open(path, 1 << 16);
+            using var zip = new ZipArchive(file, ZipArchiveMode.Read);
             foreach (var entry in zip.Entries)
             {
                 if (!entry.FullName.EndsWith(".npy", StringComparison.Ordinal)) continue;
                 string name = entry.FullName[..^4];
                 using var stream = entry.Open();
-                arrays[name] = NpyFile.Read(stream, $"{path}!{entry.FullName}");
+                // The entry's declared size is the archive's word, and deflate cannot inflate past 1032× its input:
+                // the smaller bounds what may be read before the .npy header is checked.
+                long bound = entry.CompressedLength == entry.Length ? entry.Length : Math.Min(entry.Length, entry.CompressedLength * FileBytes.MaxGzipRatio);
+                arrays[name] = NpyFile.Read(stream, $"{path}!{entry.FullName}", bound);
             }
         }
         catch (FileNotFoundException) { throw new DataFormatException(path, "file not found"); }
+        catch (DirectoryNotFoundException) { throw new DataFormatException(path, "file not found"); }
         catch (InvalidDataException e) { throw new DataFormatException(path, "is not a valid .npz (zip) archive: " + e.Message, e); }
         if (arrays.Count == 0) throw new DataFormatException(path, "holds no .npy arrays; expected a NumPy .npz archive");
         return arrays;

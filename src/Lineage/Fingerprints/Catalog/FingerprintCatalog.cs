@@ -1,4 +1,5 @@
 using Lineage.Fingerprints.Akh;
+using Lineage.Fingerprints.Cae;
 using Lineage.Fingerprints.IpGuard;
 using Lineage.Fingerprints.Sac;
 using Lineage.Fingerprints.Uap;
@@ -17,6 +18,7 @@ public static class FingerprintCatalog
         SacW.Method,
         IpGuardSampler.Method,
         AkhSampler.Method,
+        CaeMethod.Method,
         UapSampler.Method,
     ];
 

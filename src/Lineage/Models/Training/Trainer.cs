@@ -38,7 +38,7 @@ public static class Trainer
         var loader = new DataLoader(train, options.BatchSize, shuffle: true, seed: options.Seed, dropLast: train.Count > options.BatchSize, augmentation: CreateAugmentation(options.Augmentation));
         var schedule = CreateSchedule(optimizer, options, loader.Count);
         int startEpoch = 0;
-        if (checkpointPath != null && File.Exists(checkpointPath)) startEpoch = Checkpoint.Restore(checkpointPath, model, optimizer, schedule, options);
+        if (checkpointPath != null && File.Exists(checkpointPath)) startEpoch = TrainingCheckpoint.Restore(checkpointPath, model, optimizer, schedule, options);
 
         var epochs = new List<EpochReport>();
         for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
@@ -69,7 +69,7 @@ public static class Trainer
             double lr = optimizer.ParamGroups[0].Lr ?? options.LearningRate;
             if (schedule is not null and not OneCycleLR) schedule.Step();
             epochs.Add(new EpochReport(epoch + 1, seen > 0 ? lossSum / seen : double.NaN, seen > 0 ? (double)correct / seen : double.NaN, lr, clock.Elapsed));
-            if (checkpointPath != null) Checkpoint.Save(checkpointPath, model, optimizer, schedule, options, epoch + 1);
+            if (checkpointPath != null) TrainingCheckpoint.Save(checkpointPath, model, optimizer, schedule, options, epoch + 1);
         }
         model.Eval();
         double? testAccuracy = test is null ? null : Evaluate.Accuracy(model, preprocessing, test);
@@ -99,34 +99,4 @@ public static class Trainer
         AugmentationKind.CropFlip => new Compose(new RandomCrop(4), new HorizontalFlip()),
         _ => null,
     };
-
-    /// <summary>Model, optimiser and schedule state after a finished epoch, in one safetensors file.</summary>
-    static class Checkpoint
-    {
-        public static void Save(string path, Classifier model, Optimizer opt, LrScheduler? schedule, TrainingOptions o, int epochsDone)
-        {
-            var tensors = new Dictionary<string, Tensor>();
-            foreach (var (k, v) in model.StateDict()) tensors["model." + k] = v;
-            foreach (var (k, v) in opt.StateDict()) tensors["optimizer." + k] = v;
-            var meta = new Dictionary<string, string>
-            {
-                ["epochs_done"] = epochsDone.ToString(CultureInfo.InvariantCulture),
-                ["options"] = string.Join(";", o.Describe().Select(kv => kv.Key + "=" + kv.Value)) + $";seed={o.Seed}",
-                ["schedule_last_epoch"] = (schedule?.LastEpoch ?? 0).ToString(CultureInfo.InvariantCulture),
-            };
-            SafeTensors.Save(path, tensors, meta);
-        }
-
-        public static int Restore(string path, Classifier model, Optimizer opt, LrScheduler? schedule, TrainingOptions o)
-        {
-            var c = SafeTensors.Load(path);
-            string expected = string.Join(";", o.Describe().Select(kv => kv.Key + "=" + kv.Value)) + $";seed={o.Seed}";
-            if (!c.Metadata.TryGetValue("options", out var recorded) || recorded != expected)
-                throw new InvalidDataException($"checkpoint {path} was written by a run with other options ({recorded ?? "none recorded"}); delete it or rerun with the same options");
-            model.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
-            opt.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("optimizer.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[10..], kv => kv.Value));
-            if (schedule != null) schedule.LastEpoch = int.Parse(c.Metadata["schedule_last_epoch"], CultureInfo.InvariantCulture);
-            return int.Parse(c.Metadata["epochs_done"], CultureInfo.InvariantCulture);
-        }
-    }
 }

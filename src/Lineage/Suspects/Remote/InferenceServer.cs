@@ -19,14 +19,26 @@ public sealed record InferenceServerOptions
     public int TopK { get; init; } = 1;
     /// <summary>Accept [0,1] pixels and apply the model's preprocessing here, instead of normalised tensors.</summary>
     public bool RawPixels { get; init; }
-    public int MaxBatch { get; init; } = 1024;
-    public long MaxRequestBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>Most images in one request; more is answered 413.</summary>
+    public int MaxBatch { get; init; } = 256;
+    /// <summary>Most bytes in one request body; null derives it from <see cref="MaxBatch"/> (24 bytes of JSON
+    /// per value, plus 64 KiB). A declared Content-Length over it is answered 413 before any byte is read, and
+    /// a chunked body is cut off with 413 as soon as it passes it.</summary>
+    public long? MaxRequestBytes { get; init; }
+    /// <summary>Time allowed to receive one request body; a client that declares a large body and then stalls
+    /// or drips is dropped (the connection closed) when it runs out.</summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Requests handled at once (each may hold up to <see cref="MaxRequestBytes"/>); one more is
+    /// answered 503 at once, so memory stays bounded by about this many bodies.</summary>
+    public int MaxConcurrentRequests { get; init; } = 4;
 }
 
 /// <summary>
 /// Serves a classifier over the Open Inference Protocol v2 on 127.0.0.1 only — a stand-in for a deployed
-/// prediction API, so remote verification can be tested and demonstrated end to end. Requests are handled
-/// one at a time (models are not thread-safe and the point is fidelity, not throughput).
+/// prediction API, so remote verification can be tested and demonstrated end to end. Requests are received
+/// concurrently — one slow client cannot hold the others — with the body size, images per request, body
+/// time and number of requests in flight all bounded (see <see cref="InferenceServerOptions"/>); the model
+/// itself runs one batch at a time (models are not thread-safe).
 /// </summary>
 public sealed class InferenceServer : IDisposable
 {
@@ -36,6 +48,12 @@ public sealed class InferenceServer : IDisposable
     readonly InferenceServerOptions options;
     readonly Task loop;
     readonly ModelMetadata metadata;
+    readonly SemaphoreSlim slots;
+    readonly Lock modelGate = new();
+    readonly long maxRequestBytes;
+    readonly CancellationTokenSource stopping = new();
+    /// <summary>What the model runs on, when the server owns it (an ONNX Runtime session).</summary>
+    IDisposable? ownedRuntime;
 
     public int Port { get; }
     public int Classes { get; }
@@ -47,6 +65,12 @@ public sealed class InferenceServer : IDisposable
     {
         if (options.Mode == OutputMode.TopK && (options.TopK < 1 || options.TopK > classes)) throw new ArgumentException($"top-k with k={options.TopK} for {classes} classes");
         if (string.IsNullOrWhiteSpace(options.Name) || options.Name.Contains('/')) throw new ArgumentException($"invalid model name \"{options.Name}\"");
+        if (options.MaxBatch < 1) throw new ArgumentException($"the largest batch must be at least 1 image, not {options.MaxBatch}");
+        if (options.MaxRequestBytes is < 1 or > int.MaxValue) throw new ArgumentException($"the request size limit must be between 1 byte and 2 GiB, not {options.MaxRequestBytes}");
+        if (options.BodyTimeout <= TimeSpan.Zero) throw new ArgumentException("the request body timeout must be positive");
+        if (options.MaxConcurrentRequests < 1) throw new ArgumentException($"at least one request must be allowed at a time, not {options.MaxConcurrentRequests}");
+        maxRequestBytes = options.MaxRequestBytes ?? Math.Min((long)options.MaxBatch * preprocessing.Shape.Aggregate(1, (a, d) => a * d) * 24 + 65536, int.MaxValue);
+        slots = new SemaphoreSlim(options.MaxConcurrentRequests);
         this.logitsOfInput = logitsOfInput; this.preprocessing = preprocessing; this.options = options; Classes = classes;
         metadata = new ModelMetadata(options.Name, [new TensorMetadata("input", "FP32", [-1, .. preprocessing.Shape.Select(d => (long)d)])], Outputs(), classes);
         (listener, Port) = Bind(options.Port);
@@ -59,10 +83,17 @@ public sealed class InferenceServer : IDisposable
         return new InferenceServer(file.Model.Forward, file.Spec.Classes, file.Preprocessing, options);
     }
 
-    public static InferenceServer FromOnnx(string path, Preprocessing preprocessing, InferenceServerOptions options)
+    /// <param name="runtime">What runs the model: ONNX Runtime (default) or the engine's importer.</param>
+    public static InferenceServer FromOnnx(string path, Preprocessing preprocessing, InferenceServerOptions options, OnnxSuspectRuntime runtime = OnnxSuspectRuntime.OnnxRuntime)
     {
-        var onnx = OnnxClassifier.Open(path, preprocessing);
-        return new InferenceServer(onnx.Model.Forward, onnx.Classes, preprocessing, options);
+        if (runtime == OnnxSuspectRuntime.Engine)
+        {
+            var onnx = OnnxClassifier.Open(path, preprocessing);
+            return new InferenceServer(onnx.Model.Forward, onnx.Classes, preprocessing, options);
+        }
+        var ort = OnnxRuntimeClassifier.Open(path, preprocessing);
+        try { return new InferenceServer(ort.Run, ort.Classes, preprocessing, options) { ownedRuntime = ort }; }
+        catch { ort.Dispose(); throw; }
     }
 
     List<TensorMetadata> Outputs() => options.Mode switch
@@ -88,58 +119,133 @@ public sealed class InferenceServer : IDisposable
             l.Prefixes.Add($"http://127.0.0.1:{p}/");
             try { l.Start(); return (l, p); }
             catch (HttpListenerException) when (port == 0 && attempt < 5) { l.Close(); }
+            catch (HttpListenerException e)
+            {
+                l.Close();
+                throw new IOException($"cannot serve on 127.0.0.1:{p}: {e.Message} (is another server using port {p}? --port 0 picks a free one)", e);
+            }
         }
     }
 
+    /// <summary>The body size limit in force (configured, or derived from the batch limit).</summary>
+    public long MaxRequestBytes => maxRequestBytes;
+
     async Task Serve()
     {
+        var inFlight = new List<Task>();
         while (listener.IsListening)
         {
             HttpListenerContext context;
             try { context = await listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            try { Handle(context); }
-            catch (Exception e) when (e is HttpListenerException or IOException) { }   // the client went away
-            finally { try { context.Response.Close(); } catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { } }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { break; }
+            inFlight.RemoveAll(t => t.IsCompleted);
+            if (!slots.Wait(0))
+            {
+                // every slot is taken: say so at once rather than queue a body we would have to hold
+                Finish(context, c => Error(c, 503, $"busy: {options.MaxConcurrentRequests} requests are in progress; retry later"));
+                continue;
+            }
+            inFlight.Add(Task.Run(async () =>
+            {
+                try { await HandleAsync(context); }
+                finally { slots.Release(); }
+            }));
         }
+        await Task.WhenAll(inFlight).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
     }
 
-    void Handle(HttpListenerContext context)
+    static void Finish(HttpListenerContext context, Action<HttpListenerContext> respond)
+    {
+        try { respond(context); }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException) { }   // the client went away
+        finally { try { context.Response.Close(); } catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { } }
+    }
+
+    async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
         var path = request.Url!.AbsolutePath.TrimEnd('/');
         var model = "/v2/models/" + options.Name;
-        if (request.HttpMethod == "GET" && (path == "/v2/health/ready" || path == "/v2/health/live")) { Reply(context, 200, "{}"u8.ToArray()); return; }
-        if (request.HttpMethod == "GET" && (path == model || path == model + "/ready")) { Reply(context, 200, path == model ? metadata.ToJson() : "{}"u8.ToArray()); return; }
         if (request.HttpMethod == "POST" && path == model + "/infer")
         {
-            try { Reply(context, 200, Infer(request)); }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException) { Error(context, 400, e.Message); }
+            byte[]? body;
+            try { body = await ReadBodyAsync(context); }
+            catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { Abort(context); return; }
+            if (body == null) return;   // already answered 413, or dropped as too slow
+            Finish(context, c =>
+            {
+                try { Reply(c, 200, Infer(body)); }
+                catch (RequestTooLargeException e) { Error(c, 413, e.Message); }
+                catch (Exception e) when (e is InvalidDataException or ArgumentException) { Error(c, 400, e.Message); }
+                // the model failed on a valid request: the client hears why, and the server keeps serving
+                catch (Exception e) when (e is not (OutOfMemoryException or HttpListenerException or IOException or ObjectDisposedException)) { Error(c, 500, $"the model failed: {e.Message}"); }
+            });
             return;
         }
-        Error(context, 404, $"no route for {request.HttpMethod} {path}");
+        Finish(context, c =>
+        {
+            if (request.HttpMethod == "GET" && (path == "/v2/health/ready" || path == "/v2/health/live")) Reply(c, 200, "{}"u8.ToArray());
+            else if (request.HttpMethod == "GET" && (path == model || path == model + "/ready")) Reply(c, 200, path == model ? metadata.ToJson() : "{}"u8.ToArray());
+            else Error(c, 404, $"no route for {request.HttpMethod} {path}");
+        });
     }
 
-    byte[] Infer(HttpListenerRequest request)
+    /// <summary>Reads the body within <see cref="InferenceServerOptions.BodyTimeout"/> and
+    /// <see cref="MaxRequestBytes"/>; answers 413 itself, or drops a body that is too slow, and returns null in either case.</summary>
+    async Task<byte[]?> ReadBodyAsync(HttpListenerContext context)
     {
-        if (request.ContentLength64 > options.MaxRequestBytes) throw new InvalidDataException($"request over {options.MaxRequestBytes} bytes");
-        var body = new MemoryStream();
-        var chunk = new byte[81920]; int read;
-        while ((read = request.InputStream.Read(chunk)) > 0)
+        var request = context.Request;
+        string tooLarge = $"the request body is over this server's {maxRequestBytes}-byte limit ({options.MaxBatch} images per request)";
+        if (request.ContentLength64 > maxRequestBytes)
         {
-            if (body.Length + read > options.MaxRequestBytes) throw new InvalidDataException($"request over {options.MaxRequestBytes} bytes");
+            // refused before a byte of it is read; closing drops the rest of the upload
+            Finish(context, c => Error(c, 413, tooLarge));
+            return null;
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        deadline.CancelAfter(options.BodyTimeout);
+        // grows with what actually arrives: a declared length is a promise, not memory to set aside
+        var body = new MemoryStream((int)Math.Clamp(request.ContentLength64, 0, 1 << 20));
+        var chunk = new byte[81920];
+        while (true)
+        {
+            int read;
+            try { read = await request.InputStream.ReadAsync(chunk).AsTask().WaitAsync(deadline.Token); }
+            catch (OperationCanceledException)
+            {
+                // the pending read cannot be cancelled; aborting the connection ends it and frees the slot
+                Abort(context);
+                return null;
+            }
+            if (read == 0) return body.ToArray();
+            if (body.Length + read > maxRequestBytes)
+            {
+                Finish(context, c => Error(c, 413, tooLarge));
+                return null;
+            }
             body.Write(chunk, 0, read);
         }
-        var inputs = OpenInferenceCodec.Tensors(body.ToArray(), "inputs", "request");
-        var input = inputs[0];
-        if (input.Datatype != "FP32") throw new InvalidDataException($"input {input.Name} is {input.Datatype}, expected FP32");
+    }
+
+    static void Abort(HttpListenerContext context)
+    {
+        try { context.Response.Abort(); } catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { }
+    }
+
+    byte[] Infer(byte[] body)
+    {
         int[] shape = [.. preprocessing.Shape];
+        int perImage = shape.Aggregate(1, (a, d) => a * d);
+        var input = InferRequestReader.Read(body, (long)options.MaxBatch * perImage);
+        if (input.Datatype != "FP32") throw new InvalidDataException($"input {input.Name} is {input.Datatype}, expected FP32");
         if (input.Shape.Length != 4 || !input.Shape[1..].Select(d => (int)d).SequenceEqual(shape))
             throw new InvalidDataException($"input shape [{string.Join(", ", input.Shape)}], expected [N, {string.Join(", ", shape)}]");
         int n = (int)input.Shape[0];
-        if (n < 1 || n > options.MaxBatch) throw new InvalidDataException($"batch of {n} images, this server takes 1 to {options.MaxBatch}");
+        if (n > options.MaxBatch) throw new RequestTooLargeException($"batch of {n} images; this server takes at most {options.MaxBatch} per request");
+        if (n < 1) throw new InvalidDataException("a batch of 0 images");
         var x = Tensor.FromArray(input.Data.Select(v => (float)v).ToArray(), [n, .. shape]);
         float[] logits;
+        lock (modelGate)
         using (GradMode.NoGrad())
         using (TensorScope.Begin())
         {
@@ -181,8 +287,10 @@ public sealed class InferenceServer : IDisposable
 
     public void Dispose()
     {
+        stopping.Cancel();
         listener.Stop();
         listener.Close();
         loop.Wait(TimeSpan.FromSeconds(5));
+        ownedRuntime?.Dispose();
     }
 }

@@ -7,9 +7,10 @@ namespace Lineage.Suspects.Remote;
 /// A suspect behind an HTTP prediction API. The images are sent in batches; by default the fingerprint's
 /// declared preprocessing is applied first (an API declares none, and deployed models take normalised
 /// tensors), unless <see cref="RemoteSuspectOptions.RawPixels"/> says the API takes [0,1] pixels.
-/// Every answer is checked for shape, type and finiteness before scoring sees it.
+/// Every answer is checked for shape, type and finiteness before scoring sees it. Every image sent,
+/// retries included, is counted against <see cref="Budget"/> before its request goes out.
 /// </summary>
-public sealed class RemoteSuspect : ISuspect, IDisposable
+public sealed class RemoteSuspect : ISelfMeteredSuspect, IDisposable
 {
     readonly RemoteSuspectOptions options;
     readonly Preprocessing preprocessing;
@@ -20,6 +21,8 @@ public sealed class RemoteSuspect : ISuspect, IDisposable
     public string Name { get; }
     public OutputMode Mode { get; }
     public int Classes { get; }
+    /// <summary>Images sent so far (retries included) against <see cref="RemoteSuspectOptions.Budget"/>.</summary>
+    public QueryBudget Budget { get; }
     /// <summary>The model metadata (Open Inference only).</summary>
     public ModelMetadata? Metadata { get; }
 
@@ -31,6 +34,7 @@ public sealed class RemoteSuspect : ISuspect, IDisposable
         if (options.BatchSize < 1) throw new ArgumentException("the batch size must be positive");
         this.options = options; this.preprocessing = preprocessing;
         Name = url.TrimEnd('/');
+        Budget = new QueryBudget(Name, options.Budget);
         Mode = options.Output switch
         {
             RemoteOutputKind.Logits => OutputMode.Logits,
@@ -79,6 +83,7 @@ public sealed class RemoteSuspect : ISuspect, IDisposable
     {
         int n = images.Shape[0];
         if (n == 0) throw new ArgumentException("no queries to send");
+        Budget.Check(n);
         var input = options.RawPixels ? images : preprocessing.Apply(images);
         int per = input.Size / n;
         var parts = new List<SuspectOutput>();
@@ -90,7 +95,7 @@ public sealed class RemoteSuspect : ISuspect, IDisposable
             var body = options.Protocol == RemoteProtocol.GenericJson
                 ? GenericJsonCodec.Request(options.BodyTemplate!, shape, data, options.NestedImages)
                 : OpenInferenceCodec.InferRequest(inputName, shape, data);
-            var response = transport.Send(HttpMethod.Post, inferUrl, body, count);
+            var response = transport.Send(HttpMethod.Post, inferUrl, body, count, Budget);
             try { parts.Add(options.Protocol == RemoteProtocol.GenericJson ? ReadGeneric(response, count) : ReadOpenInference(response, count)); }
             catch (InvalidDataException e) when (!e.Message.StartsWith(inferUrl, StringComparison.Ordinal))
             {

@@ -35,13 +35,17 @@ public sealed class RemoteTransport : IDisposable
         log = options.QueryLogPath is { } path ? new QueryLog(path) : null;
     }
 
-    /// <summary>Sends the request (a JSON body for POST, none for GET) and returns the response body of a 2xx answer.</summary>
-    public byte[] Send(HttpMethod method, string url, byte[]? body, int batchSize)
+    /// <summary>Sends the request (a JSON body for POST, none for GET) and returns the response body of a 2xx answer.
+    /// Each attempt spends <paramref name="batchSize"/> images of <paramref name="budget"/> before it goes out; an
+    /// attempt the budget cannot cover is not sent (<see cref="QueryBudgetExceededException"/>).</summary>
+    public byte[] Send(HttpMethod method, string url, byte[]? body, int batchSize, QueryBudget? budget = null)
     {
         var delay = options.RetryDelay;
+        string? previousError = null;
         for (int attempt = 1; ; attempt++)
         {
             bool last = attempt > options.Retries;
+            if (budget != null && batchSize > 0) budget.Spend(batchSize, previousError == null ? null : $"retry {attempt - 1} after {previousError}");
             limiter.Wait();
             var started = DateTimeOffset.UtcNow;
             var watch = Stopwatch.StartNew();
@@ -58,7 +62,8 @@ public sealed class RemoteTransport : IDisposable
                 error = "timeout";
                 if (last) throw new TimeoutException($"{url}: no complete answer within {options.Timeout.TotalSeconds:0.###} s ({attempt} attempt{(attempt == 1 ? "" : "s")})");
             }
-            catch (HttpRequestException e)
+            // HttpRequestException: no answer at all; IOException: the connection dropped mid-answer.
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
                 error = "connection failed";
                 if (last) throw new IOException($"{url}: request failed after {attempt} attempt{(attempt == 1 ? "" : "s")}: {e.Message}", e);
@@ -72,6 +77,7 @@ public sealed class RemoteTransport : IDisposable
             {
                 log?.Write(started, method.Method, url, batchSize, body, response, status, watch.Elapsed, attempt, error);
             }
+            previousError = error;
             Thread.Sleep(delay);
             delay *= 2;
         }
