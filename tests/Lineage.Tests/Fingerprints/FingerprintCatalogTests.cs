@@ -14,6 +14,7 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         ["ipguard"] = new() { ["points"] = "12", ["max_steps"] = "60", ["margin"] = "3" },
         ["akh"] = new() { ["samples"] = "30" },
         ["cae"] = new() { ["candidates"] = "30", ["examples"] = "10", ["steps"] = "10", ["step_size"] = "0.03" },
+        ["uap"] = new() { ["points"] = "10", ["views"] = "4", ["uap_images"] = "100", ["max_passes"] = "2", ["xi"] = "3", ["encoder_epochs"] = "50", ["held_out_references"] = "1" },
     };
 
     public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names];

@@ -2,6 +2,7 @@ using Lineage.Fingerprints.Akh;
 using Lineage.Fingerprints.Cae;
 using Lineage.Fingerprints.IpGuard;
 using Lineage.Fingerprints.Sac;
+using Lineage.Fingerprints.Uap;
 
 namespace Lineage.Fingerprints;
 
@@ -18,6 +19,7 @@ public static class FingerprintCatalog
         IpGuardSampler.Method,
         AkhSampler.Method,
         CaeMethod.Method,
+        UapSampler.Method,
     ];
 
     public static IReadOnlyList<IFingerprintMethod> All => Methods;
