@@ -30,6 +30,8 @@ public sealed record KitSpec
 {
     public const string SourceId = "kit-source";
     public const int FirstReferenceSeed = 1001, FirstSurrogateSeed = 1101;
+    /// <summary>The false-positive rate a standard kit's references can hold by the conformal rank rule.</summary>
+    public const double StandardFpr = 0.05;
 
     public required KitSize Size { get; init; }
     public required ZooDataSpec Dataset { get; init; }
@@ -102,8 +104,9 @@ public sealed record KitSpec
                 if (!imported) { Copy("ftal"); Copy("prune", ("rate", "0.5")); }
                 break;
             default:
-                for (int i = 0; i < 5; i++) Reference(arch, width);
                 foreach (var a in alternatives) { Reference(a, others); Reference(a, others); }
+                // enough references for the conformal rule to hold a 5 % FPR (19), the rest of the source's architecture
+                do Reference(arch, width); while (refSeed - FirstReferenceSeed < Statistics.ConformalThreshold.MinimumNulls(StandardFpr));
                 foreach (var attack in new[] { "extract-l", "extract-p", "retraining" })
                 {
                     Student(attack, arch, width);

@@ -205,6 +205,9 @@ public sealed class KitBuildTests
             Assert.Equal(kit.Models.Count, kit.Models.Select(m => m.Id).Distinct().Count());
         }
         Assert.Equal(20_000, KitSpec.DataFor(KitSize.Small, "fashion-mnist").TrainSubset);
+        // a standard kit has the references the conformal rule needs to hold a 5 % false-positive rate
+        var standard = KitSpec.For(KitSize.Standard, KitSpec.DataFor(KitSize.Standard, "fashion-mnist"), source);
+        Assert.Equal(Lineage.Statistics.ConformalThreshold.MinimumNulls(0.05), standard.Models.Count(m => m.Role == KitRole.Reference));
     }
 
     [Fact]
