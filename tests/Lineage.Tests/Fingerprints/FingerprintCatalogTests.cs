@@ -48,6 +48,23 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         finally { dir.Delete(true); }
     }
 
+    /// <summary>A method that learned from some of the kit's references would find them less like the source than fresh
+    /// independent models; calibrating on them would understate the false-positive rate, so the kit calibrates only on
+    /// the references the method left out.</summary>
+    [Theory]
+    [InlineData("cae")]
+    [InlineData("uap")]
+    public void KitMethodsCalibrateOnlyOnReferencesTheyDidNotLearnFrom(string method)
+    {
+        var fp = FingerprintCreation.Create(method, new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 5, Kit = models.Kit }, Small[method],
+            new RuleOptions { Kit = models.Kit });
+        string learned = method == "cae" ? fp.Parameter("kit_training_references") : "";
+        int used = method == "cae" ? learned.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length : models.Kit.References.Count - int.Parse(fp.Parameter("held_out_references"));
+        Assert.True(used > 0);
+        Assert.All(fp.Rules, r => Assert.Equal(models.Kit.References.Count - used, r.NullScores.Count));
+        Assert.Contains("kit references the method did not learn from", fp.Rule.Basis);
+    }
+
     [Fact]
     public void AnUnknownMethodOrParameterFailsNamingTheValidOnes()
     {

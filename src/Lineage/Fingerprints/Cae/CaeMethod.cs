@@ -46,13 +46,11 @@ public sealed class CaeMethod : IQuerySampler
 
     /// <summary>The dataset's catalog name: a synthetic set's origin carries its generator settings ("shapes(seed=11)"),
     /// which do not change what data the kit was built on.</summary>
-    static string DatasetName(string origin) => origin.IndexOf('(') is int i and > 0 ? origin[..i] : origin;
-
     public SampledQueries Sample(CreationContext context, MethodParameters p)
     {
         var source = context.Source;
         var kit = context.Kit ?? throw new ArgumentException("cae needs the owner's kit of surrogates and references (--kit DIR; build one with 'lineage kit build')");
-        kit.RequireFor(source.Hash, DatasetName(context.OwnerData.Origin.Dataset));
+        kit.RequireFor(source.Hash, context.OwnerData.Origin.DatasetName);
         int heldOutSurrogates = p.Int("held_out_surrogates"), heldOutReferences = p.Int("held_out_references");
         kit.RequireAtLeast("cae", CaeGenerator.MinimumTrainingModels + heldOutReferences, CaeGenerator.MinimumTrainingModels + heldOutSurrogates);
         var (trainSurrogates, testSurrogates) = kit.Split(KitRole.Surrogate, heldOutSurrogates, context.Seed);
@@ -94,6 +92,8 @@ public sealed class CaeMethod : IQuerySampler
         {
             Queries = result.Examples,
             ExpectedLabels = result.SourceLabels,
+            // calibration must not use the references C-BIM pushed away from the source's labels
+            KitModelsUsed = [.. trainSurrogates.Select(m => m.Id), .. trainReferences.Select(m => m.Id)],
             Artifacts = new Dictionary<string, Tensor>
             {
                 ["conferrability"] = Tensor.FromArray(result.Conferrability.Select(v => (float)v).ToArray(), result.Conferrability.Length),
