@@ -29,15 +29,10 @@ public static class ConformalThreshold
     {
         ScoreValidation.RequireScores(nullScores, nameof(nullScores), "null (independent)");
         ScoreValidation.RequireTargetFpr(targetFpr, nameof(targetFpr));
-        var oriented = ScoreValidation.Oriented(nullScores, direction);
-        Array.Sort(oriented);
-        Array.Reverse(oriented);
-        int n = oriented.Length;
+        int n = nullScores.Count;
         // the tolerance keeps products such as 0.05 * 20 = 0.9999999999999999 from losing a whole null
         int m = Math.Clamp((int)Math.Floor(targetFpr * (n + 1) + 1e-9) - 1, 0, n - 1);
-        double orientedThreshold = Math.BitIncrement(oriented[m]);
-        int flagged = 0;
-        while (flagged < n && oriented[flagged] >= orientedThreshold) flagged++;
-        return new ConformalCalibration(direction.FromOriented(orientedThreshold), targetFpr, (m + 1.0) / (n + 1), (double)flagged / n, n, direction);
+        var (threshold, flagged) = ThresholdCalibration.BeyondRank(nullScores, direction, m);
+        return new ConformalCalibration(threshold, targetFpr, (m + 1.0) / (n + 1), (double)flagged / n, n, direction);
     }
 }

@@ -22,16 +22,23 @@ public static class ThresholdCalibration
         ScoreValidation.RequireScores(nullScores, nameof(nullScores), "null (independent)");
         ScoreValidation.RequireTargetFpr(targetFpr, nameof(targetFpr));
 
+        int m = nullScores.Count;
+        // The tolerance keeps products such as 0.29 * 100 = 28.999999999999996 from losing a whole null.
+        int allowed = Math.Min(m - 1, (int)Math.Floor(targetFpr * m + 1e-9));
+        var (threshold, flagged) = BeyondRank(nullScores, direction, allowed);
+        return new CalibratedThreshold(threshold, targetFpr, (double)flagged / m, m, direction);
+    }
+
+    /// <summary>The threshold just beyond the (<paramref name="rank"/>+1)-th most stolen-looking null score (0 = the most),
+    /// so that it and every null tied with it stay unflagged, and how many nulls that threshold flags.</summary>
+    internal static (double Threshold, int Flagged) BeyondRank(IReadOnlyList<double> nullScores, ScoreDirection direction, int rank)
+    {
         var oriented = ScoreValidation.Oriented(nullScores, direction);
         Array.Sort(oriented);
         Array.Reverse(oriented);
-        int m = oriented.Length;
-        // The tolerance keeps products such as 0.29 * 100 = 28.999999999999996 from losing a whole null.
-        int allowed = Math.Min(m - 1, (int)Math.Floor(targetFpr * m + 1e-9));
-        double orientedThreshold = Math.BitIncrement(oriented[allowed]);
-
+        double orientedThreshold = Math.BitIncrement(oriented[rank]);
         int flagged = 0;
-        while (flagged < m && oriented[flagged] >= orientedThreshold) flagged++;
-        return new CalibratedThreshold(direction.FromOriented(orientedThreshold), targetFpr, (double)flagged / m, m, direction);
+        while (flagged < oriented.Length && oriented[flagged] >= orientedThreshold) flagged++;
+        return (direction.FromOriented(orientedThreshold), flagged);
     }
 }
