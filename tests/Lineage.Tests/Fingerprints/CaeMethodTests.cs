@@ -18,7 +18,7 @@ public class CaeMethodTests(TrainedModelsFixture models) : IClassFixture<Trained
         var fp = Create();
         Assert.Equal(10, fp.QueryCount);
         Assert.Equal(fp.SourceOutput.Labels, fp.ExpectedLabels);
-        Assert.Equal(models.Kit.Hash, fp.Parameters["kit_hash"]);
+        Assert.Equal(models.Kit.Hash, fp.Parameters["kit"]);  // recorded by the catalog for every method that had a kit
         foreach (var key in new[] { "kit_training_surrogates", "kit_training_references", "kit_held_out_surrogates", "kit_held_out_references", "training_conferrability", "held_out_conferrability" })
             Assert.False(string.IsNullOrEmpty(fp.Parameters[key]), key);
         Assert.Equal(2, fp.Parameters["kit_training_surrogates"].Split(' ').Length);

@@ -44,13 +44,10 @@ public sealed class CaeMethod : IQuerySampler
         PaperRule = (_, _) => DecisionRule.Paper(ScoreDirection.HigherIsStolen, CaeScore.PaperThreshold, "CAE §5.2, θ = 0.7 chosen empirically"),
     }, new CaeMethod(), new LabelsReading(), new LabelAgreement(binomialPValue: true));
 
-    /// <summary>The dataset's catalog name: a synthetic set's origin carries its generator settings ("shapes(seed=11)"),
-    /// which do not change what data the kit was built on.</summary>
     public SampledQueries Sample(CreationContext context, MethodParameters p)
     {
         var source = context.Source;
         var kit = context.Kit ?? throw new ArgumentException("cae needs the owner's kit of surrogates and references (--kit DIR; build one with 'lineage kit build')");
-        kit.RequireFor(source.Hash, context.OwnerData.Origin.DatasetName);
         int heldOutSurrogates = p.Int("held_out_surrogates"), heldOutReferences = p.Int("held_out_references");
         kit.RequireAtLeast("cae", CaeGenerator.MinimumTrainingModels + heldOutReferences, CaeGenerator.MinimumTrainingModels + heldOutSurrogates);
         var (trainSurrogates, testSurrogates) = kit.Split(KitRole.Surrogate, heldOutSurrogates, context.Seed);
@@ -101,7 +98,6 @@ public sealed class CaeMethod : IQuerySampler
             },
             Facts = new Dictionary<string, string>
             {
-                ["kit_hash"] = kit.Hash,
                 ["kit_training_surrogates"] = string.Join(" ", trainSurrogates.Select(m => m.Id)),
                 ["kit_training_references"] = string.Join(" ", trainReferences.Select(m => m.Id)),
                 ["kit_held_out_surrogates"] = string.Join(" ", testSurrogates.Select(m => m.Id)),
