@@ -17,12 +17,13 @@ internal static class DemoCommand
         var count = new Option<int>("--train-count") { Description = "Training images before the owner/thief split", DefaultValueFactory = _ => 8000 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var keep = new Option<string?>("--keep") { Description = "Folder to keep the demo's models and fingerprints in" };
+        var fpr = new Option<double>("--fpr") { Description = "False-positive rate the combined verdict controls", DefaultValueFactory = _ => 0.01 };
         var json = new Option<bool>("--json");
-        var cmd = new Command("demo", "Train a source, steal it twice, train an independent model, fingerprint the source (SAC-m, IPGuard, AKH) and judge all three suspects");
-        foreach (var o in new Option[] { data, dataDir, epochs, count, seed, keep, json }) cmd.Options.Add(o);
+        var cmd = new Command("demo", "Train a source, steal it twice, train an independent model, fingerprint the source (SAC-m, IPGuard, AKH) and judge all three suspects, method by method and combined");
+        foreach (var o in new Option[] { data, dataDir, epochs, count, seed, keep, fpr, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
-            var options = new DemoOptions { Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), Epochs = r.GetValue(epochs), TrainCount = r.GetValue(count), Seed = r.GetValue(seed), KeepDirectory = r.GetValue(keep) };
+            var options = new DemoOptions { Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), Epochs = r.GetValue(epochs), TrainCount = r.GetValue(count), Seed = r.GetValue(seed), KeepDirectory = r.GetValue(keep), CombinedFpr = r.GetValue(fpr) };
             var result = ProgressDisplay.Run("training", p => DemoRun.Run(options, new SyncProgress<string>(s => Console.Error.WriteLine($"[demo] {s}")), p));
             if (r.GetValue(json))
             {
@@ -32,7 +33,7 @@ internal static class DemoCommand
                     source_test_accuracy = result.SourceAccuracy,
                     fingerprint_seconds = result.FingerprintSeconds,
                     seconds = result.Elapsed.TotalSeconds,
-                    suspects = result.Rows.Select(row => new { suspect = row.Suspect, truth = row.Truth, lineage = row.Lineage, test_accuracy = row.TestAccuracy, verdicts = row.Verdicts.Select(VerdictJson.Of) }),
+                    suspects = result.Rows.Select(row => new { suspect = row.Suspect, truth = row.Truth, lineage = row.Lineage, test_accuracy = row.TestAccuracy, verdicts = row.Verdicts.Select(VerdictJson.Of), combined = CombinedVerdictJson.Of(row.Combined) }),
                 }));
                 return 0;
             }
@@ -48,6 +49,7 @@ internal static class DemoCommand
         var table = new Table().AddColumns("suspect", "truth", "test acc.");
         var methods = result.Rows[0].Verdicts.Select(v => v.Method).ToList();
         foreach (var m in methods) table.AddColumn($"{m} score (threshold)").AddColumn($"{m} verdict");
+
         foreach (var row in result.Rows)
         {
             var cells = new List<string> { Markup.Escape(row.Suspect), row.Truth, row.TestAccuracy is double a ? a.ToString("P1") : "-" };
@@ -61,7 +63,18 @@ internal static class DemoCommand
             table.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(table);
+        double fpr = result.Rows[0].Combined.Fpr;
+        var combined = new Table().AddColumns("suspect", "truth", "combined p", $"verdict at FPR {fpr:0.###}", "queries");
+        foreach (var row in result.Rows)
+        {
+            var c = row.Combined;
+            bool right = c.Stolen == (row.Truth == "stolen");
+            combined.AddRow(Markup.Escape(row.Suspect), row.Truth, c.PValue is double p ? p.ToString("G2") : "-",
+                $"[bold]{c.Decision}[/]" + (right ? " [green]✓[/]" : " [red]✗[/]"), c.QueriesSpent.ToString());
+        }
+        AnsiConsole.Write(combined);
         foreach (var (m, s) in result.FingerprintSeconds) AnsiConsole.MarkupLine($"[grey]{m}: fingerprint made in {s:0.0} s; {Markup.Escape(result.Rows[0].Verdicts.First(v => v.Method == m).RuleBasis)}[/]");
+        AnsiConsole.MarkupLine($"[grey]combined: {Markup.Escape(result.Rows[0].Combined.Basis)}, stolen when p ≤ {fpr:0.###}[/]");
         AnsiConsole.MarkupLine($"[grey]done in {result.Elapsed.TotalSeconds:0} s[/]");
     }
 }

@@ -7,6 +7,7 @@ using Lineage.Fingerprints.IpGuard;
 using Lineage.Fingerprints.Sac;
 using Lineage.Models;
 using Lineage.Models.Training;
+using Lineage.Statistics;
 using Lineage.Suspects;
 
 namespace Lineage.Demo;
@@ -23,12 +24,14 @@ public sealed record DemoOptions
     public float Width { get; init; } = 0.5f;
     public string Architecture { get; init; } = "cnn-c";
     public int Seed { get; init; } = 1;
+    /// <summary>The false-positive rate the combined verdict controls (Bonferroni over the methods' p-values).</summary>
+    public double CombinedFpr { get; init; } = 0.01;
     /// <summary>Where to keep the models and fingerprints the demo makes (for `lineage verify` afterwards); null keeps nothing.</summary>
     public string? KeepDirectory { get; init; }
 }
 
-/// <summary>One suspect's row in the demo's table.</summary>
-public sealed record DemoRow(string Suspect, string Truth, string Lineage, double? TestAccuracy, IReadOnlyList<Verdict> Verdicts);
+/// <summary>One suspect's row in the demo's table: each method's verdict and the combined one.</summary>
+public sealed record DemoRow(string Suspect, string Truth, string Lineage, double? TestAccuracy, IReadOnlyList<Verdict> Verdicts, CombinedVerdict Combined);
 
 public sealed record DemoResult(string DataDescription, double? SourceAccuracy, IReadOnlyList<DemoRow> Rows, IReadOnlyDictionary<string, double> FingerprintSeconds, TimeSpan Elapsed);
 
@@ -36,7 +39,8 @@ public sealed record DemoResult(string DataDescription, double? SourceAccuracy, 
 /// The product's loop end to end: the owner trains a source; a thief steals it twice (fine-tuning and
 /// label extraction through the black-box API); someone else trains an independent model; the owner
 /// fingerprints the source with SAC-m and IPGuard (thresholds calibrated on two more independent models
-/// of their own) and judges all three suspects by their answers alone.
+/// of their own) and judges all three suspects by their answers alone, method by method and with one combined
+/// verdict at a stated false-positive rate.
 /// </summary>
 public static class DemoRun
 {
@@ -83,18 +87,31 @@ public static class DemoRun
             (extracted, "label extraction", "stolen"),
             (independent, "independent model", "independent"),
         };
-        if (o.KeepDirectory is string keep)
+        // the bundle is packed from files, as `fingerprint bundle` does, so its members carry their files' hashes
+        string folder = o.KeepDirectory ?? Directory.CreateTempSubdirectory("lineage-demo-").FullName;
+        try
         {
-            Directory.CreateDirectory(keep);
-            source.Save(Path.Combine(keep, "source.safetensors"));
-            foreach (var (model, name, _) in suspects) model.Save(Path.Combine(keep, name.Replace(' ', '-') + ".safetensors"));
-            nullA.Save(Path.Combine(keep, "calibration-mirror.safetensors"));
-            nullB.Save(Path.Combine(keep, "calibration-lenet5.safetensors"));
-            foreach (var fp in fingerprints) FingerprintFile.Save(fp, Path.Combine(keep, $"fingerprint-{fp.Method}.safetensors"));
+            Directory.CreateDirectory(folder);
+            var paths = fingerprints.Select(fp => Path.Combine(folder, $"fingerprint-{fp.Method}.safetensors")).ToList();
+            foreach (var (fp, path) in fingerprints.Zip(paths)) FingerprintFile.Save(fp, path);
+            var bundle = o.KeepDirectory is null ? FingerprintBundle.Pack(paths) : FingerprintBundle.Create(paths, Path.Combine(folder, "source.bundle"));
+            if (o.KeepDirectory is not null)
+            {
+                source.Save(Path.Combine(folder, "source.safetensors"));
+                foreach (var (model, name, _) in suspects) model.Save(Path.Combine(folder, name.Replace(' ', '-') + ".safetensors"));
+                nullA.Save(Path.Combine(folder, "calibration-mirror.safetensors"));
+                nullB.Save(Path.Combine(folder, "calibration-lenet5.safetensors"));
+            }
+            var combine = new CombineOptions { Combiner = PValueCombiner.Bonferroni, Fpr = o.CombinedFpr };
+            var rows = suspects.Select(s => new DemoRow(s.name, s.truth, s.model.Lineage.Chain, s.model.TestAccuracy,
+                fingerprints.Select(fp => FingerprintVerifier.Verify(fp, Suspect(s.model, s.name))).ToList(),
+                CombinedVerifier.Verify(bundle, Suspect(s.model, s.name), combine))).ToList();
+            return new DemoResult(owner.Origin.Description, source.TestAccuracy, rows, seconds, clock.Elapsed);
         }
-        var rows = suspects.Select(s => new DemoRow(s.name, s.truth, s.model.Lineage.Chain, s.model.TestAccuracy,
-            fingerprints.Select(fp => FingerprintVerifier.Verify(fp, Suspect(s.model, s.name))).ToList())).ToList();
-        return new DemoResult(owner.Origin.Description, source.TestAccuracy, rows, seconds, clock.Elapsed);
+        finally
+        {
+            if (o.KeepDirectory is null) Directory.Delete(folder, recursive: true);
+        }
     }
 
     static ISuspect Suspect(ModelFile model, string name) => ModelSuspect.Of(model, name);
