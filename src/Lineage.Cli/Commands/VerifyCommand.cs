@@ -96,6 +96,8 @@ internal static class VerifyCommand
         AnsiConsole.Write(table);
         foreach (var rule in verdicts.Select(v => v.RuleBasis).Distinct()) AnsiConsole.MarkupLine($"[grey]rule: {Markup.Escape(rule)}[/]");
         foreach (var basis in verdicts.Select(v => v.PValueBasis).OfType<string>().Distinct()) AnsiConsole.MarkupLine($"[grey]p-value: {Markup.Escape(basis)}[/]");
+        foreach (var v in verdicts.Where(v => v.QueryPValue is not null))
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(v.Method)}'s own test over its queries (reported, not decided on): p = {v.QueryPValue:G3}, {Markup.Escape(v.QueryPValueBasis ?? "")}[/]");
     }
 
     /// <summary>The fingerprint's first query: the probe that detects an API's output format.</summary>
@@ -163,6 +165,8 @@ internal static class VerdictJson
         stolen = v.Stolen,
         p_value = v.PValue,
         p_value_basis = v.PValueBasis,
+        query_p_value = v.QueryPValue,
+        query_p_value_basis = v.QueryPValueBasis,
         guaranteed_fpr = v.GuaranteedFpr,
         rule = v.RuleBasis,
         representation = v.Representation,

@@ -71,6 +71,9 @@ public sealed record MemberRecord
     public string? Direction { get; init; }
     public double? PValue { get; init; }
     public string? PValueBasis { get; init; }
+    /// <summary>The method's own test over its queries, reported beside the model-level p-value, never decided on.</summary>
+    public double? QueryPValue { get; init; }
+    public string? QueryPValueBasis { get; init; }
     public string? Representation { get; init; }
     public string? Decision { get; init; }
 }

@@ -98,7 +98,8 @@ public static class EvidenceWriter
                 Queries = queries, Answers = answers, QueriesSent = part.Queries, NotRead = part.NotRead, Rows = part.Rows,
                 Sequential = part.Sequential is { } so ? new SequentialRecord(so.RoundSize, so.MissRate, so.Seed, part.SequentialAlpha!.Value) : null,
                 Score = v?.Score, Threshold = v?.Threshold, Direction = v is null ? null : Direction(v.Direction), PValue = v?.PValue,
-                PValueBasis = v?.PValueBasis, Representation = v?.Representation, Decision = v?.Decision,
+                PValueBasis = v?.PValueBasis, QueryPValue = v?.QueryPValue, QueryPValueBasis = v?.QueryPValueBasis,
+                Representation = v?.Representation, Decision = v?.Decision,
             });
         }
         FileRecord? log = null;

@@ -55,4 +55,7 @@ public sealed record DecisionRule
 
     /// <summary>Empirical p-value of a score among the null scores, or null when uncalibrated.</summary>
     public double? PValue(double score) => IsCalibrated ? EmpiricalPValue.Compute(score, NullScores, Direction) : null;
+
+    /// <summary>The p-value against independent models (<see cref="NullModelPValue"/>), or null when uncalibrated.</summary>
+    public (double PValue, string Basis)? ModelPValue(double score) => IsCalibrated ? NullModelPValue.Compute(score, NullScores, Direction) : null;
 }

@@ -22,6 +22,7 @@ public static class FingerprintVerifier
         var rule = fingerprint.RuleFor(scored.Representation);
         double score = scored.Value;
         var own = method.PValue(fingerprint, rule, scored.Score);
+        var models = rule.ModelPValue(score);
         return new Verdict
         {
             Method = fingerprint.Method,
@@ -30,8 +31,10 @@ public static class FingerprintVerifier
             Threshold = rule.Threshold,
             Direction = rule.Direction,
             Stolen = rule.IsFlagged(score),
-            PValue = own?.PValue ?? rule.PValue(score),
-            PValueBasis = own?.Basis ?? (rule.IsCalibrated ? $"rank among the {rule.NullScores.Count} null models' scores" : null),
+            PValue = models?.PValue,
+            PValueBasis = models?.Basis,
+            QueryPValue = own?.PValue,
+            QueryPValueBasis = own?.Basis,
             RuleBasis = rule.Basis,
             GuaranteedFpr = rule.GuaranteedFpr,
             QueriesSpent = queriesSpent,

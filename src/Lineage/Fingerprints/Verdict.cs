@@ -12,10 +12,16 @@ public sealed record Verdict
     public required ScoreDirection Direction { get; init; }
     /// <summary>True when the suspect is judged derived from the source.</summary>
     public required bool Stolen { get; init; }
-    /// <summary>The method's p-value (its own test, else the rank among the calibration's null models); null without calibration.</summary>
+    /// <summary>The p-value against independent models (<see cref="NullModelPValue"/>: the chance a new independent
+    /// model scores at least this stolen-looking); what combined verdicts combine. Null without calibration.</summary>
     public double? PValue { get; init; }
-    /// <summary>What the p-value is (a rank among null scores, a binomial tail, a t-test), in words.</summary>
+    /// <summary>What the p-value is (a Student-t prediction from the null models, or a rank among them), in words.</summary>
     public string? PValueBasis { get; init; }
+    /// <summary>The method's own test over its queries (a binomial tail, a Welch t-test), where it has one. It treats
+    /// the queries as the random draws, so it says how sure the score is for this suspect, not how often an
+    /// independent model would score as high: it is reported, never used for a decision.</summary>
+    public double? QueryPValue { get; init; }
+    public string? QueryPValueBasis { get; init; }
     /// <summary>The false-positive rate the rule guarantees on independent models calibration never saw.</summary>
     public double? GuaranteedFpr { get; init; }
     /// <summary>Per-query values behind the score (agreements, similarities), where the method has them.</summary>

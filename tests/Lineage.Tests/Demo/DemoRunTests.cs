@@ -20,7 +20,11 @@ public class DemoRunTests
             Assert.True(copy[0].Score < independent[0].Score, $"SAC-m: copy {copy[0].Score:F3} vs independent {independent[0].Score:F3}");
             Assert.True(copy[1].Score > independent[1].Score, $"IPGuard: copy {copy[1].Score:F3} vs independent {independent[1].Score:F3}");
             Assert.True(copy[2].Score > independent[2].Score, $"AKH: copy {copy[2].Score:F3} vs independent {independent[2].Score:F3}");
-            Assert.StartsWith("binomial tail", copy[2].PValueBasis);
+            Assert.StartsWith("binomial tail", copy[2].QueryPValueBasis);
+            Assert.StartsWith("Student-t prediction from the 2 null models", copy[2].PValueBasis);
+            // the combined verdict takes every method's model-level p-value and spends the same 300 queries
+            Assert.All(result.Rows, r => { Assert.Equal(300, r.Combined.QueriesSpent); Assert.Equal(3, r.Combined.Parts.Count(p => p.Contributes)); });
+            Assert.True(result.Rows[0].Combined.PValue < result.Rows[2].Combined.PValue);
             Assert.Contains(stages, s => s.StartsWith("owner trains the source", StringComparison.Ordinal));
             foreach (var f in new[] { "source", "fine-tuned-copy", "label-extraction", "independent-model", "fingerprint-sac-m", "fingerprint-ipguard", "fingerprint-akh" })
                 Assert.True(File.Exists(Path.Combine(keep.FullName, f + ".safetensors")), f);

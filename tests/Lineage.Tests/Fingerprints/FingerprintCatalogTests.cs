@@ -117,10 +117,11 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         var copy = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy", OutputMode.Label));
         var indep = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Independent2, "i2", OutputMode.Label));
         Assert.True(copy.Score > indep.Score, $"copy {copy.Score} vs independent {indep.Score}");
-        Assert.StartsWith("binomial tail", copy.PValueBasis);
+        Assert.StartsWith("binomial tail", copy.QueryPValueBasis);
         // the binomial tail at the nulls' (Laplace-smoothed) agreement rate
         double rate = (fp.Rule.NullScores.Sum() * 30 + 1) / (2 * 30 + 2.0);
-        Assert.Equal(BinomialTail.Upper((int)Math.Round(copy.Score * 30), 30, rate), copy.PValue!.Value, 12);
+        Assert.Equal(BinomialTail.Upper((int)Math.Round(copy.Score * 30), 30, rate), copy.QueryPValue!.Value, 12);
+        Assert.True(copy.QueryPValue < indep.QueryPValue);
         Assert.True(copy.PValue < indep.PValue);
     }
 }

@@ -129,7 +129,12 @@ public class FingerprintMethodTests(TrainedModelsFixture models) : IClassFixture
         Assert.Equal(2, fp.Rule.NullScores.Count);
         var v = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy"));
         Assert.True(v.Stolen);
-        Assert.Equal(1.0 / 3, v.PValue!.Value, 6);  // beyond both nulls: (1 + 0) / (1 + 2)
+        // against the two null models: the Student-t prediction on 1 df (a Cauchy tail), oriented so lower is stolen
+        var (n1, n2) = (fp.Rule.NullScores[0], fp.Rule.NullScores[1]);
+        double t = ((n1 + n2) / 2 - v.Score) / (Math.Abs(n1 - n2) / Math.Sqrt(2) * Math.Sqrt(1.5));
+        Assert.Equal(0.5 - Math.Atan(t) / Math.PI, v.PValue!.Value, 9);
+        Assert.StartsWith("Student-t prediction from the 2 null models", v.PValueBasis);
+        Assert.Null(v.QueryPValue);  // SAC-m has no test over its queries
         Assert.Contains("conformal rank rule on 2 independent models", v.RuleBasis);
         Assert.Equal(1.0 / 3, v.GuaranteedFpr!.Value, 6);  // two nulls cannot hold 5 %: beyond both, 1/3
         Assert.Equal(["logits", "probabilities", "top-1 probabilities", "top-2 probabilities", "top-3 probabilities", "smoothed labels"], fp.Rules.Select(r => r.Representation));

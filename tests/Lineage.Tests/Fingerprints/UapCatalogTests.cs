@@ -44,8 +44,8 @@ public sealed class UapCatalogTests
         Assert.Equal("probabilities", own.Representation);
         Assert.Equal(1.0, own.Score, 5);
         Assert.True(own.Stolen);
-        Assert.True(own.PValue < 0.05, $"the source's Welch p-value is {own.PValue}");
-        Assert.Contains("Welch", own.PValueBasis);
+        Assert.True(own.QueryPValue < 0.05, $"the source's Welch p-value is {own.QueryPValue}");
+        Assert.Contains("Welch", own.QueryPValueBasis);
         Assert.Equal(4, own.PerQuery!.Count);
         var label = FingerprintVerifier.Verify(loaded, ModelSuspect.Of(sourceFile, "source", OutputMode.Label));
         Assert.Equal("label", label.Representation);
