@@ -22,6 +22,10 @@ public class CaeMethodTests(TrainedModelsFixture models) : IClassFixture<Trained
         foreach (var key in new[] { "kit_training_surrogates", "kit_training_references", "kit_held_out_surrogates", "kit_held_out_references", "training_conferrability", "held_out_conferrability" })
             Assert.False(string.IsNullOrEmpty(fp.Parameters[key]), key);
         Assert.Equal(2, fp.Parameters["kit_training_surrogates"].Split(' ').Length);
+        // held-out references by default: 2 when the kit has at least 4 (two to model the calibration's spread), else 1
+        int heldOut = models.Kit.References.Count >= 4 ? 2 : 1;
+        Assert.Equal(heldOut, fp.Parameters["kit_held_out_references"].Split(' ').Length);
+        Assert.Equal(models.Kit.References.Count - heldOut, fp.Parameters["kit_training_references"].Split(' ').Length);
         Assert.Equal([10], fp.Artifacts["conferrability"].Shape);
         Assert.Equal([10], fp.Artifacts["held_out_conferrability"].Shape);
         // the paper's rule: θ = 0.7 on label agreement

@@ -36,7 +36,7 @@ public sealed class CaeMethod : IQuerySampler
             MethodParameter.Int("examples", 100, "conferrable examples kept", 1),
             MethodParameter.Double("min_conferrability", 0, "τ: least conferrability on the training models to keep an example (the paper: 1; 0 keeps the most conferrable)", 0, 1),
             MethodParameter.Int("held_out_surrogates", 1, "kit surrogates kept out of generation to measure conferrability", 1),
-            MethodParameter.Int("held_out_references", 1, "kit references kept out of generation to measure conferrability", 1),
+            MethodParameter.Int("held_out_references", 0, "kit references kept out of generation, to measure conferrability and calibrate on (0: 2 when the kit has at least 4 references, so the model-level p-value has a spread to model; else 1)", 0),
         ],
         Reads = OutputMode.Label,
         Needs = MethodNeeds.OwnerData | MethodNeeds.SourceGradients | MethodNeeds.KitReferences | MethodNeeds.KitSurrogates,
@@ -49,6 +49,7 @@ public sealed class CaeMethod : IQuerySampler
         var source = context.Source;
         var kit = context.Kit ?? throw new ArgumentException("cae needs the owner's kit of surrogates and references (--kit DIR; build one with 'lineage kit build')");
         int heldOutSurrogates = p.Int("held_out_surrogates"), heldOutReferences = p.Int("held_out_references");
+        if (heldOutReferences == 0) heldOutReferences = kit.References.Count >= CaeGenerator.MinimumTrainingModels + 2 ? 2 : 1;
         kit.RequireAtLeast("cae", CaeGenerator.MinimumTrainingModels + heldOutReferences, CaeGenerator.MinimumTrainingModels + heldOutSurrogates);
         var (trainSurrogates, testSurrogates) = kit.Split(KitRole.Surrogate, heldOutSurrogates, context.Seed);
         var (trainReferences, testReferences) = kit.Split(KitRole.Reference, heldOutReferences, context.Seed);
