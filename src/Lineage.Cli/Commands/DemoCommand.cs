@@ -11,7 +11,7 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "shapes (built in) or an installed dataset such as fashion-mnist", DefaultValueFactory = _ => "shapes" };
+        var data = new Option<string>("--data") { Description = "auto (Fashion-MNIST when installed, else the built-in shapes), shapes, or an installed dataset such as fashion-mnist", DefaultValueFactory = _ => DemoOptions.Auto };
         var dataDir = new Option<string?>("--data-dir");
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 8 };
         var count = new Option<int>("--train-count") { Description = "Training images before the owner/thief split", DefaultValueFactory = _ => 8000 };

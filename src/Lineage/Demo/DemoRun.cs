@@ -15,7 +15,9 @@ namespace Lineage.Demo;
 /// <summary>Settings of the one-command demo (defaults sized to finish in about two minutes on 2 cores).</summary>
 public sealed record DemoOptions
 {
+    /// <summary>A dataset name, or <see cref="Auto"/>: Fashion-MNIST when it is installed, the built-in shapes otherwise.</summary>
     public string Data { get; init; } = DatasetCatalog.Shapes;
+    public const string Auto = "auto";
     public string? DataDir { get; init; }
     /// <summary>Training images drawn (shapes) or kept (real datasets, a class-balanced sample) before the owner/thief split.</summary>
     public int TrainCount { get; init; } = 8000;
@@ -47,7 +49,7 @@ public static class DemoRun
     public static DemoResult Run(DemoOptions o, IProgress<string>? stage = null, IProgress<TrainingProgress>? training = null, CancellationToken cancel = default)
     {
         var clock = Stopwatch.StartNew();
-        var data = LoadData(o);
+        var data = LoadData(o, stage);
         var (owner, thief) = DataSplits.DefenderAttackerHalves(data.Train, o.Seed);
         var epochs = o.Epochs.ToString(CultureInfo.InvariantCulture);
 
@@ -116,10 +118,23 @@ public static class DemoRun
 
     static ISuspect Suspect(ModelFile model, string name) => ModelSuspect.Of(model, name);
 
-    static DatasetPair LoadData(DemoOptions o)
+    static DatasetPair LoadData(DemoOptions o, IProgress<string>? stage)
     {
-        var pair = DatasetCatalog.Load(o.Data, new DatasetLoadOptions { DataDir = o.DataDir, TrainCount = o.TrainCount, TestCount = o.TestCount, Seed = o.Seed });
-        if (DatasetCatalog.IsSynthetic(o.Data)) return pair;
+        var load = new DatasetLoadOptions { DataDir = o.DataDir, TrainCount = o.TrainCount, TestCount = o.TestCount, Seed = o.Seed };
+        string name = o.Data;
+        DatasetPair pair;
+        if (string.Equals(name, DemoOptions.Auto, StringComparison.OrdinalIgnoreCase))
+        {
+            try { name = DatasetCatalog.FashionMnist; pair = DatasetCatalog.Load(name, load); }
+            catch (DatasetNotFoundException)
+            {
+                stage?.Report("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist), so the demo uses the built-in shapes");
+                name = DatasetCatalog.Shapes;
+                pair = DatasetCatalog.Load(name, load);
+            }
+        }
+        else pair = DatasetCatalog.Load(name, load);
+        if (DatasetCatalog.IsSynthetic(name)) return pair;
         // real datasets: a class-balanced sample keeps the demo within its time budget
         var train = pair.Train.Count > o.TrainCount ? DataSplits.Subsample(pair.Train, o.TrainCount, o.Seed) : pair.Train;
         var test = pair.Test.Count > o.TestCount ? DataSplits.Subsample(pair.Test, o.TestCount, o.Seed) : pair.Test;

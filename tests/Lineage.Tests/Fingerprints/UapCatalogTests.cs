@@ -52,6 +52,36 @@ public sealed class UapCatalogTests
         Assert.Equal(FingerprintVerifier.Verify(fp, ModelSuspect.Of(sourceFile, "source", OutputMode.Label)).Score, label.Score, 12);
     }
 
+    /// <summary>The Fig. 7 ablation: each view image carries its own DeepFool perturbation, stored with the fingerprint
+    /// and added image by image to make the second half of the queries.</summary>
+    [Fact]
+    public void APerImageFingerprintStoresOnePerturbationPerImage()
+    {
+        using var zooDir = new TinyZoo.TempDir();
+        using var kitDir = new TinyZoo.TempDir();
+        var (zoo, sourcePath) = TinyKit.Source(zooDir.Path);
+        KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options());
+        var kit = OwnerKit.Load(kitDir.Path);
+        var sourceFile = ModelFile.Load(sourcePath);
+        var context = new CreationContext { Source = SourceModel.FromModelFile(sourceFile, "src"), OwnerData = ZooEvaluation.OwnerData(zoo, null), Kit = kit, Seed = 3 };
+        var fp = FingerprintCreation.Create("uap", context, new Dictionary<string, string>(Small) { ["perturbation"] = "per-image" }, new RuleOptions { Kit = kit });
+
+        var path = Path.Combine(kitDir.Path, "uap-per-image.fingerprint");
+        FingerprintFile.Save(fp, path);
+        var uap = UapFingerprint.FromArtifacts(FingerprintFile.Load(path).Artifacts, fp.Queries);
+        Assert.True(uap.PerImage);
+        Assert.Equal(uap.Images.Shape, uap.Perturbation.Shape);
+        int u = uap.Images.Shape[0], per = uap.Images.Size / u;
+        var queries = uap.Queries();
+        for (int i = 0; i < u; i++)
+            for (int k = 0; k < per; k += 37)
+                Assert.Equal(Math.Clamp(uap.Images.Span[i * per + k] + uap.Perturbation.Span[i * per + k], 0f, 1f), queries.Span[(u + i) * per + k]);
+        // the images differ in their perturbations: no single v would do
+        Assert.NotEqual(uap.Perturbation.Span[..per].ToArray(), uap.Perturbation.Span.Slice(per, per).ToArray());
+        Assert.Equal("per-image", fp.Parameter("perturbation"));
+        Assert.True(FingerprintVerifier.Verify(fp, ModelSuspect.Of(sourceFile, "source")).Stolen);
+    }
+
     [Fact]
     public void NeedsAKit()
     {

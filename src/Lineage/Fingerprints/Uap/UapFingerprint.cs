@@ -14,8 +14,9 @@ namespace Lineage.Fingerprints.Uap;
 public sealed class UapFingerprint
 {
     public int Classes { get; }
-    /// <summary>v [C, H, W].</summary>
+    /// <summary>v [C, H, W]; or one perturbation per image [U, C, H, W] (the per-image ablation, UAP Fig. 7).</summary>
     public Tensor Perturbation { get; }
+    public bool PerImage => Images.Shape[0] > 1 && Perturbation.Size == Images.Size;
     /// <summary>The distinct owner images of all views [U, C, H, W].</summary>
     public Tensor Images { get; }
     /// <summary>ViewIndex[j][i]: the row of <see cref="Images"/> standing for point i in view j (view 0: the points).</summary>
@@ -39,7 +40,7 @@ public sealed class UapFingerprint
         IReadOnlyDictionary<UapReading, double[]> referenceSimilarities)
     {
         if (classes < 2) throw new ArgumentException($"a UAP fingerprint needs at least 2 classes, got {classes}");
-        if (images.Rank < 2 || perturbation.Size * images.Shape[0] != images.Size)
+        if (images.Rank < 2 || perturbation.Size * images.Shape[0] != images.Size && perturbation.Size != images.Size)
             throw new InvalidDataException($"UAP perturbation {Tensor.FormatShape(perturbation.Shape)} does not fit images {Tensor.FormatShape(images.Shape)}");
         if (viewIndex.Length == 0 || viewIndex[0].Length == 0 || viewIndex.Any(v => v.Length != viewIndex[0].Length))
             throw new InvalidDataException("UAP view index must hold the same number (≥ 1) of points in every view");
@@ -60,11 +61,20 @@ public sealed class UapFingerprint
     /// <summary>The queries: the distinct view images, then the same images plus v clipped to [0,1].</summary>
     public Tensor Queries()
     {
-        var shifted = UniversalPerturbation.Shift(Images, Perturbation.Span, new DeepFoolOptions());
+        var shifted = PerImage ? ShiftEach(Images, Perturbation) : UniversalPerturbation.Shift(Images, Perturbation.Span, new DeepFoolOptions());
         var all = Tensor.Persistent([QueryCount, .. Images.Shape[1..]]);
         Images.Span.CopyTo(all.Span);
         shifted.Span.CopyTo(all.Span[Images.Size..]);
         return all;
+    }
+
+    /// <summary>x_i + δ_i clipped to [0, 1], image by image.</summary>
+    static Tensor ShiftEach(Tensor images, Tensor perturbations)
+    {
+        var shifted = Tensor.Empty(images.Shape);
+        var x = images.Span; var d = perturbations.Span; var dst = shifted.Span;
+        for (int i = 0; i < dst.Length; i++) dst[i] = Math.Clamp(x[i] + d[i], 0f, 1f);
+        return shifted;
     }
 
     /// <summary>Asks the suspect the queries and scores its answers. A suspect with another class count is refused

@@ -73,17 +73,16 @@ public static class UapFingerprinter
         double pointsSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        var uapData = options.UapImages >= ownerData.Count ? ownerData : DataSplits.Subsample(ownerData, options.UapImages, subsampleSeed);
-        progress?.Report(new UapProgress("uap", $"universal perturbation over {uapData.Count} images (target fooling rate {1 - options.Uap.Delta:0.##})"));
-        var uapProgress = progress == null ? null : new PassReports(progress);
+        var (images, viewIndex) = DistinctImages(ownerData, points);
         UniversalPerturbationResult uap;
         using (InputGradientsOnly(source))
-            uap = UniversalPerturbation.Compute(source.Logits, uapData.AsTensor(), options.Uap with { Seed = uapSeed }, uapProgress, cancel);
-        progress?.Report(new UapProgress("uap", uap.Describe()));
+            uap = options.PerImage ? PerImagePerturbations(source, images, options.Uap.DeepFool, progress)
+                : Universal(source, ownerData, options, subsampleSeed, uapSeed, progress, cancel);
+        progress?.Report(new UapProgress("uap", options.PerImage
+            ? $"per-image DeepFool moved {uap.FoolingRate:P1} of {images.Shape[0]} view images across the source's boundary" : uap.Describe()));
         double uapSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        var (images, viewIndex) = DistinctImages(ownerData, points);
         // The fingerprint's layout (queries, fingerprint vectors) before anything is trained: its encoders, embeddings
         // and reference similarities are placeholders, replaced by the trained ones below.
         var draft = new UapFingerprint(c, uap.Perturbation, images, viewIndex, options.Readings,
@@ -145,6 +144,32 @@ public static class UapFingerprinter
         parameters["uap_reached_target"] = uap.ReachedTarget ? "true" : "false";
         parameters["null_sample"] = nullKind switch { UapNullSample.HeldOut => "held-out", UapNullSample.LeaveOneOut => "leave-one-out", _ => "training" };
         return new UapFingerprintResult(fingerprint, points, uap, stats, parameters);
+    }
+
+    static UniversalPerturbationResult Universal(SourceModel source, Dataset ownerData, UapOptions options, int subsampleSeed, int uapSeed,
+        IProgress<UapProgress>? progress, CancellationToken cancel)
+    {
+        var uapData = options.UapImages >= ownerData.Count ? ownerData : DataSplits.Subsample(ownerData, options.UapImages, subsampleSeed);
+        progress?.Report(new UapProgress("uap", $"universal perturbation over {uapData.Count} images (target fooling rate {1 - options.Uap.Delta:0.##})"));
+        return UniversalPerturbation.Compute(source.Logits, uapData.AsTensor(), options.Uap with { Seed = uapSeed }, progress == null ? null : new PassReports(progress), cancel);
+    }
+
+    /// <summary>The Fig. 7 ablation: DeepFool's own minimal perturbation for every view image, in batches of 64;
+    /// "fooling rate" is then the share of images DeepFool moved across the source's boundary.</summary>
+    static UniversalPerturbationResult PerImagePerturbations(SourceModel source, Tensor images, DeepFoolOptions deepFool, IProgress<UapProgress>? progress)
+    {
+        int n = images.Shape[0], per = images.Size / n, fooled = 0;
+        var all = Tensor.Persistent(images.Shape);
+        for (int start = 0; start < n; start += 64)
+        {
+            int count = Math.Min(64, n - start);
+            progress?.Report(new UapProgress("uap", $"per-image DeepFool perturbations: images {start + 1}–{start + count} of {n}"));
+            var result = DeepFool.Run(source.Logits, images.Slice(0, start, count).ClonePersistent(), deepFool);
+            result.Perturbation.Span.CopyTo(all.Span.Slice(start * per, count * per));
+            for (int i = 0; i < count; i++) if (result.Fooled(i)) fooled++;
+        }
+        double rate = (double)fooled / n;
+        return new UniversalPerturbationResult(all, rate, 1, true, [rate]);
     }
 
     /// <summary>An encoder trained on these models' fingerprints in one reading, the source's embeddings under it,

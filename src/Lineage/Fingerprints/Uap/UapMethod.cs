@@ -47,6 +47,7 @@ public sealed class UapSampler : IQuerySampler
         MethodParameter.Int("encoder_epochs", d.Encoder.Epochs, "encoder training passes", 1),
         MethodParameter.Double("encoder_lr", d.Encoder.LearningRate, "encoder Adam learning rate", 0, 1, minExclusive: true),
         MethodParameter.Int("encoder_batch", d.Encoder.BatchSize, "encoder batch size", 2),
+        MethodParameter.Choice("perturbation", "universal", "universal (the paper's UAP) or per-image (each view image's own DeepFool perturbation: the ablation of UAP Fig. 7)", "universal", "per-image"),
         MethodParameter.Int("held_out_references", 2, "kit references the encoder does not learn from (left for calibration)", 0),
     ];
 
@@ -95,6 +96,7 @@ public sealed class UapSampler : IQuerySampler
             DeepFool = new DeepFoolOptions { Candidates = p.Int("deepfool_classes"), Overshoot = (float)p.Double("overshoot"), MaxIterations = p.Int("deepfool_iterations") },
         },
         Encoder = new UapEncoderOptions { Temperature = (float)p.Double("temperature"), Epochs = p.Int("encoder_epochs"), LearningRate = p.Double("encoder_lr"), BatchSize = p.Int("encoder_batch") },
+        PerImage = p.Text("perturbation") == "per-image",
         Seed = seed,
     };
 

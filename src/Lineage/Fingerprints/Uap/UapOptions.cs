@@ -18,6 +18,9 @@ public sealed record UapOptions
     /// <summary>One encoder is trained per reading, so suspects that reveal less still meet fingerprints read alike.</summary>
     public IReadOnlyList<UapReading> Readings { get; init; } = [UapReading.Probabilities, new(3), new(2), new(1)];
     public int KMeansRestarts { get; init; } = 4;
+    /// <summary>The ablation of UAP Fig. 7: each view image gets its own DeepFool perturbation instead of the one
+    /// universal v (no UAP search then). The paper's point is that the universal one outlines the boundary globally.</summary>
+    public bool PerImage { get; init; }
     public int Seed { get; init; }
 
     public void Validate(int ownerImages, int classes)
@@ -58,6 +61,7 @@ public sealed record UapOptions
             ["encoder_batch"] = Encoder.BatchSize.ToString(c),
             ["readings"] = string.Join(",", Readings.Select(r => r.Name)),
             ["kmeans_restarts"] = KMeansRestarts.ToString(c),
+            ["perturbation"] = PerImage ? "per-image" : "universal",
             ["seed"] = Seed.ToString(c),
         };
     }
