@@ -18,12 +18,13 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var keep = new Option<string?>("--keep") { Description = "Folder to keep the demo's models and fingerprints in" };
         var fpr = new Option<double>("--fpr") { Description = "False-positive rate the combined verdict controls", DefaultValueFactory = _ => 0.01 };
+        var calibration = new Option<int>("--calibration-models") { Description = "Independent models the owner trains to calibrate on (at least 2)", DefaultValueFactory = _ => 6 };
         var json = new Option<bool>("--json");
         var cmd = new Command("demo", "Train a source, steal it twice, train an independent model, fingerprint the source (SAC-m, IPGuard, AKH) and judge all three suspects, method by method and combined");
-        foreach (var o in new Option[] { data, dataDir, epochs, count, seed, keep, fpr, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, dataDir, epochs, count, seed, keep, fpr, calibration, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
-            var options = new DemoOptions { Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), Epochs = r.GetValue(epochs), TrainCount = r.GetValue(count), Seed = r.GetValue(seed), KeepDirectory = r.GetValue(keep), CombinedFpr = r.GetValue(fpr) };
+            var options = new DemoOptions { Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), Epochs = r.GetValue(epochs), TrainCount = r.GetValue(count), Seed = r.GetValue(seed), KeepDirectory = r.GetValue(keep), CombinedFpr = r.GetValue(fpr), CalibrationModels = r.GetValue(calibration) };
             var result = ProgressDisplay.Run("training", p => DemoRun.Run(options, new SyncProgress<string>(s => Console.Error.WriteLine($"[demo] {s}")), p));
             if (r.GetValue(json))
             {
@@ -64,12 +65,13 @@ internal static class DemoCommand
         }
         AnsiConsole.Write(table);
         double fpr = result.Rows[0].Combined.Fpr;
-        var combined = new Table().AddColumns("suspect", "truth", "combined p", $"verdict at FPR {fpr:0.###}", "queries");
+        var combined = new Table().AddColumns("suspect", "truth", "smallest method p", "combined p", $"verdict at FPR {fpr:0.###}", "queries");
         foreach (var row in result.Rows)
         {
             var c = row.Combined;
             bool right = c.Stolen == (row.Truth == "stolen");
-            combined.AddRow(Markup.Escape(row.Suspect), row.Truth, c.PValue is double p ? p.ToString("G2") : "-",
+            var carrier = c.Parts.Where(x => x.Contributes).MinBy(x => x.Verdict!.PValue);
+            combined.AddRow(Markup.Escape(row.Suspect), row.Truth, carrier is null ? "-" : $"{carrier.Verdict!.PValue:G2} ({carrier.Method})", c.PValue is double p ? p.ToString("G2") : "-",
                 $"[bold]{c.Decision}[/]" + (right ? " [green]✓[/]" : " [red]✗[/]"), c.QueriesSpent.ToString());
         }
         AnsiConsole.Write(combined);

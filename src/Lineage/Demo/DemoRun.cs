@@ -26,6 +26,10 @@ public sealed record DemoOptions
     public float Width { get; init; } = 0.5f;
     public string Architecture { get; init; } = "cnn-c";
     public int Seed { get; init; } = 1;
+    /// <summary>Independent models the owner trains to calibrate on, alternately of the source's architecture and LeNet-5.
+    /// The p-values are against them, so more buy a sharper verdict: two give a Student-t prediction on one degree of
+    /// freedom (a Cauchy tail), six on five.</summary>
+    public int CalibrationModels { get; init; } = 6;
     /// <summary>The false-positive rate the combined verdict controls (Bonferroni over the methods' p-values).</summary>
     public double CombinedFpr { get; init; } = 0.01;
     /// <summary>Where to keep the models and fingerprints the demo makes (for `lineage verify` afterwards); null keeps nothing.</summary>
@@ -65,13 +69,15 @@ public static class DemoRun
         var fineTuned = Attack("ftal", new() { ["epochs"] = "2" }, thief, o.Seed + 1);
         var extracted = Attack("extract-l", new() { ["epochs"] = epochs }, thief, o.Seed + 2);
         var independent = Attack("independent", new() { ["epochs"] = epochs }, thief, o.Seed + 3);
-        // the owner's own independent models for calibration, trained on the owner's data: one of the source's
-        // architecture (the hardest negative, a "mirror") and one of another
-        var nullA = Attack("independent", new() { ["epochs"] = epochs }, owner, o.Seed + 4);
-        var nullB = Attack("independent", new() { ["epochs"] = epochs, ["arch"] = "lenet5", ["width"] = "1" }, owner, o.Seed + 5);
+        // the owner's own independent models for calibration, trained on the owner's data: the source's architecture
+        // (the hardest negative, a "mirror") alternating with another
+        if (o.CalibrationModels < 2) throw new ArgumentException($"the demo needs at least 2 calibration models, got {o.CalibrationModels}");
+        var nulls = Enumerable.Range(0, o.CalibrationModels).Select(i => i % 2 == 0
+            ? (Attack("independent", new() { ["epochs"] = epochs }, owner, o.Seed + 4 + i), $"calibration-mirror-{i / 2 + 1}")
+            : (Attack("independent", new() { ["epochs"] = epochs, ["arch"] = "lenet5", ["width"] = "1" }, owner, o.Seed + 4 + i), $"calibration-lenet5-{i / 2 + 1}")).ToList();
 
         var sourceModel = SourceModel.FromModelFile(source, "source");
-        var rule = new RuleOptions { IndependentModels = [Suspect(nullA, "null-a"), Suspect(nullB, "null-b")], TargetFpr = 0.05 };
+        var rule = new RuleOptions { IndependentModels = nulls.Select(n => Suspect(n.Item1, n.Item2)).ToList(), TargetFpr = 0.05 };
         var seconds = new Dictionary<string, double>();
         var fingerprints = new List<Fingerprint>();
         foreach (var method in new[] { "sac-m", "ipguard", "akh" })
@@ -101,8 +107,7 @@ public static class DemoRun
             {
                 source.Save(Path.Combine(folder, "source.safetensors"));
                 foreach (var (model, name, _) in suspects) model.Save(Path.Combine(folder, name.Replace(' ', '-') + ".safetensors"));
-                nullA.Save(Path.Combine(folder, "calibration-mirror.safetensors"));
-                nullB.Save(Path.Combine(folder, "calibration-lenet5.safetensors"));
+                foreach (var (model, name) in nulls) model.Save(Path.Combine(folder, name + ".safetensors"));
             }
             var combine = new CombineOptions { Combiner = PValueCombiner.Bonferroni, Fpr = o.CombinedFpr };
             var rows = suspects.Select(s => new DemoRow(s.name, s.truth, s.model.Lineage.Chain, s.model.TestAccuracy,
