@@ -122,7 +122,8 @@ public static class ZooEvaluation
         }
         var result = new EvaluationResult
         {
-            Zoo = zoo.Directory,
+            // folder names, not paths: the results are meant to be shared, and the spec and kit hashes identify them
+            Zoo = FolderName(zoo.Directory),
             Source = sourceEntry.Id,
             SpecHash = zoo.SpecHash,
             Dataset = zoo.Dataset.Name,
@@ -131,7 +132,7 @@ public static class ZooEvaluation
             ReportFpr = options.ReportFpr,
             Categories = categories,
             CalibrationModels = calibration,
-            Kit = kit is null ? null : $"{kit.Directory} (hash {kit.Hash[..12]}…)",
+            Kit = kit is null ? null : $"{FolderName(kit.Directory)} (hash {kit.Hash[..12]}…)",
             Methods = summaries,
             Scores = scores,
         };
@@ -179,6 +180,8 @@ public static class ZooEvaluation
         var data = ZooDatasets.Load(new ZooDataSpec { Name = d.Name, TrainCount = d.TrainCount, TestCount = d.TestCount, DataSeed = d.DataSeed }, dataDir);
         return TrainingJob.SelectPart(data.Train, DataPart.Defender, zoo.SplitSeed);
     }
+
+    static string FolderName(string directory) => Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
 
     static ModelScore Verify(Fingerprint fp, ISuspect suspect, ZooManifestModel model)
     {

@@ -41,6 +41,8 @@ public sealed class ZooEvaluationTests(TinyZooFixture zoo) : IDisposable
         var lines = new List<string>();
         var a = ZooEvaluation.Run(zoo.Directory, outA, Options, new Lines(lines));
         Assert.Contains(lines, l => l.StartsWith("verified 5/5"));
+        // results name the zoo's folder, never a path of the machine they were made on
+        Assert.Equal(Path.GetFileName(zoo.Directory.TrimEnd('/')), a.Zoo);
 
         Assert.Equal(["sac-m", "ipguard"], a.Methods.Select(m => m.Method));
         Assert.Equal(["Finetune-A", "Extract-L"], a.Categories);
