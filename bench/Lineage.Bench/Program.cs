@@ -11,7 +11,8 @@ namespace Lineage.Bench;
 /// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
 /// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only]
-/// [--profile-loops] [--steps N] [--compare-onnxruntime]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>)
+/// [--profile-loops] [--steps N] [--compare-onnxruntime]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>);
+/// or Lineage.Bench --uap ZOO_DIR KIT_DIR [options] (<see cref="UapBench"/>)
 /// </summary>
 public static class Program
 {
@@ -23,6 +24,7 @@ public static class Program
     {
         int threads = 2;
         if (args.Length > 0 && args[0] == "--cae") { EngineSettings.Threads = threads; return CaeBench.Run(args[1..]); }
+        if (args.Length > 0 && args[0] == "--uap") { EngineSettings.Threads = threads; return UapBench.Run(args[1..]); }
         bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false, compareOrt = false;
         for (int i = 0; i < args.Length; i++)
         {
