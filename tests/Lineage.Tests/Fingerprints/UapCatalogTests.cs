@@ -64,12 +64,14 @@ public sealed class UapCatalogTests
         var kit = OwnerKit.Load(kitDir.Path);
         var sourceFile = ModelFile.Load(sourcePath);
         var context = new CreationContext { Source = SourceModel.FromModelFile(sourceFile, "src"), OwnerData = ZooEvaluation.OwnerData(zoo, null), Kit = kit, Seed = 3 };
-        var fp = FingerprintCreation.Create("uap", context, new Dictionary<string, string>(Small) { ["perturbation"] = "per-image" }, new RuleOptions { Kit = kit });
+        // 10 points × 8 views: more view images than one DeepFool batch of 64
+        var fp = FingerprintCreation.Create("uap", context, new Dictionary<string, string>(Small) { ["perturbation"] = "per-image", ["views"] = "8" }, new RuleOptions { Kit = kit });
 
         var path = Path.Combine(kitDir.Path, "uap-per-image.fingerprint");
         FingerprintFile.Save(fp, path);
         var uap = UapFingerprint.FromArtifacts(FingerprintFile.Load(path).Artifacts, fp.Queries);
         Assert.True(uap.PerImage);
+        Assert.True(uap.Images.Shape[0] > 64, $"{uap.Images.Shape[0]} view images");
         Assert.Equal(uap.Images.Shape, uap.Perturbation.Shape);
         int u = uap.Images.Shape[0], per = uap.Images.Size / u;
         var queries = uap.Queries();

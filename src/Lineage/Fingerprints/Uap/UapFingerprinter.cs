@@ -164,7 +164,7 @@ public static class UapFingerprinter
         {
             int count = Math.Min(64, n - start);
             progress?.Report(new UapProgress("uap", $"per-image DeepFool perturbations: images {start + 1}–{start + count} of {n}"));
-            var result = DeepFool.Run(source.Logits, images.Slice(0, start, count).ClonePersistent(), deepFool);
+            var result = DeepFool.Run(source.Logits, images.Slice(0, start, start + count).ClonePersistent(), deepFool);
             result.Perturbation.Span.CopyTo(all.Span.Slice(start * per, count * per));
             for (int i = 0; i < count; i++) if (result.Fooled(i)) fooled++;
         }
