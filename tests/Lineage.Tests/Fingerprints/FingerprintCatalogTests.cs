@@ -15,6 +15,7 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         ["akh"] = new() { ["samples"] = "30" },
         ["cae"] = new() { ["candidates"] = "30", ["examples"] = "10", ["steps"] = "10", ["step_size"] = "0.03" },
         ["uap"] = new() { ["points"] = "10", ["views"] = "4", ["uap_images"] = "100", ["max_passes"] = "2", ["xi"] = "3", ["encoder_epochs"] = "50", ["held_out_references"] = "1" },
+        ["metav"] = new() { ["samples"] = "20", ["steps"] = "60", ["hidden"] = "16", ["held_out_references"] = "1" },
     };
 
     public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names];
@@ -54,12 +55,13 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
     [Theory]
     [InlineData("cae")]
     [InlineData("uap")]
+    [InlineData("metav")]
     public void KitMethodsCalibrateOnlyOnReferencesTheyDidNotLearnFrom(string method)
     {
         var fp = FingerprintCreation.Create(method, new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 5, Kit = models.Kit }, Small[method],
             new RuleOptions { Kit = models.Kit });
-        string learned = method == "cae" ? fp.Parameter("kit_training_references") : "";
-        int used = method == "cae" ? learned.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length : models.Kit.References.Count - int.Parse(fp.Parameter("held_out_references"));
+        string learned = method is "cae" or "metav" ? fp.Parameter("kit_training_references") : "";
+        int used = method is "cae" or "metav" ? learned.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length : models.Kit.References.Count - int.Parse(fp.Parameter("held_out_references"));
         Assert.True(used > 0);
         Assert.All(fp.Rules, r => Assert.Equal(models.Kit.References.Count - used, r.NullScores.Count));
         Assert.Contains("kit references the method did not learn from", fp.Rule.Basis);

@@ -20,6 +20,7 @@ public static class FingerprintCatalog
         AkhSampler.Method,
         CaeMethod.Method,
         UapSampler.Method,
+        Lineage.Fingerprints.MetaV.MetaVMethod.Method,
     ];
 
     public static IReadOnlyList<IFingerprintMethod> All => Methods;
