@@ -45,6 +45,9 @@ public sealed class MetaVMethodTests
         // it reads full outputs: a label-only API is refused for this method, with the reason
         var labelOnly = Assert.Throws<NotSupportedException>(() => FingerprintVerifier.Verify(loaded, ModelSuspect.Of(sourceFile, "source", OutputMode.Label)));
         Assert.Contains("full output vectors", labelOnly.Message);
+        // nor can a model of another label space (a transferred copy): "not readable", not an error
+        var fourClasses = SuspectOutput.FromProbabilities(Enumerable.Repeat(0.25f, 20 * 4).ToArray(), 20, 4);
+        Assert.Throws<NotSupportedException>(() => MetaVMethod.Method.Score(loaded, fourClasses));
     }
 
     [Fact]

@@ -122,8 +122,9 @@ public sealed class MetaVScore : IScoreRule<float[]>
     public MethodScore Compare(Fingerprint fingerprint, float[] source, float[] suspect)
     {
         var verifier = MetaVMethod.Of(fingerprint);
+        // another label space (a transferred model) gives outputs the verifier was not built for: not readable, not an error
         if (suspect.Length != verifier.Inputs)
-            throw new ArgumentException($"the suspect gave {suspect.Length} output values, MetaV's verifier takes {verifier.Inputs}");
+            throw new NotSupportedException($"MetaV's verifier reads {verifier.Inputs} output values ({fingerprint.Classes} classes × {fingerprint.QueryCount} queries); this suspect gave {suspect.Length}");
         if (source.Length != suspect.Length) throw new ArgumentException($"{suspect.Length} suspect output values for {source.Length} of the source");
         var margins = verifier.Margins([.. suspect, .. source], 2);
         return new MethodScore(Math.Min(margins[0], margins[1]));
