@@ -130,8 +130,17 @@ public static class EvidenceCheck
                     new SequentialOptions { RoundSize = seq.RoundSize, MissRate = seq.MissRate, Seed = seq.Seed }).Verdict,
             }
             : null).ToList();
-        var verdict = CombinedVerifier.Judge(bundle, answers, doc.Members.Select(m => m.QueriesSent).ToList(), doc.Suspect.Location,
-            Enum.Parse<OutputMode>(doc.Suspect.Mode, ignoreCase: true), options, replayed);
+        var queries = doc.Members.Select(m => m.QueriesSent).ToList();
+        var mode = Enum.Parse<OutputMode>(doc.Suspect.Mode, ignoreCase: true);
+        var verdict = CombinedVerifier.Judge(bundle, answers, queries, doc.Suspect.Location, mode, options, replayed);
+        if (RecordsQueryLevelPValues(doc))
+        {
+            // the definition the package was written under: each method's own test, else its rank among the nulls
+            var legacy = verdict.Parts.Select((part, i) => part.Verdict is { } v && part.Sequential is null
+                ? part with { Verdict = v with { PValue = v.QueryPValue ?? bundle.Members[i].Fingerprint.RuleFor(v.Representation).PValue(v.Score), PValueBasis = v.QueryPValueBasis } }
+                : part).ToList();
+            verdict = CombinedVerifier.Judge(bundle, answers, queries, doc.Suspect.Location, mode, options, legacy);
+        }
         if (verdict.Decision != doc.Verdict.Decision || !Same(verdict.PValue, doc.Verdict.PValue))
             problems.Add(new(EvidenceWriter.DocumentFileName, $"re-scoring the stored answers gives {verdict.Decision} (p = {verdict.PValue:G6}), the package records {doc.Verdict.Decision} (p = {doc.Verdict.PValue:G6})"));
         for (int i = 0; i < doc.Members.Count; i++)
@@ -142,6 +151,17 @@ public static class EvidenceCheck
                 problems.Add(new(EvidenceWriter.DocumentFileName, $"{recorded.Member}: re-scoring gives score {again?.Score:G6} (p = {again?.PValue:G6}), the package records {recorded.Score:G6} (p = {recorded.PValue:G6})"));
         }
         return verdict;
+    }
+
+    /// <summary>Packages written before verdicts' p-values were taken against independent models (Lineage before
+    /// 2026-12-03) recorded each method's own test over its queries, else its rank among the null models, as the
+    /// p-value; they are re-scored by that definition, so evidence written then still checks. Such a package has no
+    /// query-level p-values of its own and no model-level basis on any member.</summary>
+    static bool RecordsQueryLevelPValues(EvidenceDocument doc)
+    {
+        var judged = doc.Members.Where(m => m.PValue is not null && m.Sequential is null).ToList();
+        return judged.Count > 0 && judged.All(m => m.QueryPValue is null && m.PValueBasis is string basis
+            && !basis.StartsWith("Student-t prediction", StringComparison.Ordinal) && !basis.Contains("no spread to model", StringComparison.Ordinal));
     }
 
     static string Name(FileRecord f) => Path.GetFileName(f.Path);

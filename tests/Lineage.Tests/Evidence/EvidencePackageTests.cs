@@ -62,6 +62,36 @@ public class EvidencePackageTests
         Assert.DoesNotContain("<script", html);
     }
 
+    /// <summary>A package written before verdicts' p-values were model-level recorded each method's own test (else its
+    /// rank among the nulls); it must still check, by the definition it was written under.</summary>
+    [Fact]
+    public void APackageWithQueryLevelPValuesFromBeforeStillChecks()
+    {
+        using var dir = new TempDir();
+        var run = Run(dir);
+        var parts = run.Verdict.Parts.Select((part, i) => part with
+        {
+            Verdict = part.Verdict! with
+            {
+                PValue = part.Verdict.QueryPValue ?? run.Bundle.Members[i].Fingerprint.RuleFor(part.Verdict.Representation).PValue(part.Verdict.Score),
+                PValueBasis = part.Verdict.QueryPValueBasis ?? "rank among the 39 null models' scores",
+                QueryPValue = null, QueryPValueBasis = null,
+            },
+        }).ToList();
+        var old = CombinedVerifier.Judge(run.Bundle, parts.Select(p => p.Answers).ToList(), parts.Select(p => p.Queries).ToList(), run.Verdict.Suspect,
+            run.Verdict.SuspectMode, new CombineOptions(), parts);
+        Assert.NotEqual(run.Verdict.PValue, old.PValue);   // the two definitions differ on this suspect
+        var ev = EvidenceWriter.Write(dir.File("ev-old"), run with { Verdict = old });
+        var result = EvidenceCheck.Run(ev, null);
+        Assert.True(result.Holds, string.Join("\n", result.Problems));
+        Assert.Equal(old.PValue, result.Rescored!.PValue);
+
+        // and a package of today's kind is checked by today's definition
+        var now = EvidenceCheck.Run(EvidenceWriter.Write(dir.File("ev-new"), run), null);
+        Assert.True(now.Holds, string.Join("\n", now.Problems));
+        Assert.Equal(run.Verdict.PValue, now.Rescored!.PValue);
+    }
+
     [Fact]
     public void AnEditOfAnyOneByteInAnyFileFailsTheCheckNamingTheFile()
     {
