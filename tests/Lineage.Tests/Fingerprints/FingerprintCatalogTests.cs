@@ -16,9 +16,12 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         ["cae"] = new() { ["candidates"] = "30", ["examples"] = "10", ["steps"] = "10", ["step_size"] = "0.03" },
         ["uap"] = new() { ["points"] = "10", ["views"] = "4", ["uap_images"] = "100", ["max_passes"] = "2", ["xi"] = "3", ["encoder_epochs"] = "50", ["held_out_references"] = "1" },
         ["metav"] = new() { ["samples"] = "20", ["steps"] = "60", ["hidden"] = "16", ["held_out_references"] = "1" },
+        ["metafinger"] = new() { ["samples"] = "20", ["batch"] = "100", ["steps"] = "30", ["rounds"] = "5" },
     };
 
-    public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names];
+    /// <summary>Every method but MetaFinger, whose screen on this fixture's chance-level kit models keeps no query (it
+    /// then fails with the counts, as it should); MetaFingerMethodTests round-trips it on a kit whose screen passes.</summary>
+    public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names.Where(n => n != "metafinger")];
 
     [Fact]
     public void EveryMethodHasTestSettings() => Assert.Equal(FingerprintCatalog.Names.Order(), Small.Keys.Order());

@@ -21,6 +21,7 @@ public static class FingerprintCatalog
         CaeMethod.Method,
         UapSampler.Method,
         Lineage.Fingerprints.MetaV.MetaVMethod.Method,
+        Lineage.Fingerprints.MetaFinger.MetaFingerMethod.Method,
     ];
 
     public static IReadOnlyList<IFingerprintMethod> All => Methods;
