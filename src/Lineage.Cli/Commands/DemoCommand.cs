@@ -50,7 +50,6 @@ internal static class DemoCommand
         var table = new Table().AddColumns("suspect", "truth", "test acc.");
         var methods = result.Rows[0].Verdicts.Select(v => v.Method).ToList();
         foreach (var m in methods) table.AddColumn($"{m} score (threshold)").AddColumn($"{m} verdict");
-
         foreach (var row in result.Rows)
         {
             var cells = new List<string> { Markup.Escape(row.Suspect), row.Truth, row.TestAccuracy is double a ? a.ToString("P1") : "-" };

@@ -44,9 +44,9 @@ public sealed record DemoResult(string DataDescription, double? SourceAccuracy, 
 /// <summary>
 /// The product's loop end to end: the owner trains a source; a thief steals it twice (fine-tuning and
 /// label extraction through the black-box API); someone else trains an independent model; the owner
-/// fingerprints the source with SAC-m and IPGuard (thresholds calibrated on two more independent models
-/// of their own) and judges all three suspects by their answers alone, method by method and with one combined
-/// verdict at a stated false-positive rate.
+/// fingerprints the source with SAC-m, IPGuard and AKH (calibrated on independent models of their own) and judges
+/// all three suspects by their answers alone, method by method and with one combined verdict at a stated
+/// false-positive rate.
 /// </summary>
 public static class DemoRun
 {
