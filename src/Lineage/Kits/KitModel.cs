@@ -20,4 +20,15 @@ public sealed record KitModel(string Id, KitRole Role, string Hash, string Relat
             throw new InvalidDataException($"{kit.ManifestPath}: model '{Id}' ({RelativePath}) has hash {file.Hash[..12]}…, but the manifest records {Hash[..12]}…; rebuild the kit with 'lineage kit build'");
         return file;
     }
+
+    /// <summary>Loads the model in eval mode for a method that differentiates through it beside a source taking
+    /// <paramref name="inputShape"/> images, refusing a model of another input shape.</summary>
+    public ModelFile LoadFor(OwnerKit kit, IReadOnlyList<int> inputShape, string sourceName)
+    {
+        var file = Load(kit);
+        if (!file.Preprocessing.Shape.SequenceEqual(inputShape))
+            throw new ArgumentException($"{kit.ManifestPath}: kit model '{Id}' takes images of [{string.Join(", ", file.Preprocessing.Shape)}], the source {sourceName} takes [{string.Join(", ", inputShape)}]");
+        file.Model.Eval();
+        return file;
+    }
 }

@@ -35,11 +35,7 @@ public sealed class MetaFingerMethodTests
     {
         using var zooDir = new TinyZoo.TempDir();
         using var kitDir = new TinyZoo.TempDir();
-        var (zoo, sourcePath) = TinyKit.Source(zooDir.Path);
-        KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options());
-        var kit = OwnerKit.Load(kitDir.Path);
-        var sourceFile = ModelFile.Load(sourcePath);
-        var context = new CreationContext { Source = SourceModel.FromModelFile(sourceFile, "src"), OwnerData = ZooEvaluation.OwnerData(zoo, null), Kit = kit, Seed = 2 };
+        var (context, kit, sourceFile) = TinyKit.Context(zooDir.Path, kitDir.Path, seed: 2);
         var fp = FingerprintCreation.Create("metafinger", context, new Dictionary<string, string> { ["samples"] = "20", ["batch"] = "40", ["steps"] = "10", ["rounds"] = "3" }, new RuleOptions { Kit = kit });
 
         Assert.InRange(fp.QueryCount, 1, 20);

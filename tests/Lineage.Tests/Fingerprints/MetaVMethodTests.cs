@@ -20,11 +20,7 @@ public sealed class MetaVMethodTests
     {
         using var zooDir = new TinyZoo.TempDir();
         using var kitDir = new TinyZoo.TempDir();
-        var (zoo, sourcePath) = TinyKit.Source(zooDir.Path);
-        KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options());
-        var kit = OwnerKit.Load(kitDir.Path);
-        var sourceFile = ModelFile.Load(sourcePath);
-        var context = new CreationContext { Source = SourceModel.FromModelFile(sourceFile, "src"), OwnerData = ZooEvaluation.OwnerData(zoo, null), Kit = kit, Seed = 4 };
+        var (context, kit, sourceFile) = TinyKit.Context(zooDir.Path, kitDir.Path, seed: 4);
         var fp = FingerprintCreation.Create("metav", context, Small, new RuleOptions { Kit = kit });
 
         Assert.Equal([20, .. sourceFile.Preprocessing.Shape], fp.Queries.Shape);

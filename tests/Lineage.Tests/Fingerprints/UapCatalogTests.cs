@@ -24,11 +24,7 @@ public sealed class UapCatalogTests
     {
         using var zooDir = new TinyZoo.TempDir();
         using var kitDir = new TinyZoo.TempDir();
-        var (zoo, sourcePath) = TinyKit.Source(zooDir.Path);
-        KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options());
-        var kit = OwnerKit.Load(kitDir.Path);
-        var sourceFile = ModelFile.Load(sourcePath);
-        var context = new CreationContext { Source = SourceModel.FromModelFile(sourceFile, "src"), OwnerData = ZooEvaluation.OwnerData(zoo, null), Kit = kit, Seed = 3 };
+        var (context, kit, sourceFile) = TinyKit.Context(zooDir.Path, kitDir.Path, seed: 3);
         var fp = FingerprintCreation.Create("uap", context, Small, new RuleOptions { Kit = kit });
 
         Assert.Equal("uap", fp.Method);
@@ -59,11 +55,7 @@ public sealed class UapCatalogTests
     {
         using var zooDir = new TinyZoo.TempDir();
         using var kitDir = new TinyZoo.TempDir();
-        var (zoo, sourcePath) = TinyKit.Source(zooDir.Path);
-        KitBuilder.Build(sourcePath, kitDir.Path, TinyKit.Options());
-        var kit = OwnerKit.Load(kitDir.Path);
-        var sourceFile = ModelFile.Load(sourcePath);
-        var context = new CreationContext { Source = SourceModel.FromModelFile(sourceFile, "src"), OwnerData = ZooEvaluation.OwnerData(zoo, null), Kit = kit, Seed = 3 };
+        var (context, kit, sourceFile) = TinyKit.Context(zooDir.Path, kitDir.Path, seed: 3);
         // 10 points × 8 views: more view images than one DeepFool batch of 64
         var fp = FingerprintCreation.Create("uap", context, new Dictionary<string, string>(Small) { ["perturbation"] = "per-image", ["views"] = "8" }, new RuleOptions { Kit = kit });
 

@@ -1,4 +1,7 @@
+using Lineage.Evaluation;
+using Lineage.Fingerprints;
 using Lineage.Kits;
+using Lineage.Models;
 using Lineage.Tests.Zoo;
 using Lineage.Zoo;
 
@@ -13,6 +16,17 @@ public static class TinyKit
     {
         var zoo = ZooBuilder.Build(TinyZoo.Plan(), zooDir).Manifest with { Directory = zooDir };
         return (zoo, zoo.PathOf(zoo.Models.Single(m => m.Id == "src")));
+    }
+
+    /// <summary>The tiny source and its tiny kit, built into the two folders, as a creation context for a kit method.</summary>
+    public static (CreationContext Context, OwnerKit Kit, ModelFile Source) Context(string zooDir, string kitDir, int seed)
+    {
+        var (zoo, sourcePath) = Source(zooDir);
+        KitBuilder.Build(sourcePath, kitDir, Options());
+        var kit = OwnerKit.Load(kitDir);
+        var source = ModelFile.Load(sourcePath);
+        var context = new CreationContext { Source = SourceModel.FromModelFile(source, "src"), OwnerData = ZooEvaluation.OwnerData(zoo, null), Kit = kit, Seed = seed };
+        return (context, kit, source);
     }
 
     public static KitBuildOptions Options(Action<string>? log = null, CancellationToken cancel = default)

@@ -53,14 +53,7 @@ public sealed class CaeMethod : IQuerySampler
         kit.RequireAtLeast("cae", CaeGenerator.MinimumTrainingModels + heldOutReferences, CaeGenerator.MinimumTrainingModels + heldOutSurrogates);
         var (trainSurrogates, testSurrogates) = kit.Split(KitRole.Surrogate, heldOutSurrogates, context.Seed);
         var (trainReferences, testReferences) = kit.Split(KitRole.Reference, heldOutReferences, context.Seed);
-        ModelFile Load(KitModel m)
-        {
-            var file = m.Load(kit);
-            if (!file.Preprocessing.Shape.AsSpan().SequenceEqual(source.Preprocessing.Shape))
-                throw new ArgumentException($"{kit.ManifestPath}: kit model '{m.Id}' takes images of {Tensor.FormatShape(file.Preprocessing.Shape)}, the source {source.Name} takes {Tensor.FormatShape(source.Preprocessing.Shape)}");
-            file.Model.Eval();
-            return file;
-        }
+        ModelFile Load(KitModel m) => m.LoadFor(kit, source.Preprocessing.Shape, source.Name);
         var surrogates = trainSurrogates.Select(Load).ToArray();
         var references = trainReferences.Select(Load).ToArray();
         var options = new CaeOptions

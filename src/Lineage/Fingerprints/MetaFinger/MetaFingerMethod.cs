@@ -49,14 +49,7 @@ public sealed class MetaFingerMethod : IQuerySampler
         var (trainReferences, validationReferences) = Split(referencesLeft, context.Seed);
         var (trainSurrogates, validationSurrogates) = Split(kit.Surrogates, context.Seed);
         var source = context.Source;
-        Func<Tensor, Tensor> Load(KitModel m)
-        {
-            var file = m.Load(kit);
-            if (!file.Preprocessing.Shape.AsSpan().SequenceEqual(source.Preprocessing.Shape))
-                throw new ArgumentException($"{kit.ManifestPath}: kit model '{m.Id}' takes images of {Tensor.FormatShape(file.Preprocessing.Shape)}, the source {source.Name} takes {Tensor.FormatShape(source.Preprocessing.Shape)}");
-            file.Model.Eval();
-            return file.Logits;
-        }
+        Func<Tensor, Tensor> Load(KitModel m) => m.LoadFor(kit, source.Preprocessing.Shape, source.Name).Logits;
         var positives = trainSurrogates.Select(Load).ToList();
         var negatives = trainReferences.Select(Load).ToList();
         var screenPositives = validationSurrogates.Select(Load).ToList();

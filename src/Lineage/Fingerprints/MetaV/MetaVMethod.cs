@@ -46,12 +46,9 @@ public sealed class MetaVMethod : IQuerySampler
         var source = context.Source;
         Func<Tensor, Tensor> Load(KitModel m)
         {
-            var file = m.Load(kit);
-            if (!file.Preprocessing.Shape.AsSpan().SequenceEqual(source.Preprocessing.Shape))
-                throw new ArgumentException($"{kit.ManifestPath}: kit model '{m.Id}' takes images of {Tensor.FormatShape(file.Preprocessing.Shape)}, the source {source.Name} takes {Tensor.FormatShape(source.Preprocessing.Shape)}");
+            var file = m.LoadFor(kit, source.Preprocessing.Shape, source.Name);
             if (file.Spec.Classes != source.Classes)
                 throw new ArgumentException($"{kit.ManifestPath}: kit model '{m.Id}' has {file.Spec.Classes} classes, the source {source.Classes}");
-            file.Model.Eval();
             return file.Logits;
         }
         int n = p.Int("samples");
