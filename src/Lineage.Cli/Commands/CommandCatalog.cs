@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return AttackCommand.Create();
         yield return ZooCommand.Create();
         yield return KitCommand.Create();
+        yield return GanCommand.Create();
         yield return ModelCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VerifyCommand.Create();
