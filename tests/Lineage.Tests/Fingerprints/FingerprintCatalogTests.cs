@@ -17,11 +17,14 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         ["uap"] = new() { ["points"] = "10", ["views"] = "4", ["uap_images"] = "100", ["max_passes"] = "2", ["xi"] = "3", ["encoder_epochs"] = "50", ["held_out_references"] = "1" },
         ["metav"] = new() { ["samples"] = "20", ["steps"] = "60", ["hidden"] = "16", ["held_out_references"] = "1" },
         ["metafinger"] = new() { ["samples"] = "20", ["batch"] = "100", ["steps"] = "30", ["rounds"] = "5" },
+        ["naturalfinger"] = new() { ["samples"] = "10", ["candidates"] = "40", ["steps"] = "30", ["rounds"] = "2" },
     };
 
     /// <summary>Every method but MetaFinger, whose screen on this fixture's chance-level kit models keeps no query (it
-    /// then fails with the counts, as it should); MetaFingerMethodTests round-trips it on a kit whose screen passes.</summary>
-    public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names.Where(n => n != "metafinger")];
+    /// then fails with the counts, as it should; MetaFingerMethodTests round-trips it on a kit whose screen passes), and
+    /// NaturalFinger, which needs a trained GAN besides the kit and whose screen on these shapes models, which agree
+    /// nearly everywhere, keeps nothing either (NaturalFingerTests covers its parts and that failure).</summary>
+    public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names.Where(n => n is not ("metafinger" or "naturalfinger"))];
 
     [Fact]
     public void EveryMethodHasTestSettings() => Assert.Equal(FingerprintCatalog.Names.Order(), Small.Keys.Order());

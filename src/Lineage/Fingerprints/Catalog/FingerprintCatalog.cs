@@ -22,6 +22,7 @@ public static class FingerprintCatalog
         UapSampler.Method,
         Lineage.Fingerprints.MetaV.MetaVMethod.Method,
         Lineage.Fingerprints.MetaFinger.MetaFingerMethod.Method,
+        Lineage.Fingerprints.NaturalFinger.NaturalFingerMethod.Method,
     ];
 
     public static IReadOnlyList<IFingerprintMethod> All => Methods;

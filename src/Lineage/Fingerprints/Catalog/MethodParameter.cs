@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Lineage.Fingerprints;
 
 /// <summary>The type of a method parameter's value.</summary>
-public enum ParameterType { Int, Double, Bool, Choice }
+public enum ParameterType { Int, Double, Bool, Choice, File }
 
 /// <summary>One declared parameter of a fingerprint method: name, type, default and bounds, and what it means.
 /// Values are parsed and checked once against the declaration (<see cref="MethodParameters.Resolve"/>).</summary>
@@ -35,6 +35,11 @@ public sealed record MethodParameter
     public static MethodParameter Choice(string name, string @default, string description, params string[] choices)
         => new() { Name = name, Type = ParameterType.Choice, Default = @default, Description = description, Choices = choices };
 
+    /// <summary>A file the method reads (NaturalFinger's GAN); empty means none was given. Only the text is checked here:
+    /// the method opens the file, so that a fingerprint recording the path still loads where the file is absent.</summary>
+    public static MethodParameter File(string name, string description)
+        => new() { Name = name, Type = ParameterType.File, Default = "", Description = description };
+
     /// <summary>The value in canonical text form (numbers in invariant culture, fractions such as 8/255 evaluated),
     /// or an error saying what was expected.</summary>
     internal string Canonical(string method, string text)
@@ -57,6 +62,9 @@ public sealed record MethodParameter
                     "false" or "0" or "no" => "false",
                     _ => throw Bad(method, text, "true or false"),
                 };
+            case ParameterType.File:
+                if (text.IndexOfAny(['\0', '\n', '\r']) >= 0) throw Bad(method, text.ReplaceLineEndings(" "), "a file path");
+                return text;
             default:
                 var lower = text.ToLowerInvariant();
                 return Choices.Contains(lower) ? lower : throw Bad(method, text, "one of " + string.Join(", ", Choices));
@@ -93,8 +101,9 @@ public sealed record MethodParameter
             ParameterType.Int => "int " + Range(),
             ParameterType.Double => "number " + Range(),
             ParameterType.Bool => "true|false",
+            ParameterType.File => "file",
             _ => string.Join("|", Choices),
         };
-        return $"{Name}={Default} ({kind}): {Description}";
+        return $"{Name}={(Type == ParameterType.File && Default == "" ? "FILE" : Default)} ({kind}): {Description}";
     }
 }
