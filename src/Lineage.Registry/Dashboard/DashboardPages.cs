@@ -107,7 +107,7 @@ public static class DashboardPages
         foreach (var s in scans)
         {
             var top = Ranking(s).FirstOrDefault();
-            string source = top.ValueKind == JsonValueKind.Object ? $"{Str(top, "name")} {Str(top, "version")} {Pill(Str(top, "verdict"))}" : s.Error is null ? "<span class=\"muted\">–</span>" : $"<span class=\"muted\">{HtmlEncode(Short(s.Error, 80))}</span>";
+            string source = top.ValueKind == JsonValueKind.Object ? $"{Str(top, "name")} {Str(top, "version")} {Pill(Str(top, "verdict"))}" : s.Error is null ? "<span class=\"muted\">–</span>" : $"<span class=\"muted\">{HtmlEncode(s.ErrorKind ?? "")}: {HtmlEncode(Short(s.Error, 80))}</span>";
             string p = top.ValueKind == JsonValueKind.Object && top.GetProperty("p_value").ValueKind == JsonValueKind.Number ? top.GetProperty("p_value").GetDouble().ToString("G3") : "–";
             int identified = Ranking(s).Count(r => r.GetProperty("identified").GetBoolean());
             b.Append($"<tr><td>{Views.Time(s.CreatedMs)[..19].Replace('T', ' ')}</td><td>{HtmlEncode(Short(s.SuspectName, 60))}</td><td>{Pill(s.Status)}</td><td>{source}</td><td class=\"num\">{p}</td><td class=\"num\">{(s.Status == ScanStatus.Done ? identified.ToString() : "–")}</td><td><a href=\"/dashboard/scans/{HtmlEncode(s.Id)}\">details</a></td></tr>");

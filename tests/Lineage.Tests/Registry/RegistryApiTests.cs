@@ -30,7 +30,7 @@ public class RegistryApiTests
         Assert.Equal(RegistryWorld.Model(2).Hash, shown.GetProperty("source_hash").GetString());
         Assert.Equal(30, shown.GetProperty("queries").GetInt64());
         var download = await http.GetByteArrayAsync($"v1/models/{ids[2]}/file");
-        Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "model2.akh.safetensors")), download);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir.Path, "model2.sac-m.safetensors")), download);
 
         // a copy of model 2 as a Lineage file, and as ONNX; and a model nobody registered
         foreach (var (file, expected) in new[] { (RegistryWorld.SuspectFile(2, dir.Path), ids[2]), (RegistryWorld.SuspectFile(2, dir.Path, onnx: true), ids[2]), (RegistryWorld.SuspectFile(77, dir.Path), null) })
@@ -80,7 +80,7 @@ public class RegistryApiTests
     public async Task ARemoteSuspectIsScannedOverOpenInferenceAndLoopbackIsRefusedUnlessAllowed()
     {
         using var dir = new TempDir();
-        using var api = Lineage.Suspects.Remote.InferenceServer.FromModelFile(RegistryWorld.Model(5), new Lineage.Suspects.Remote.InferenceServerOptions { Port = 0, Mode = Lineage.Suspects.OutputMode.Label });
+        using var api = Lineage.Suspects.Remote.InferenceServer.FromModelFile(RegistryWorld.Model(5), new Lineage.Suspects.Remote.InferenceServerOptions { Port = 0, Mode = Lineage.Suspects.OutputMode.Probabilities });
         var fp = RegistryWorld.Fingerprint(5, dir.Path);
         await using (var host = await RegistryHost.Start())
         {
@@ -92,7 +92,7 @@ public class RegistryApiTests
             var top = scan.GetProperty("result").GetProperty("ranking")[0];
             Assert.Equal(id, top.GetProperty("model_id").GetString());
             Assert.Equal("stolen", top.GetProperty("verdict").GetString());
-            Assert.Equal("label", top.GetProperty("combined").GetProperty("suspect_mode").GetString());   // detected by the probe
+            Assert.Equal("probabilities", top.GetProperty("combined").GetProperty("suspect_mode").GetString());   // detected by the probe
             Assert.Equal(31, scan.GetProperty("queries_spent").GetInt64());                             // 30 queries and the probe
         }
         await using (var guarded = await RegistryHost.Start(o => o with { AllowPrivateSuspects = false }))
@@ -112,7 +112,7 @@ public class RegistryApiTests
     public async Task BadInputGetsTheRightStatusAndALineNamingTheProblem()
     {
         using var dir = new TempDir();
-        await using var host = await RegistryHost.Start(o => o with { MaxFingerprintBytes = 64 << 10, MaxSuspectBytes = 32 << 10 });
+        await using var host = await RegistryHost.Start(o => o with { MaxFingerprintBytes = 64 << 10, MaxSuspectBytes = 256 << 10 });
         var (_, key, http) = await host.Tenant("acme");
         var fp = RegistryWorld.Fingerprint(1, dir.Path);
         await RegistryHost.Register(http, fp, "one");
@@ -142,15 +142,15 @@ public class RegistryApiTests
         Assert.Contains("already registered", await RegistryHost.Error(await http.PostAsync("v1/models", RegistryHost.FingerprintForm(fp, "one", "1")), 409));
         Assert.Contains("name", await RegistryHost.Error(await http.PostAsync("v1/models", RegistryHost.FingerprintForm(fp, " ", "1")), 400));
 
-        // oversized uploads: a fingerprint over 64 KiB, a suspect over 32 KiB
+        // oversized uploads: a fingerprint over 64 KiB, a suspect over 256 KiB
         var big = Path.Combine(dir.Path, "big.safetensors");
         File.WriteAllBytes(big, new byte[100 << 10]);
         Assert.Contains("at most", await RegistryHost.Error(await http.PostAsync("v1/models", RegistryHost.FingerprintForm(big, "big", "1")), 413));
         var bigSuspect = Path.Combine(dir.Path, "big.onnx");
-        File.WriteAllBytes(bigSuspect, new byte[40 << 10]);
+        File.WriteAllBytes(bigSuspect, new byte[300 << 10]);
         Assert.Equal(413, (int)(await http.PostAsync("v1/scans", RegistryHost.SuspectForm(bigSuspect))).StatusCode);
         // a body that declares no length (chunked) is cut off when it passes the limit
-        var chunked = new MultipartFormDataContent { { new StreamContent(new ChunkedStream(40 << 10)), "suspect", "big.onnx" } };
+        var chunked = new MultipartFormDataContent { { new StreamContent(new ChunkedStream(300 << 10)), "suspect", "big.onnx" } };
         chunked.Headers.ContentLength = null;
         var chunkedRequest = new HttpRequestMessage(HttpMethod.Post, "v1/scans") { Content = chunked };
         chunkedRequest.Headers.TransferEncodingChunked = true;
