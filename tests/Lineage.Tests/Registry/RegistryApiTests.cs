@@ -8,17 +8,17 @@ using Lineage.Tests.Data;
 
 namespace Lineage.Tests.Registry;
 
-/// <summary>The registry's HTTP API end to end on SQLite: register, scan files and URLs, results and evidence, and
+/// <summary>The registry's HTTP API end to end, on SQLite and on PostgreSQL when a server is configured: register, scan files and URLs, results and evidence, and
 /// every kind of bad input answered with the right 4xx and a line that names the problem.</summary>
 public class RegistryApiTests
 {
     static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
-    [Fact]
-    public async Task ARegisteredSourceIsIdentifiedAmongOthersWithEvidenceThatChecks()
+    [Theory, InlineData("sqlite"), PostgresData]
+    public async Task ARegisteredSourceIsIdentifiedAmongOthersWithEvidenceThatChecks(string database)
     {
         using var dir = new TempDir();
-        await using var host = await RegistryHost.Start();
+        await using var host = await RegistryHost.Start(databaseKind: database);
         var (_, _, http) = await host.Tenant("acme");
         var ids = new Dictionary<int, string>();
         foreach (var seed in new[] { 1, 2, 3 }) ids[seed] = await RegistryHost.Register(http, RegistryWorld.Fingerprint(seed, dir.Path), $"model-{seed}");
@@ -76,13 +76,13 @@ public class RegistryApiTests
         Assert.Equal(3, (await RegistryHost.Json(await http.GetAsync("v1/scans"), 200)).GetArrayLength());
     }
 
-    [Fact]
-    public async Task ARemoteSuspectIsScannedOverOpenInferenceAndLoopbackIsRefusedUnlessAllowed()
+    [Theory, InlineData("sqlite"), PostgresData]
+    public async Task ARemoteSuspectIsScannedOverOpenInferenceAndLoopbackIsRefusedUnlessAllowed(string database)
     {
         using var dir = new TempDir();
         using var api = Lineage.Suspects.Remote.InferenceServer.FromModelFile(RegistryWorld.Model(5), new Lineage.Suspects.Remote.InferenceServerOptions { Port = 0, Mode = Lineage.Suspects.OutputMode.Probabilities });
         var fp = RegistryWorld.Fingerprint(5, dir.Path);
-        await using (var host = await RegistryHost.Start())
+        await using (var host = await RegistryHost.Start(databaseKind: database))
         {
             var (_, _, http) = await host.Tenant("acme");
             var id = await RegistryHost.Register(http, fp, "five");
@@ -95,7 +95,7 @@ public class RegistryApiTests
             Assert.Equal("probabilities", top.GetProperty("combined").GetProperty("suspect_mode").GetString());   // detected by the probe
             Assert.Equal(31, scan.GetProperty("queries_spent").GetInt64());                             // 30 queries and the probe
         }
-        await using (var guarded = await RegistryHost.Start(o => o with { AllowPrivateSuspects = false }))
+        await using (var guarded = await RegistryHost.Start(o => o with { AllowPrivateSuspects = false }, databaseKind: database))
         {
             var (_, _, http) = await guarded.Tenant("acme");
             await RegistryHost.Register(http, fp, "five");
@@ -108,11 +108,11 @@ public class RegistryApiTests
         }
     }
 
-    [Fact]
-    public async Task BadInputGetsTheRightStatusAndALineNamingTheProblem()
+    [Theory, InlineData("sqlite"), PostgresData]
+    public async Task BadInputGetsTheRightStatusAndALineNamingTheProblem(string database)
     {
         using var dir = new TempDir();
-        await using var host = await RegistryHost.Start(o => o with { MaxFingerprintBytes = 64 << 10, MaxSuspectBytes = 256 << 10 });
+        await using var host = await RegistryHost.Start(o => o with { MaxFingerprintBytes = 64 << 10, MaxSuspectBytes = 256 << 10 }, databaseKind: database);
         var (_, key, http) = await host.Tenant("acme");
         var fp = RegistryWorld.Fingerprint(1, dir.Path);
         await RegistryHost.Register(http, fp, "one");
@@ -169,8 +169,8 @@ public class RegistryApiTests
         Assert.DoesNotContain(host.Logs, line => line.Contains(key));
     }
 
-    [Fact]
-    public async Task ASuspectThatTimesOutFailsItsScanWith422NamingTheTimeout()
+    [Theory, InlineData("sqlite"), PostgresData]
+    public async Task ASuspectThatTimesOutFailsItsScanWith422NamingTheTimeout(string database)
     {
         using var dir = new TempDir();
         // accepts connections and never answers
@@ -180,7 +180,7 @@ public class RegistryApiTests
         _ = Task.Run(async () => { try { while (true) held.Add(await silent.AcceptTcpClientAsync()); } catch (Exception) { } });
         int port = ((IPEndPoint)silent.LocalEndpoint).Port;
 
-        await using var host = await RegistryHost.Start();
+        await using var host = await RegistryHost.Start(databaseKind: database);
         var (_, _, http) = await host.Tenant("acme");
         await RegistryHost.Register(http, RegistryWorld.Fingerprint(1, dir.Path), "one");
         var submitted = await RegistryHost.Json(await http.PostAsync("v1/scans", JsonBody($$"""{"url": "http://127.0.0.1:{{port}}/v2/models/m", "timeout_seconds": 0.5, "retries": 0}""")), 202);
@@ -192,11 +192,11 @@ public class RegistryApiTests
         foreach (var c in held) c.Dispose();
     }
 
-    [Fact]
-    public async Task EachTenantHasARateLimitAndAQueryBudget()
+    [Theory, InlineData("sqlite"), PostgresData]
+    public async Task EachTenantHasARateLimitAndAQueryBudget(string database)
     {
         using var dir = new TempDir();
-        await using var host = await RegistryHost.Start();
+        await using var host = await RegistryHost.Start(databaseKind: database);
         var (_, _, limited) = await host.Tenant("slow", rate: 3);
         for (int i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await limited.GetAsync("v1/models")).StatusCode);
         var refused = await limited.GetAsync("v1/models");
@@ -212,11 +212,11 @@ public class RegistryApiTests
         Assert.Equal(30, (await RegistryHost.Json(await thrifty.GetAsync("v1/tenant"), 200)).GetProperty("queries_used").GetInt64());
     }
 
-    [Fact]
-    public async Task NoTenantReachesAnotherTenantsModelsScansOrEvidenceThroughAnyEndpoint()
+    [Theory, InlineData("sqlite"), PostgresData]
+    public async Task NoTenantReachesAnotherTenantsModelsScansOrEvidenceThroughAnyEndpoint(string database)
     {
         using var dir = new TempDir();
-        await using var host = await RegistryHost.Start();
+        await using var host = await RegistryHost.Start(databaseKind: database);
         var (aId, _, a) = await host.Tenant("alice");
         var (_, bKey, b) = await host.Tenant("bob");
         var model = await RegistryHost.Register(a, RegistryWorld.Fingerprint(1, dir.Path), "alice-model");

@@ -21,15 +21,18 @@ public sealed class RegistryHost : IAsyncDisposable
     /// <summary>Every line the server has logged so far, at every level.</summary>
     public ConcurrentQueue<string> Logs { get; }
     readonly bool ownsData;
+    string? postgres;
 
     RegistryHost(string data, bool ownsData, RegistryServer server, string url, ConcurrentQueue<string> logs)
     {
         DataDirectory = data; this.ownsData = ownsData; Server = server; Url = url; Logs = logs;
     }
 
-    public static async Task<RegistryHost> Start(Func<RegistryOptions, RegistryOptions>? configure = null, string? dataDirectory = null, string? database = null)
+    /// <param name="databaseKind">"sqlite" (in the data directory) or "postgres" (a fresh database on the test server, dropped on dispose).</param>
+    public static async Task<RegistryHost> Start(Func<RegistryOptions, RegistryOptions>? configure = null, string? dataDirectory = null, string databaseKind = "sqlite")
     {
         var data = dataDirectory ?? Directory.CreateTempSubdirectory("lineage-registry-").FullName;
+        var database = TestPostgres.DatabaseFor(databaseKind);
         var options = new RegistryOptions
         {
             DataDirectory = data, Database = database, Port = 0, AdminKeyHash = ApiKeys.Hash(AdminKey), AllowPrivateSuspects = true,
@@ -39,7 +42,7 @@ public sealed class RegistryHost : IAsyncDisposable
         var logs = new ConcurrentQueue<string>();
         var server = RegistryServer.Create(options, b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new ListLoggerProvider(logs)));
         var url = await server.StartAsync();
-        return new RegistryHost(data, dataDirectory is null, server, url, logs);
+        return new RegistryHost(data, dataDirectory is null, server, url, logs) { postgres = database };
     }
 
     public HttpClient Client(string? key)
@@ -104,6 +107,7 @@ public sealed class RegistryHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
+        if (postgres is not null) TestPostgres.DropDatabase(postgres);
         if (ownsData) try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 

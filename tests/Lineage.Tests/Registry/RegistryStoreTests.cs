@@ -78,11 +78,21 @@ public class RegistryStoreTests
         Assert.Throws<ArgumentException>(() => store.PathOf("../../etc/passwd"));
     }
 
-    [Fact]
-    public void AScanWhoseLeaseExpiresIsTakenOverAndItsResultWrittenOnce()
+    /// <summary>A store on SQLite in a temporary folder, or on a fresh PostgreSQL test database; both removed on dispose.</summary>
+    sealed class TestStore : IDisposable
     {
-        using var dir = new TempDir();
-        var store = new RegistryStore(RegistryDatabase.Open(dir.Path, null));
+        readonly TempDir dir = new();
+        readonly string? url;
+        public RegistryStore Store { get; }
+        public TestStore(string kind) { url = TestPostgres.DatabaseFor(kind); Store = new RegistryStore(RegistryDatabase.Open(dir.Path, url)); }
+        public void Dispose() { if (url is not null) TestPostgres.DropDatabase(url); dir.Dispose(); }
+    }
+
+    [Theory, InlineData("sqlite"), PostgresData]
+    public void AScanWhoseLeaseExpiresIsTakenOverAndItsResultWrittenOnce(string database)
+    {
+        using var db = new TestStore(database);
+        var store = db.Store;
         long now = 1_000_000;
         store.Clock = () => now;
         var (tenant, _) = store.CreateTenant("acme", null, 100);
@@ -113,11 +123,11 @@ public class RegistryStoreTests
         Assert.Null(store.Claim("w3", lease));
     }
 
-    [Fact]
-    public void AScanThatKeepsLosingItsWorkerIsFailedAfterTheLastAttemptAndTheBudgetHolds()
+    [Theory, InlineData("sqlite"), PostgresData]
+    public void AScanThatKeepsLosingItsWorkerIsFailedAfterTheLastAttemptAndTheBudgetHolds(string database)
     {
-        using var dir = new TempDir();
-        var store = new RegistryStore(RegistryDatabase.Open(dir.Path, null));
+        using var db = new TestStore(database);
+        var store = db.Store;
         long now = 0;
         store.Clock = () => now;
         var (tenant, _) = store.CreateTenant("acme", null, 50);
@@ -134,5 +144,29 @@ public class RegistryStoreTests
         Assert.Equal(ScanStatus.Failed, failed.Status);
         Assert.Equal("abandoned", failed.ErrorKind);
         Assert.Contains("2 times", failed.Error);
+    }
+
+    /// <summary>Workers claiming at the same moment each get a different scan and every scan is claimed once
+    /// (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the immediate transaction).</summary>
+    [Theory, InlineData("sqlite"), PostgresData]
+    public void ConcurrentWorkersClaimEachScanExactlyOnce(string database)
+    {
+        using var db = new TestStore(database);
+        var store = db.Store;
+        var (tenant, _) = store.CreateTenant("acme", null, null);
+        var ids = Enumerable.Range(0, 40).Select(i => store.SubmitScan(NewScan(tenant.Id, created: i)).Id).ToHashSet();
+        var claimed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var workers = Enumerable.Range(0, 6).Select(w => Task.Run(() =>
+        {
+            while (store.Claim($"w{w}", TimeSpan.FromMinutes(5)) is { } claim)
+            {
+                claimed.Add(claim.Scan.Id);
+                Assert.True(store.Complete(claim, "{}", null, 0));
+            }
+        })).ToArray();
+        Task.WaitAll(workers);
+        Assert.Equal(40, claimed.Count);
+        Assert.Equal(ids, claimed.ToHashSet());
+        Assert.All(store.Scans(tenant.Id, 100), s => Assert.Equal((ScanStatus.Done, 1), (s.Status, s.Attempts)));
     }
 }
