@@ -24,7 +24,17 @@ internal static class RegistryCommand
     }
 
     static Option<string> DataOption() => new("--data") { Description = "Data directory: the SQLite database (unless --database) and the content store of fingerprints, suspects and evidence", Required = true };
-    static Option<string?> DatabaseOption() => new("--database") { Description = "postgres://USER:PASSWORD@HOST:PORT/DATABASE to keep the rows in PostgreSQL instead of SQLite (the password may also come from PGPASSWORD)" };
+    static Option<string?> DatabaseOption() => new("--database") { Description = "postgres://USER:PASSWORD@HOST:PORT/DATABASE to keep the rows in PostgreSQL instead of SQLite; or env:VAR to read that URL from an environment variable (keeps the password out of the process list)" };
+
+    /// <summary>The --database value, with env:VAR read from the environment.</summary>
+    static string? Database(ParseResult r, Option<string?> option)
+    {
+        var value = r.GetValue(option);
+        if (value is null || !value.StartsWith("env:", StringComparison.Ordinal)) return value;
+        var variable = value[4..];
+        return Environment.GetEnvironmentVariable(variable) is { Length: > 0 } url ? url
+            : throw new ArgumentException($"--database {value}: environment variable {variable} is not set");
+    }
 
     static Command Serve()
     {
@@ -59,7 +69,7 @@ internal static class RegistryCommand
             }
             var options = new RegistryOptions
             {
-                DataDirectory = r.GetValue(data)!, Database = r.GetValue(database), Port = r.GetValue(port), Host = r.GetValue(host)!, AdminKeyHash = adminHash,
+                DataDirectory = r.GetValue(data)!, Database = Database(r, database), Port = r.GetValue(port), Host = r.GetValue(host)!, AdminKeyHash = adminHash,
                 Workers = r.GetValue(workers), AllowPrivateSuspects = r.GetValue(allowPrivate), MaxFingerprintBytes = r.GetValue(maxFingerprint),
                 MaxSuspectBytes = r.GetValue(maxSuspect), RatePerMinute = r.GetValue(rate), DefaultQueryBudget = r.GetValue(budget),
                 Worker = new WorkerOptions { Lease = Lease(r.GetValue(lease)), SignKeyPath = SignKey(r.GetValue(signKey)) },
@@ -93,7 +103,7 @@ internal static class RegistryCommand
         foreach (var o in new Option[] { data, database, lease, allowPrivate, once, signKey }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
-            var store = new RegistryStore(RegistryDatabase.Open(r.GetValue(data)!, r.GetValue(database)));
+            var store = new RegistryStore(RegistryDatabase.Open(r.GetValue(data)!, Database(r, database)));
             var content = new ContentStore(r.GetValue(data)!);
             var options = new WorkerOptions { Lease = Lease(r.GetValue(lease)), AllowPrivateSuspects = r.GetValue(allowPrivate), SignKeyPath = SignKey(r.GetValue(signKey)) };
             var worker = new ScanWorker(store, content, options, message => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {message}"));
@@ -122,7 +132,7 @@ internal static class RegistryCommand
         {
             if (r.GetValue(rate) is < 1) throw new ArgumentException($"--rate-limit must be at least 1, not {r.GetValue(rate)}");
             if (r.GetValue(budget) is < 0) throw new ArgumentException($"--query-budget must be zero or more, not {r.GetValue(budget)}");
-            var store = new RegistryStore(RegistryDatabase.Open(r.GetValue(data)!, r.GetValue(database)));
+            var store = new RegistryStore(RegistryDatabase.Open(r.GetValue(data)!, Database(r, database)));
             (Registry.Storage.Tenant tenant, string key) created;
             try { created = store.CreateTenant(r.GetValue(name)!.Trim(), r.GetValue(rate), r.GetValue(budget)); }
             catch (RegistryConflictException e) { throw new ArgumentException(e.Message, e); }

@@ -36,7 +36,11 @@ public sealed class RegistryDatabase
             db = new RegistryDatabase(SqlDialect.Sqlite, builder.ToString(), file);
         }
         else db = new RegistryDatabase(SqlDialect.Postgres, PostgresUrl.ToConnectionString(database, out var where), where);
-        Migrations.Apply(db);
+        try { Migrations.Apply(db); }
+        catch (Exception e) when (e is DbException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new IOException($"registry database {db.Description}: {e.Message}", e);
+        }
         return db;
     }
 
