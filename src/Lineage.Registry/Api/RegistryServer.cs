@@ -57,6 +57,8 @@ public sealed class RegistryServer : IAsyncDisposable
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
         });
+        // a query parameter that does not bind (?limit=abc) throws, so the error middleware names it instead of a bare 400
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "Lineage fingerprint registry";

@@ -32,6 +32,7 @@ public static class ScanEndpoints
             ScanRequest request;
             string suspectName;
             string? sha = null;
+            List<RegisteredModel> models;
             if ((ctx.Request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
             {
                 var form = await Uploads.ReadForm(ctx, options.MaxSuspectBytes, "the suspect model file", "suspect", "options");
@@ -40,6 +41,7 @@ public static class ScanEndpoints
                 suspectName = ModelRegistration.SafeFileName(file.FileName);
                 if (!suspectName.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !suspectName.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
                     throw new ApiException(400, $"suspect: '{suspectName}' must be an ONNX file (.onnx) or a Lineage model file (.safetensors)");
+                models = Chosen(store, tenant.Id, request.Models);   // before the upload is stored, so a scan of unknown models leaves no file behind
                 var upload = content.NewTempPath();
                 await Uploads.Save(file, upload, ctx.RequestAborted);
                 sha = content.PutFile(upload);
@@ -49,8 +51,8 @@ public static class ScanEndpoints
                 request = Parsed(await Uploads.ReadJson(ctx, 256 << 10)).Validated(hasFile: false, options.MaxTimeoutSeconds);
                 try { urls.Check(request.Url!); } catch (ArgumentException e) { throw new ApiException(400, e.Message); }
                 suspectName = request.Url!;
+                models = Chosen(store, tenant.Id, request.Models);
             }
-            var models = Chosen(store, tenant.Id, request.Models);
             var requestNoUrl = request with { Url = null };
             long reserve = models.Sum(m => m.QueryCount + (sha is null && request.Mode is null ? 1 : 0));
             var scan = new Scan

@@ -27,6 +27,8 @@ public static class DashboardPages
 
         app.MapPost("/dashboard/login", async (HttpContext ctx) =>
         {
+            if (!ctx.Request.HasFormContentType) throw new ApiException(415, "expected a form with the field 'key'");
+            Uploads.Limit(ctx, 16 << 10, "the sign-in form");
             var form = await ctx.Request.ReadFormAsync(ctx.RequestAborted);
             var key = form["key"].ToString().Trim();
             if (key.Length == 0 || store.TenantOfKey(key) is null) return new HtmlResult(SignIn("That key is not a tenant's API key."), 401);

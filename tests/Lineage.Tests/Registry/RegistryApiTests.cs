@@ -163,6 +163,10 @@ public class RegistryApiTests
         Assert.Contains("cannot manage tenants", await RegistryHost.Error(await http.PostAsync("v1/tenants", JsonBody("""{"name": "evil"}""")), 403));
         Assert.Contains("unknown field 'admin'", await RegistryHost.Error(await host.Client(RegistryHost.AdminKey).PostAsync("v1/tenants", JsonBody("""{"name": "x", "admin": true}""")), 400));
         Assert.Contains("no endpoint", await RegistryHost.Error(await http.GetAsync("v1/nothing"), 404));
+        Assert.Contains("limit", await RegistryHost.Error(await http.GetAsync("v1/scans?limit=abc"), 400));
+        Assert.Contains("limit must lie in 1..1000", await RegistryHost.Error(await http.GetAsync("v1/scans?limit=0"), 400));
+        Assert.Contains("wait must lie in 0..60", await RegistryHost.Error(await http.GetAsync("v1/scans/s_x/result?wait=600"), 400));
+        Assert.Contains("field 'key'", await RegistryHost.Error(await http.PostAsync("dashboard/login", JsonBody("{}")), 415));
 
         // the server is still up and answering
         Assert.Equal(1, (await RegistryHost.Json(await http.GetAsync("v1/models"), 200)).GetArrayLength());
