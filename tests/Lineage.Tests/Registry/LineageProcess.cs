@@ -16,7 +16,7 @@ public static class LineageProcess
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Lineage.slnx"))) dir = dir.Parent;
         if (dir is null) return null;
         // the tests' own configuration first (bin/Release/net10.0 or bin/Debug/net10.0)
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent?.Parent?.Name ?? "Release";
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent?.Name ?? "Release";
         return new[] { configuration, "Release", "Debug" }.Select(c => Path.Combine(dir.FullName, "src", "Lineage.Cli", "bin", c, "net10.0", "lineage.dll")).FirstOrDefault(File.Exists);
     }
 

@@ -149,7 +149,7 @@ public class RegistryStoreTests
     /// <summary>Workers claiming at the same moment each get a different scan and every scan is claimed once
     /// (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the immediate transaction).</summary>
     [Theory, InlineData("sqlite"), PostgresData]
-    public void ConcurrentWorkersClaimEachScanExactlyOnce(string database)
+    public async Task ConcurrentWorkersClaimEachScanExactlyOnce(string database)
     {
         using var db = new TestStore(database);
         var store = db.Store;
@@ -164,7 +164,7 @@ public class RegistryStoreTests
                 Assert.True(store.Complete(claim, "{}", null, 0));
             }
         })).ToArray();
-        Task.WaitAll(workers);
+        await Task.WhenAll(workers);
         Assert.Equal(40, claimed.Count);
         Assert.Equal(ids, claimed.ToHashSet());
         Assert.All(store.Scans(tenant.Id, 100), s => Assert.Equal((ScanStatus.Done, 1), (s.Status, s.Attempts)));
