@@ -19,11 +19,18 @@ public static class Views
 
     public static string Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
 
+    /// <summary>A stored JSON document as an element that outlives the parser's pooled buffers.</summary>
+    public static JsonElement Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+
     public static TenantView Of(Tenant t, RegistryOptions o) => new(t.Id, t.Name, Time(t.CreatedMs), t.RatePerMinute ?? o.RatePerMinute, t.QueryBudget ?? o.DefaultQueryBudget, t.QueriesUsed);
 
     public static ModelView Of(RegisteredModel m) => new(m.Id, m.Name, m.Version, m.SourceHash, m.FileSha256, m.FileName, m.IsBundle, m.Methods, m.QueryCount, m.Classes, Time(m.CreatedMs));
 
     public static ScanView Of(Scan s) => new(s.Id, s.Status, s.SuspectName, s.SuspectUrl, s.SuspectSha256, s.ModelIds, Time(s.CreatedMs),
         s.StartedMs is long a ? Time(a) : null, s.FinishedMs is long b ? Time(b) : null, s.Attempts, s.ReservedQueries, s.QueriesSpent, s.Error, s.ErrorKind,
-        s.ResultJson is string r ? JsonDocument.Parse(r).RootElement.Clone() : null, s.EvidenceSha256 is null ? null : $"/v1/scans/{s.Id}/evidence");
+        s.ResultJson is string r ? Parse(r) : null, s.EvidenceSha256 is null ? null : $"/v1/scans/{s.Id}/evidence");
 }

@@ -97,7 +97,7 @@ public sealed class RegistryClient : IDisposable
     {
         var text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
         JsonElement json;
-        try { json = JsonDocument.Parse(text).RootElement.Clone(); }
+        try { json = Api.Views.Parse(text); }
         catch (JsonException) { throw new RegistryClientException(response.StatusCode, $"the registry answered {(int)response.StatusCode} with a body that is not JSON"); }
         if (response.IsSuccessStatusCode || allow.Contains(response.StatusCode)) return json;
         var reason = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("error", out var e) ? e.GetString() : text;

@@ -138,7 +138,7 @@ public static class DashboardPages
         return Page("Scan " + s.Id, b.ToString(), tenant);
     }
 
-    static IEnumerable<JsonElement> Ranking(Scan s) => s.ResultJson is null ? [] : JsonDocument.Parse(s.ResultJson).RootElement.GetProperty("ranking").EnumerateArray().ToList();
+    static IEnumerable<JsonElement> Ranking(Scan s) => s.ResultJson is null ? [] : Views.Parse(s.ResultJson).GetProperty("ranking").EnumerateArray().ToList();
     static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
     static string Short(string s, int n = 16) => s.Length > n ? s[..n] + "…" : s;
 }
