@@ -18,7 +18,8 @@ public class RegistryApiTests
     public async Task ARegisteredSourceIsIdentifiedAmongOthersWithEvidenceThatChecks(string database)
     {
         using var dir = new TempDir();
-        await using var host = await RegistryHost.Start(databaseKind: database);
+        var signer = EvidenceKeys.Create(dir.File("registry.key"));
+        await using var host = await RegistryHost.Start(o => o with { Worker = o.Worker with { SignKeyPath = signer.PrivatePath } }, databaseKind: database);
         var (_, _, http) = await host.Tenant("acme");
         var ids = new Dictionary<int, string>();
         foreach (var seed in new[] { 1, 2, 3 }) ids[seed] = await RegistryHost.Register(http, RegistryWorld.Fingerprint(seed, dir.Path), $"model-{seed}");
@@ -63,8 +64,9 @@ public class RegistryApiTests
             ZipFile.ExtractToDirectory(zipPath, unpacked);
             foreach (var row in ranking)
             {
-                var check = EvidenceCheck.Run(Path.Combine(unpacked, row.GetProperty("model_id").GetString()!));
+                var check = EvidenceCheck.Run(Path.Combine(unpacked, row.GetProperty("model_id").GetString()!), signer.PublicPath);
                 Assert.True(check.Holds, string.Join("\n", check.Problems));
+                Assert.True(check.SignerKeyGiven);   // signed by the workers' --sign-key
                 Assert.Equal(row.GetProperty("verdict").GetString(), check.Rescored!.Decision);
             }
             var report = await http.GetStringAsync($"v1/scans/{scan.GetProperty("id").GetString()}/evidence/{ranking[0].GetProperty("model_id").GetString()}/report.html");
