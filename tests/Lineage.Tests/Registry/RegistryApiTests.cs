@@ -158,6 +158,15 @@ public class RegistryApiTests
         chunkedRequest.Headers.TransferEncodingChunked = true;
         Assert.Equal(413, (int)(await http.SendAsync(chunkedRequest)).StatusCode);
 
+        // a suspect ONNX Runtime refuses fails its scan with the reason, and the server goes on
+        var junk = Path.Combine(dir.Path, "junk.onnx");
+        File.WriteAllBytes(junk, Enumerable.Range(0, 5000).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        var junkScan = await RegistryHost.Json(await http.PostAsync("v1/scans", RegistryHost.SuspectForm(junk)), 202);
+        var (junkStatus, junkResult) = await RegistryHost.Result(http, junkScan.GetProperty("id").GetString()!);
+        Assert.True(junkStatus == 422, junkResult.ToString());
+        Assert.Equal("bad_suspect", junkResult.GetProperty("error_kind").GetString());
+        Assert.Contains("junk.onnx", junkResult.GetProperty("error").GetString());
+
         // wrong keys: none, unknown, an operator key at a tenant endpoint, a tenant key at an operator endpoint
         Assert.Contains("no API key", await RegistryHost.Error(await host.Client(null).GetAsync("v1/models"), 401));
         Assert.Equal("unknown API key", await RegistryHost.Error(await host.Client("lrk_wrong").GetAsync("v1/models"), 401));
