@@ -60,10 +60,11 @@ public sealed class ContentStore
         return path;
     }
 
-    /// <summary>Temporary files older than an hour: what a killed process was writing. Deleted at start-up.</summary>
+    /// <summary>Temporary files untouched for a day: what a killed process was writing. Deleted at start-up; a day, not
+    /// less, so that a long scan on another machine sharing the volume keeps its working folder.</summary>
     public int SweepTemp(TimeSpan? olderThan = null)
     {
-        var cutoff = DateTime.UtcNow - (olderThan ?? TimeSpan.FromHours(1));
+        var cutoff = DateTime.UtcNow - (olderThan ?? TimeSpan.FromDays(1));
         int n = 0;
         foreach (var entry in new DirectoryInfo(TempDirectory).EnumerateFileSystemInfos())
         {
