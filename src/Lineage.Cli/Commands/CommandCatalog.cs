@@ -19,6 +19,7 @@ internal static class CommandCatalog
         yield return EvidenceCommand.Create();
         yield return KeyCommand.Create();
         yield return ServeCommand.Create();
+        yield return RegistryCommand.Create();
         yield return EvaluateCommand.Create();
         yield return DataCommand.Create();
         yield return EngineCommand.Create();

@@ -12,7 +12,8 @@ internal static class CommandErrors
         catch (Exception e) when (e is DatasetNotFoundException or DataFormatException or InvalidDataException or FileNotFoundException
                                      or ArgumentException or FormatException or NotSupportedException or Lineage.Suspects.QueryBudgetExceededException
                                      or TimeoutException or IOException or System.Security.Cryptography.CryptographicException
-                                     or Lineage.Models.Training.TrainingDivergedException or Lineage.Zoo.ZooBuildException)
+                                     or Lineage.Models.Training.TrainingDivergedException or Lineage.Zoo.ZooBuildException
+                                     or System.Net.Http.HttpRequestException or System.Data.Common.DbException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 2;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Lineage.Demo;
 using Lineage.Statistics;
+using Lineage.Verification;
 using Spectre.Console;
 
 namespace Lineage.Cli.Commands;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Lineage.Fingerprints;
 using Lineage.Suspects;
+using Lineage.Verification;
 using Spectre.Console;
 
 namespace Lineage.Cli.Commands;
@@ -48,23 +49,17 @@ internal static class VerifyCommand
                 var combined = new List<CombinedVerdict>();
                 foreach (var location in locations)
                 {
-                    var started = DateTimeOffset.UtcNow;
-                    var remoteOptions = remote.Options(r, r.GetValue(mode) ?? OutputMode.Logits, r.GetValue(topK), r.GetValue(budget), bundle.First.Classes);
-                    using var capture = evidenceDir is null ? null : new Lineage.Evidence.RequestLogCapture(remoteOptions);
-                    var opened = SuspectOpener.Open(location, bundle.First.Preprocessing, r.GetValue(mode), r.GetValue(topK), capture?.Options ?? remoteOptions, Probe(bundle.First), r.GetValue(runtime));
-                    var suspect = opened.Suspect;
-                    var verdict = CombinedVerifier.Verify(bundle, suspect, options, r.GetValue(budget) - opened.ProbeQueries, stepwise)
-                        with { SuspectModeBasis = opened.ModeBasis, ProbeQueries = opened.ProbeQueries };
-                    combined.Add(verdict);
-                    if (evidenceDir is null) continue;
-                    bool isRemote = location.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-                    var written = Lineage.Evidence.EvidenceWriter.Write(evidenceDir, new Lineage.Evidence.EvidenceRun
+                    var request = new VerifyRequest
                     {
-                        FingerprintPath = path, Bundle = bundle, Verdict = verdict, Started = started, Finished = DateTimeOffset.UtcNow,
-                        CommandLine = string.Join(" ", Environment.GetCommandLineArgs().Select(Quote)),
-                        Suspect = Lineage.Evidence.SuspectIdentity.Of(location, suspect, opened.ModeBasis),
-                        RequestLog = isRemote ? capture!.Collect() : null,
-                    }, r.GetValue(signKey));
+                        Location = location, Mode = r.GetValue(mode), TopK = r.GetValue(topK), Budget = r.GetValue(budget), Runtime = r.GetValue(runtime),
+                        Remote = remote.Options(r, r.GetValue(mode) ?? OutputMode.Logits, r.GetValue(topK), r.GetValue(budget), bundle.First.Classes),
+                        Combine = options, Sequential = stepwise, CaptureRequests = evidenceDir is not null,
+                    };
+                    var verified = SuspectVerification.Verify(bundle, request);
+                    combined.Add(verified.Verdict);
+                    if (evidenceDir is null) continue;
+                    var written = Lineage.Evidence.EvidenceWriter.Write(evidenceDir,
+                        verified.Evidence(path, bundle, string.Join(" ", Environment.GetCommandLineArgs().Select(Quote))), r.GetValue(signKey));
                     Console.Error.WriteLine($"evidence written to {written}{(r.GetValue(signKey) is null ? " (not signed: pass --sign-key KEY to sign it)" : " (signed)")}");
                 }
                 if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(combined.Select(CombinedVerdictJson.Of))); return 0; }
@@ -76,7 +71,7 @@ internal static class VerifyCommand
             foreach (var s in r.GetValue(suspects)!)
             {
                 var opened = SuspectOpener.Open(s, fp.Preprocessing, r.GetValue(mode), r.GetValue(topK),
-                    remote.Options(r, r.GetValue(mode) ?? OutputMode.Logits, r.GetValue(topK), r.GetValue(budget), fp.Classes), Probe(fp), r.GetValue(runtime));
+                    remote.Options(r, r.GetValue(mode) ?? OutputMode.Logits, r.GetValue(topK), r.GetValue(budget), fp.Classes), SuspectVerification.Probe(fp), r.GetValue(runtime));
                 if (!r.GetValue(json)) Console.Error.WriteLine($"{s}: answers {opened.Suspect.Mode.ToString().ToLowerInvariant()} ({opened.ModeBasis})");
                 verdicts.Add(FingerprintVerifier.Verify(fp, opened.Suspect, r.GetValue(budget) - opened.ProbeQueries));
             }
@@ -100,13 +95,6 @@ internal static class VerifyCommand
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(v.Method)}'s own test over its queries (reported, not decided on): p = {v.QueryPValue:G3}, {Markup.Escape(v.QueryPValueBasis ?? "")}[/]");
     }
 
-    /// <summary>The fingerprint's first query: the probe that detects an API's output format.</summary>
-    static Lineage.Engine.Tensor Probe(Fingerprint fp)
-    {
-        int per = fp.Queries.Size / fp.QueryCount;
-        return Lineage.Engine.Tensor.FromArray(fp.Queries.ToArray()[..per], [1, .. fp.Queries.Shape[1..]]);
-    }
-
     static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
 
     internal static void PrintCombined(CombinedVerdict c)
@@ -120,56 +108,4 @@ internal static class VerifyCommand
         AnsiConsole.MarkupLine($"verdict: {verdict}: {p}, controlling the false-positive rate at {c.Fpr:0.###}; {c.QueriesSpent + c.ProbeQueries} queries{(c.ProbeQueries > 0 ? $" ({c.ProbeQueries} to detect the output format)" : "")}");
         AnsiConsole.MarkupLine($"[grey]combination: {Markup.Escape(c.Basis)}[/]");
     }
-}
-
-/// <summary>The JSON shape of a combined verdict (snake_case, stable for machines).</summary>
-internal static class CombinedVerdictJson
-{
-    public static object Of(CombinedVerdict c) => new
-    {
-        suspect = c.Suspect,
-        verdict = c.Decision,
-        stolen = c.Stolen,
-        p_value = c.PValue,
-        fpr = c.Fpr,
-        combination = Statistics.PValueCombination.Name(c.Combiner),
-        combination_basis = c.Basis,
-        valid_under_dependence = Statistics.PValueCombination.ValidUnderDependence(c.Combiner),
-        suspect_mode = c.SuspectMode.ToString().ToLowerInvariant(),
-        suspect_mode_basis = c.SuspectModeBasis,
-        probe_queries = c.ProbeQueries,
-        queries = c.QueriesSpent,
-        methods = c.Parts.Select(p => new
-        {
-            member = p.Member,
-            method = p.Method,
-            combined = p.Contributes,
-            not_read = p.NotRead,
-            queries = p.Queries,
-            verdict = p.Verdict is null ? null : VerdictJson.Of(p.Verdict),
-        }),
-    };
-}
-
-/// <summary>The JSON shape of a verdict (snake_case, stable for machines).</summary>
-internal static class VerdictJson
-{
-    public static object Of(Verdict v) => new
-    {
-        suspect = v.Suspect,
-        method = v.Method,
-        score = v.Score,
-        threshold = v.Threshold,
-        direction = v.Direction == Statistics.ScoreDirection.LowerIsStolen ? "lower_is_stolen" : "higher_is_stolen",
-        verdict = v.Decision,
-        stolen = v.Stolen,
-        p_value = v.PValue,
-        p_value_basis = v.PValueBasis,
-        query_p_value = v.QueryPValue,
-        query_p_value_basis = v.QueryPValueBasis,
-        guaranteed_fpr = v.GuaranteedFpr,
-        rule = v.RuleBasis,
-        representation = v.Representation,
-        queries = v.QueriesSpent,
-    };
 }

@@ -46,7 +46,7 @@ public sealed class LinearSuspect(string name, float[] weights, int classes, Out
     }
 }
 
-/// <summary>Fingerprints of a linear source made without training: random query images, the source's logits, and
+/// <summary>Fingerprints of a linear source (or any suspect taking 1×4×4 images) made without training: random query images, the source's logits, and
 /// rules calibrated on independent linear models, for any catalog method that needs no artifacts (akh, ipguard, sac-m).</summary>
 public static class LinearWorld
 {
@@ -56,18 +56,20 @@ public static class LinearWorld
     public static LinearSuspect Source() => LinearSuspect.Random("source", 1);
     public static IReadOnlyList<LinearSuspect> Nulls(int count, int seed = 100) => Enumerable.Range(0, count).Select(i => LinearSuspect.Random($"null{i}", seed + i)).ToList();
 
-    public static Fingerprint Make(string method, LinearSuspect source, int queries, int seed, IReadOnlyList<LinearSuspect> nulls,
-        double targetFpr = 0.05, string sourceHash = "feedbeef00000000", IReadOnlyList<string>? views = null)
+    /// <param name="preprocessing">What the fingerprint declares its suspects take (default: the linear suspects' 1×4×4 identity); the queries have its shape.</param>
+    public static Fingerprint Make(string method, ISuspect source, int queries, int seed, IReadOnlyList<ISuspect> nulls,
+        double targetFpr = 0.05, string sourceHash = "feedbeef00000000", IReadOnlyList<string>? views = null, Preprocessing? preprocessing = null)
     {
+        preprocessing ??= Preprocessing;
         var rng = new Random(seed);
-        var images = Tensor.FromArray(Enumerable.Range(0, queries * Pixels).Select(_ => (float)rng.NextDouble()).ToArray(), queries, 1, Side, Side);
+        var images = Tensor.FromArray(Enumerable.Range(0, queries * preprocessing.Shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)rng.NextDouble()).ToArray(), [queries, .. preprocessing.Shape]);
         var parameters = method == "sac-m"
             ? new Dictionary<string, string> { ["correlation"] = "cosine", ["output"] = "logits", ["rbf_sigma2"] = "1", ["label_epsilon"] = "0.1" }
             : new Dictionary<string, string>();
         var fp = new Fingerprint
         {
             Method = method, CreatedUtc = new DateTimeOffset(2026, 12, 3, 8, 0, 0, TimeSpan.Zero), SourceModelHash = sourceHash,
-            Parameters = parameters, Queries = images, SourceOutput = source.Query(images), Preprocessing = Preprocessing,
+            Parameters = parameters, Queries = images, SourceOutput = source.Query(images), Preprocessing = preprocessing,
             Rules = [DecisionRule.Paper(FingerprintCatalog.Get(method).Info.Direction, 0, "placeholder")],
         };
         var m = FingerprintCatalog.Get(method);
