@@ -125,10 +125,12 @@ internal static class FingerprintCommand
     {
         var file = new Argument<string>("file");
         var export = new Option<string?>("--export-queries") { Description = "Write the queries to a .npy file (float32, NCHW, [0,1])" };
+        var png = new Option<string?>("--png") { Description = "Write the queries as a PNG grid (10 per row) to look at" };
         var json = new Option<bool>("--json");
         var cmd = new Command("inspect", "Show what a fingerprint file holds (its content hash is checked)");
         cmd.Arguments.Add(file);
         cmd.Options.Add(export);
+        cmd.Options.Add(png);
         cmd.Options.Add(json);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
@@ -136,6 +138,8 @@ internal static class FingerprintCommand
             var fp = FingerprintFile.Load(path);
             if (r.GetValue(export) is string npy)
                 NpyFile.Write(npy, NpyArray.FromFloat32(fp.Queries.ToArray(), fp.Queries.Shape));
+            if (r.GetValue(png) is string image)
+                Lineage.Images.PngGrid.Write(image, fp.Queries, columns: 10);
             var facts = new
             {
                 file = path,

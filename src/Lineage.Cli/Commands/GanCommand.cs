@@ -25,7 +25,7 @@ internal static class GanCommand
         var defaults = new GanTrainingOptions();
         var part = new Option<DataPart>("--part") { Description = "Training data: the owner's (defender) half, as fingerprints use, or all", DefaultValueFactory = _ => DataPart.Defender };
         var splitSeed = new Option<int>("--split-seed") { Description = "Seed of the defender/attacker split", DefaultValueFactory = _ => 1 };
-        var iterations = new Option<int>("--iterations") { Description = "Generator steps (one discriminator step each); raise it and rerun to extend a finished run's checkpoint", DefaultValueFactory = _ => defaults.Iterations };
+        var iterations = new Option<int>("--iterations") { Description = "Generator steps (one discriminator step each); an interrupted run resumes from the checkpoint beside --out", DefaultValueFactory = _ => defaults.Iterations };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => defaults.BatchSize };
         var lrG = new Option<double>("--lr-g") { Description = "Generator learning rate (Adam)", DefaultValueFactory = _ => defaults.GeneratorLr };
         var lrD = new Option<double>("--lr-d") { Description = "Discriminator learning rate (Adam)", DefaultValueFactory = _ => defaults.DiscriminatorLr };

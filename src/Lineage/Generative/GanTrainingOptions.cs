@@ -9,7 +9,7 @@ namespace Lineage.Generative;
 /// </summary>
 public sealed record GanTrainingOptions
 {
-    public int Iterations { get; init; } = 3000;
+    public int Iterations { get; init; } = 1500;
     public int BatchSize { get; init; } = 64;
     public double GeneratorLr { get; init; } = 2e-4;
     public double DiscriminatorLr { get; init; } = 2e-4;
