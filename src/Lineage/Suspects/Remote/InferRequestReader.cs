@@ -16,6 +16,7 @@ public static class InferRequestReader
 {
     public static WireTensor Read(byte[] body, long maxValues, string source = "request")
     {
+        HostileJson.RequireUtf8(body, source);
         try { return ReadFirstInput(body, maxValues, source); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the body is not valid JSON ({e.Message})"); }
     }
