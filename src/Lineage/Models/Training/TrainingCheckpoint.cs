@@ -61,6 +61,10 @@ internal static class TrainingCheckpoint
         int lastEpoch = Count(meta, "schedule_last_epoch", 0, int.MaxValue, Refuse);
         if (schedule is not null and not OneCycleLR && lastEpoch != epochsDone)
             throw Refuse($"records a schedule at epoch {lastEpoch} after {epochsDone} epochs done");
+        // the hash proves the file is as written, not that what was written can be resumed: a forger can rehash NaN weights
+        foreach (var (name, t) in c.Tensors)
+            if (!IsFinite(t.Span))
+                throw Refuse($"holds a non-finite value in '{name}'");
         try
         {
             model.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
@@ -72,6 +76,12 @@ internal static class TrainingCheckpoint
         }
         if (schedule != null) schedule.LastEpoch = lastEpoch;
         return epochsDone;
+    }
+
+    static bool IsFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     static int Count(IReadOnlyDictionary<string, string> meta, string key, int min, int max, Func<string, InvalidDataException> refuse) =>
