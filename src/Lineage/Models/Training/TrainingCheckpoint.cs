@@ -51,6 +51,7 @@ internal static class TrainingCheckpoint
         var actual = ContentHash.Of(c.Tensors, meta.Where(kv => kv.Key != HashKey).ToDictionary(kv => kv.Key, kv => kv.Value));
         if (!string.Equals(recorded, actual, StringComparison.Ordinal))
             throw Refuse($"is damaged or was edited: content hash {ContentHash.Short(actual)} does not match the recorded {ContentHash.Short(recorded)}");
+        if (!SafeTensors.IsCanonical(c)) throw Refuse("was edited: its header is not byte for byte as Lineage writes it");
 
         if (!meta.TryGetValue("options", out var options) || options != OptionsKey(o))
             throw new InvalidDataException($"checkpoint {path} was written by a run with other options ({options ?? "none recorded"}); delete it or rerun with the same options");
