@@ -193,7 +193,10 @@ public static class SafeTensors
         stream.ReadExactly(headerBytes);
         long dataStart = 8 + (long)headerLen, dataLen = fileLen - dataStart;
 
-        var (entries, metadata) = ParseHeader(headerBytes, Bad);
+        List<Entry> entries; Dictionary<string, string> metadata;
+        // an escaped lone surrogate ("\udf2d") is valid UTF-8 and valid JSON syntax, but reading it as a string throws
+        try { (entries, metadata) = ParseHeader(headerBytes, Bad); }
+        catch (InvalidOperationException e) { throw Bad($"header holds a string that is not valid text ({e.Message})"); }
         CheckLayout(entries, dataLen, Bad);
 
         var tensors = new Dictionary<string, Tensor>();

@@ -17,8 +17,22 @@ public static class HostileJson
     public static JsonNode? Parse(byte[] json, string source, string what = "body")
     {
         RequireUtf8(json, source, what);
-        try { return JsonNode.Parse(json, documentOptions: Strict); }
+        try
+        {
+            RequireReadableStrings(json);
+            return JsonNode.Parse(json, documentOptions: Strict);
+        }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the {what} is not valid JSON ({e.Message})"); }
+        catch (InvalidOperationException e) { throw new InvalidDataException($"{source}: the {what} holds a string that is not valid text ({e.Message})"); }
+    }
+
+    /// <summary>Reads every string and key once: an escaped lone surrogate ("\ud800") passes the UTF-8 check and the
+    /// parser, and throws InvalidOperationException only when the string is read, which JsonNode does lazily.</summary>
+    static void RequireReadableStrings(byte[] json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+        while (reader.Read())
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped) reader.GetString();
     }
 
     public static void RequireUtf8(byte[] json, string source, string what = "body")
