@@ -82,7 +82,15 @@ public sealed class ModelFile
         catch (JsonException e) { throw new InvalidDataException($"{path}: corrupt model metadata: {e.Message}", e); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: invalid model metadata: {e.Message}", e); }
         Classifier model;
-        try { model = ArchitectureCatalog.Create(spec, new Generator(0)); }
+        // the declared architecture is built before the weights are compared with it, so it may allocate only what the file
+        // holds (buffers outside the state dict get a little room)
+        long held = content.Tensors.Values.Sum(t => (long)t.Size);
+        try
+        {
+            using var budget = PersistentBudget.Open(held + (1 << 16), asked =>
+                new InvalidDataException($"{path}: its declared architecture {spec} needs more than the {held} values the file holds (asked for {asked} before stopping)"));
+            model = ArchitectureCatalog.Create(spec, new Generator(0));
+        }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         try { model.LoadStateDict(content.Tensors); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path} does not match its declared architecture {spec}: {e.Message}", e); }

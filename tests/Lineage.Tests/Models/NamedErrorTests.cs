@@ -46,6 +46,26 @@ public class NamedErrorTests
     }
 
     [Fact]
+    public void AForgedArchitectureAllocatesNoMoreThanTheFileHolds()
+    {
+        // found writing the model fuzz harness's report: "vgg16 at width 50" in a 5 KiB file allocated 10.8 GB and
+        // initialised it for over a minute before its weights were compared with the file's
+        var dir = Directory.CreateTempSubdirectory("lineage-named-");
+        try
+        {
+            var path = ModelWithMetadata(dir.FullName, "lineage.architecture", "{\"Name\":\"mlp\",\"InChannels\":1,\"ImageSize\":28,\"Classes\":10,\"Width\":4}");
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var error = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Contains(path, error.Message);
+            Assert.Contains("needs more than the 535818 values the file holds", error.Message);
+            // reading the file's 535,818 weights takes about 4 MiB; width 4 would have taken over 40 MiB more
+            Assert.True(allocated < 12 << 20, $"{allocated >> 20} MiB allocated");
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
     public void NonFiniteSourceIsReportedAsTheSourceNotAsASuspect()
     {
         var source = new SourceModel
