@@ -81,6 +81,9 @@ public sealed class ModelFile
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: corrupt model metadata: {e.Message}", e); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: invalid model metadata: {e.Message}", e); }
+        // every image the model sees is shaped by its preprocessing, so a mismatch would fail only at the first query, naming nothing
+        if (pre.Channels != spec.InChannels || pre.Height != spec.ImageSize || pre.Width != spec.ImageSize)
+            throw new InvalidDataException($"{path}: its preprocessing takes {pre.Channels}x{pre.Height}x{pre.Width} images, its architecture {spec} takes {spec.InChannels}x{spec.ImageSize}x{spec.ImageSize}");
         Classifier model;
         // the declared architecture is built before the weights are compared with it, so it may allocate only what the file
         // holds (buffers outside the state dict get a little room)

@@ -32,6 +32,8 @@ public class NamedErrorTests
     [InlineData("lineage.preprocessing", "{\"mean\":[0.5],\"std\":[-1],\"shape\":[1,28,28]}", "std values must be positive")]
     [InlineData("lineage.test_accuracy", "abc", "'lineage.test_accuracy' is \"abc\"")]
     [InlineData("lineage.created", "yesterday", "'lineage.created'")]
+    // found by the model fuzz harness: the mismatch surfaced only at the first query, as "linear: input has 30 features"
+    [InlineData("lineage.preprocessing", "{\"mean\":[0.5],\"std\":[1],\"shape\":[1,28,20]}", "its preprocessing takes 1x28x20 images, its architecture mlp(1x28x28 -> 10, width 1) takes 1x28x28")]
     public void BadModelMetadataNamesTheFileAndWhatIsWrong(string key, string value, string expected)
     {
         var dir = Directory.CreateTempSubdirectory("lineage-named-");
