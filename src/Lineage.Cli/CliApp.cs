@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Lineage.Cli.Commands;
 
 namespace Lineage.Cli;
@@ -6,10 +7,23 @@ namespace Lineage.Cli;
 /// <summary>The command tree. Each command lives in Commands/ and only parses, calls the library and prints.</summary>
 public static class CliApp
 {
+    public const int BadInputExitCode = 2;
+
     public static RootCommand Build()
     {
         var root = new RootCommand("Lineage: tells the owner of a trained classifier whether a suspect model was derived from it.");
         foreach (var command in CommandCatalog.All()) root.Subcommands.Add(command);
         return root;
+    }
+
+    /// <summary>Writes each parse error as one "error:" line that points at the command's help, and returns the bad-input exit code.</summary>
+    public static int ReportUsageErrors(ParseResult parse, TextWriter error)
+    {
+        var path = new List<string>();
+        for (SymbolResult? r = parse.CommandResult; r is CommandResult c; r = c.Parent)
+            path.Insert(0, c.Parent is null ? "lineage" : c.Command.Name);
+        foreach (var e in parse.Errors)
+            error.WriteLine($"error: {e.Message} (see '{string.Join(' ', path)} --help')");
+        return BadInputExitCode;
     }
 }

@@ -24,6 +24,15 @@ internal sealed class DataOptions
     public Option<int> TestCount { get; } = new("--test-count") { Description = "Shapes: number of test images", DefaultValueFactory = _ => ShapesDataset.DefaultTestCount };
     public Option<bool> Coarse { get; } = new("--coarse") { Description = "CIFAR-100: use the 20 coarse labels" };
 
+    public DataOptions()
+    {
+        foreach (var count in new[] { TrainCount, TestCount })
+            count.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<int>() is var n and < 0) r.AddError($"{count.Name} must be zero or more, not {n}");
+            });
+    }
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { Data, DataDir, Seed, TrainCount, TestCount, Coarse }) command.Options.Add(option);

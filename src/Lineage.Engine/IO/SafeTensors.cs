@@ -10,7 +10,11 @@ namespace Lineage.Engine.IO;
 public sealed record SafeTensorsContent(
     Dictionary<string, Tensor> Tensors,
     Dictionary<string, string> Metadata,
-    Dictionary<string, string> DTypes);
+    Dictionary<string, string> DTypes)
+{
+    /// <summary>The header as it was in the file (JSON and padding), for <see cref="SafeTensors.IsCanonical"/>.</summary>
+    public byte[]? HeaderBytes { get; init; }
+}
 
 /// <summary>
 /// The Hugging Face safetensors format: an 8-byte little-endian header length N, N bytes of JSON
@@ -65,41 +69,11 @@ public static class SafeTensors
             .ThenBy(e => e.Name, StringComparer.Ordinal)
             .ToList();
 
-        var headerStream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(headerStream))
-        {
-            w.WriteStartObject();
-            if (metadata != null)
-            {
-                w.WriteStartObject(MetadataKey);
-                foreach (var (k, v) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteString(k, v);
-                w.WriteEndObject();
-            }
-            long offset = 0;
-            foreach (var (name, t, dtype) in entries)
-            {
-                if (string.IsNullOrEmpty(name) || name == MetadataKey) throw new ArgumentException($"safetensors: invalid tensor name '{name}'");
-                long bytes = (long)t.Size * DTypeSizes[dtype];
-                w.WriteStartObject(name);
-                w.WriteString("dtype", dtype);
-                w.WriteStartArray("shape");
-                foreach (var d in t.Shape) w.WriteNumberValue(d);
-                w.WriteEndArray();
-                w.WriteStartArray("data_offsets");
-                w.WriteNumberValue(offset); w.WriteNumberValue(offset + bytes);
-                w.WriteEndArray();
-                w.WriteEndObject();
-                offset += bytes;
-            }
-            w.WriteEndObject();
-        }
-        int len = (int)headerStream.Length;
-        int padded = (len + 7) / 8 * 8;
+        var header = EncodeHeader(entries.Select(e => (e.Name, e.Tensor.Shape, e.DType)), metadata);
         Span<byte> lenBytes = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(lenBytes, (ulong)padded);
+        BinaryPrimitives.WriteUInt64LittleEndian(lenBytes, (ulong)header.Length);
         stream.Write(lenBytes);
-        stream.Write(headerStream.GetBuffer(), 0, len);
-        for (int i = len; i < padded; i++) stream.WriteByte((byte)' ');
+        stream.Write(header);
 
         var buffer = new byte[1 << 16];
         foreach (var (name, t, dtype) in entries)
@@ -125,6 +99,66 @@ public static class SafeTensors
                 stream.Write(buffer, 0, k);
             }
         }
+    }
+
+    /// <summary>The header <see cref="Write"/> makes for these entries (in file order) and metadata: compact JSON, metadata
+    /// keys in ordinal order, padded with spaces to a multiple of 8 bytes.</summary>
+    static byte[] EncodeHeader(IEnumerable<(string Name, int[] Shape, string DType)> entries, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var headerStream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(headerStream))
+        {
+            w.WriteStartObject();
+            if (metadata != null)
+            {
+                w.WriteStartObject(MetadataKey);
+                foreach (var (k, v) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteString(k, v);
+                w.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var (name, shape, dtype) in entries)
+            {
+                if (string.IsNullOrEmpty(name) || name == MetadataKey) throw new ArgumentException($"safetensors: invalid tensor name '{name}'");
+                long bytes = shape.Aggregate(1L, (a, d) => a * d) * DTypeSizes[dtype];
+                w.WriteStartObject(name);
+                w.WriteString("dtype", dtype);
+                w.WriteStartArray("shape");
+                foreach (var d in shape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                w.WriteStartArray("data_offsets");
+                w.WriteNumberValue(offset); w.WriteNumberValue(offset + bytes);
+                w.WriteEndArray();
+                w.WriteEndObject();
+                offset += bytes;
+            }
+            w.WriteEndObject();
+        }
+        int len = (int)headerStream.Length, padded = (len + 7) / 8 * 8;
+        var header = new byte[padded];
+        headerStream.GetBuffer().AsSpan(0, len).CopyTo(header);
+        header.AsSpan(len).Fill((byte)' ');
+        return header;
+    }
+
+    /// <summary>
+    /// Whether the file's header is byte for byte what <see cref="Write"/> makes of its content. JSON allows the same
+    /// content in other bytes (a padding space turned into a tab, "\u002B" spelled "\u002b", a key repeated), which a
+    /// content hash cannot see; formats that promise to detect any changed byte (fingerprints, checkpoints) check this too.
+    /// </summary>
+    public static bool IsCanonical(SafeTensorsContent content)
+    {
+        if (content.HeaderBytes is null || content.DTypes.Values.Any(d => d is not ("F32" or "I64"))) return false;
+        var entries = content.Tensors
+            .Select(kv => (Name: kv.Key, kv.Value.Shape, DType: content.DTypes[kv.Key]))
+            .OrderByDescending(e => Array.IndexOf(DTypeOrder, e.DType))
+            .ThenBy(e => e.Name, StringComparer.Ordinal);
+        // a file without metadata and one with an empty "__metadata__" object hold the same content in different bytes
+        try
+        {
+            return EncodeHeader(entries, content.Metadata).AsSpan().SequenceEqual(content.HeaderBytes)
+                || content.Metadata.Count == 0 && EncodeHeader(entries, null).AsSpan().SequenceEqual(content.HeaderBytes);
+        }
+        catch (ArgumentException) { return false; }
     }
 
     // ---------- reading ----------
@@ -159,7 +193,10 @@ public static class SafeTensors
         stream.ReadExactly(headerBytes);
         long dataStart = 8 + (long)headerLen, dataLen = fileLen - dataStart;
 
-        var (entries, metadata) = ParseHeader(headerBytes, Bad);
+        List<Entry> entries; Dictionary<string, string> metadata;
+        // an escaped lone surrogate ("\udf2d") is valid UTF-8 and valid JSON syntax, but reading it as a string throws
+        try { (entries, metadata) = ParseHeader(headerBytes, Bad); }
+        catch (InvalidOperationException e) { throw Bad($"header holds a string that is not valid text ({e.Message})"); }
         CheckLayout(entries, dataLen, Bad);
 
         var tensors = new Dictionary<string, Tensor>();
@@ -178,7 +215,7 @@ public static class SafeTensors
             tensors[e.Name] = t;
             dtypes[e.Name] = e.DType;
         }
-        return new SafeTensorsContent(tensors, metadata, dtypes);
+        return new SafeTensorsContent(tensors, metadata, dtypes) { HeaderBytes = headerBytes };
     }
 
     static (List<Entry>, Dictionary<string, string>) ParseHeader(byte[] header, Func<string, InvalidDataException> bad)

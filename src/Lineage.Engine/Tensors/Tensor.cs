@@ -94,7 +94,12 @@ public sealed partial class Tensor
 
     /// <summary>A tensor that no scope tracks and never returns to the pool: for parameters, gradients
     /// of leaves, optimiser state and anything long-lived.</summary>
-    public static Tensor Persistent(params int[] shape) => new(new float[ShapeSize(shape)], (int[])shape.Clone(), pooled: false);
+    public static Tensor Persistent(params int[] shape)
+    {
+        int size = ShapeSize(shape);
+        PersistentBudget.Take(size);
+        return new(new float[size], (int[])shape.Clone(), pooled: false);
+    }
 
     /// <summary>A copy in a pooled buffer that no scope tracks: for leaf gradients, which live until
     /// <see cref="DropGrad"/> hands the buffer back, so a training loop's gradients reuse the same memory.</summary>

@@ -24,6 +24,7 @@ public sealed record Preprocessing
     [JsonConstructor]
     public Preprocessing(float[] mean, float[] std, int[] shape)
     {
+        if (mean is null || std is null) throw new ArgumentException("preprocessing needs a 'mean' and a 'std' list");
         if (shape is not { Length: 3 } || shape.Any(d => d <= 0))
             throw new ArgumentException($"preprocessing shape must be (C, H, W) with positive sizes, got {Tensor.FormatShape(shape ?? [])}");
         if (mean.Length != shape[0] || std.Length != shape[0])

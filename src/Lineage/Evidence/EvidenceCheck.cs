@@ -71,6 +71,7 @@ public static class EvidenceCheck
             {
                 doc = JsonSerializer.Deserialize<EvidenceDocument>(File.ReadAllText(Path.Combine(dir, EvidenceWriter.DocumentFileName)), EvidenceDocument.Json)
                       ?? throw new InvalidDataException("empty");
+                doc.RequireNoNullEntries();
                 rescored = Rescore(dir, doc, problems);
             }
             catch (Exception e) when (e is JsonException or InvalidDataException or ArgumentException or NotSupportedException or FileNotFoundException)

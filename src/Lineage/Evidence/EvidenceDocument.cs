@@ -12,7 +12,16 @@ public sealed record EvidenceDocument
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // a package is read back from a folder anyone may have edited: a null where the record has no null is a JSON
+        // error, not a NullReferenceException in the re-scoring
+        RespectNullableAnnotations = true,
     };
+
+    /// <summary>Refuses a document with a null where its records allow none (see <see cref="NullWalk"/>).</summary>
+    public void RequireNoNullEntries()
+    {
+        if (NullWalk.FirstDisallowedNull(this) is { } path) throw new InvalidDataException($"{path} is missing or null");
+    }
 
     public string Format { get; init; } = CurrentFormat;
     public required string StartedUtc { get; init; }

@@ -54,6 +54,9 @@ public static class FingerprintFile
         var actual = ContentHash(content.Tensors, rest);
         if (!string.Equals(recorded, actual, StringComparison.Ordinal))
             throw new InvalidDataException($"{path}: content hash mismatch (recorded {Short(recorded)}, computed {Short(actual)}): the fingerprint was edited or damaged and cannot be trusted");
+        // the hash covers the content; the same content in other header bytes (JSON whitespace, an escape's letter case) is an edit too
+        if (!SafeTensors.IsCanonical(content))
+            throw new InvalidDataException($"{path}: the header is not byte for byte as Lineage writes it: the fingerprint was edited and cannot be trusted");
         try
         {
             var queries = content.Tensors.GetValueOrDefault("queries") ?? throw new InvalidDataException("no 'queries' tensor");

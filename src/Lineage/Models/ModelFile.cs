@@ -81,8 +81,19 @@ public sealed class ModelFile
         }
         catch (JsonException e) { throw new InvalidDataException($"{path}: corrupt model metadata: {e.Message}", e); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: invalid model metadata: {e.Message}", e); }
+        // every image the model sees is shaped by its preprocessing, so a mismatch would fail only at the first query, naming nothing
+        if (pre.Channels != spec.InChannels || pre.Height != spec.ImageSize || pre.Width != spec.ImageSize)
+            throw new InvalidDataException($"{path}: its preprocessing takes {pre.Channels}x{pre.Height}x{pre.Width} images, its architecture {spec} takes {spec.InChannels}x{spec.ImageSize}x{spec.ImageSize}");
         Classifier model;
-        try { model = ArchitectureCatalog.Create(spec, new Generator(0)); }
+        // the declared architecture is built before the weights are compared with it, so it may allocate only what the file
+        // holds (buffers outside the state dict get a little room)
+        long held = content.Tensors.Values.Sum(t => (long)t.Size);
+        try
+        {
+            using var budget = PersistentBudget.Open(held + (1 << 16), asked =>
+                new InvalidDataException($"{path}: its declared architecture {spec} needs more than the {held} values the file holds (asked for {asked} before stopping)"));
+            model = ArchitectureCatalog.Create(spec, new Generator(0));
+        }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         try { model.LoadStateDict(content.Tensors); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path} does not match its declared architecture {spec}: {e.Message}", e); }

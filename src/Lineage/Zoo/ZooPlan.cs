@@ -36,6 +36,15 @@ public sealed class ZooPlan
 
     public static ZooPlan Create(ZooSpec spec)
     {
+        try { return CreateChecked(spec); }
+        catch (ZooSpecException e) when (spec.Source is { } source && !e.Message.StartsWith(source, StringComparison.Ordinal))
+        {
+            throw new ZooSpecException($"{source}: {e.Message}");
+        }
+    }
+
+    static ZooPlan CreateChecked(ZooSpec spec)
+    {
         string datasetName;
         try { datasetName = DatasetCatalog.Canonical(spec.Dataset.Name); }
         catch (ArgumentException e) { throw new ZooSpecException($"dataset: {e.Message}"); }

@@ -10,6 +10,9 @@ namespace Lineage.Zoo;
 /// </summary>
 public sealed record ZooSpec
 {
+    /// <summary>Where the spec was read from (its path), so errors found while planning it can name the file.</summary>
+    [JsonIgnore] public string? Source { get; init; }
+
     public const string FormatName = "lineage-zoo-spec/1";
 
     public string Format { get; init; } = FormatName;
@@ -40,7 +43,7 @@ public sealed record ZooSpec
         catch (JsonException e) { throw new ZooSpecException($"{name}: {e.Message}"); }
         if (spec is null) throw new ZooSpecException($"{name}: empty document");
         if (spec.Format != FormatName) throw new ZooSpecException($"{name}: format '{spec.Format}' is not supported (expected {FormatName})");
-        return spec;
+        return spec with { Source = name };
     }
 
     public static ZooSpec Load(string path)

@@ -164,7 +164,10 @@ public sealed class KitBuildTests
             Model = ArchitectureCatalog.Create(new ArchitectureSpec { Name = "cnn-c", InChannels = 1, ImageSize = 28, Classes = 10, Width = 0.5f }, new Generator(0)),
             Preprocessing = Preprocessing.Shapes28, TrainedOn = "shapes", Lineage = ModelLineage.Trained("cnn-c", "shapes", 0, new Dictionary<string, string>()),
         };
-        foreach (var specPath in Directory.GetFiles(Path.Combine(root, "zoos"), "*.json"))
+        var specPaths = Directory.GetFiles(Path.Combine(root, "zoos"), "*.json");
+        // the three shipped zoos; a missing folder or a moved spec must fail rather than check nothing
+        Assert.True(specPaths.Length == 3, $"zoos/ holds {specPaths.Length} specs, expected 3 (fmnist-ci, fmnist-full, shapes-ci)");
+        foreach (var specPath in specPaths)
         {
             var zooSpec = ZooSpec.Load(specPath);
             var zoo = ZooPlan.Create(zooSpec);

@@ -91,6 +91,20 @@ public sealed class CheckpointIntegrityTests : IDisposable
     }
 
     [Fact]
+    public void ANonFiniteWeightIsRefusedEvenWhenRehashed()
+    {
+        // found by the checkpoint fuzz harness: a rehashed NaN resumed and then failed as 'training diverged (lower the learning rate)'
+        var path = CheckpointAfterOneEpoch();
+        var content = SafeTensors.Load(path);
+        var weight = content.Tensors.Keys.First(k => k.StartsWith("model.", StringComparison.Ordinal));
+        content.Tensors[weight].Span[0] = float.NaN;
+        content.Metadata.Remove("content_sha256");
+        content.Metadata["content_sha256"] = ContentHash.Of(content.Tensors, content.Metadata);
+        SafeTensors.Save(path, content.Tensors, content.Metadata);
+        Assert.Contains($"non-finite value in '{weight}'", ResumeFails(path).Message);
+    }
+
+    [Fact]
     public void CheckpointWithoutAHashIsRefused()
     {
         var path = CheckpointAfterOneEpoch();

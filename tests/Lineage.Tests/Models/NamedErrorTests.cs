@@ -32,6 +32,8 @@ public class NamedErrorTests
     [InlineData("lineage.preprocessing", "{\"mean\":[0.5],\"std\":[-1],\"shape\":[1,28,28]}", "std values must be positive")]
     [InlineData("lineage.test_accuracy", "abc", "'lineage.test_accuracy' is \"abc\"")]
     [InlineData("lineage.created", "yesterday", "'lineage.created'")]
+    // found by the model fuzz harness: the mismatch surfaced only at the first query, as "linear: input has 30 features"
+    [InlineData("lineage.preprocessing", "{\"mean\":[0.5],\"std\":[1],\"shape\":[1,28,20]}", "its preprocessing takes 1x28x20 images, its architecture mlp(1x28x28 -> 10, width 1) takes 1x28x28")]
     public void BadModelMetadataNamesTheFileAndWhatIsWrong(string key, string value, string expected)
     {
         var dir = Directory.CreateTempSubdirectory("lineage-named-");
@@ -41,6 +43,26 @@ public class NamedErrorTests
             var error = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
             Assert.Contains(path, error.Message);
             Assert.Contains(expected, error.Message);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void AForgedArchitectureAllocatesNoMoreThanTheFileHolds()
+    {
+        // found writing the model fuzz harness's report: "vgg16 at width 50" in a 5 KiB file allocated 10.8 GB and
+        // initialised it for over a minute before its weights were compared with the file's
+        var dir = Directory.CreateTempSubdirectory("lineage-named-");
+        try
+        {
+            var path = ModelWithMetadata(dir.FullName, "lineage.architecture", "{\"Name\":\"mlp\",\"InChannels\":1,\"ImageSize\":28,\"Classes\":10,\"Width\":4}");
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var error = Assert.Throws<InvalidDataException>(() => ModelFile.Load(path));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Contains(path, error.Message);
+            Assert.Contains("needs more than the 535818 values the file holds", error.Message);
+            // reading the file's 535,818 weights takes about 4 MiB; width 4 would have taken over 40 MiB more
+            Assert.True(allocated < 12 << 20, $"{allocated >> 20} MiB allocated");
         }
         finally { dir.Delete(true); }
     }

@@ -89,6 +89,16 @@ public sealed class ZooSpecErrorTests
     }
 
     [Fact]
+    public void AnErrorFoundWhilePlanningNamesTheSpecFile()
+    {
+        // found by the zoo-spec fuzz harness: JSON errors named the file, errors found while planning did not
+        var spec = Spec();
+        Model(spec, "ftal")["role"] = "thief";
+        var error = Assert.ThrowsAny<ArgumentException>(() => ZooPlan.Create(ZooSpec.Parse(spec.ToJsonString(), "zoos/mine.json")));
+        Assert.StartsWith("zoos/mine.json: model 'ftal': unknown role 'thief'", error.Message);
+    }
+
+    [Fact]
     public void MissingParentNamesTheEntryAndTheDeclaredIds()
     {
         var spec = Spec();

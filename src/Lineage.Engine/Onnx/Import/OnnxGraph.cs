@@ -94,7 +94,12 @@ internal sealed class OnnxGraph
     {
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(bytes); }
-        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{file}: not a valid ONNX model (protobuf: {e.Message})", e); }
+        // Google.Protobuf reports some malformed input (a group or packed field cut short) with ArgumentOutOfRange or
+        // IndexOutOfRange rather than its own exception (found by the onnx fuzz harness)
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException($"{file}: not a valid ONNX model (protobuf: {e.Message})", e);
+        }
         return new OnnxGraph(model, file);
     }
 

@@ -15,7 +15,10 @@ internal static class TensorProtoReader
     {
         TensorProto proto;
         try { proto = TensorProto.Parser.ParseFrom(Lineage.Engine.IO.RegularFile.ReadAll(path)); }
-        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{path}: not a valid ONNX TensorProto ({e.Message})", e); }
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentOutOfRangeException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException($"{path}: not a valid ONNX TensorProto ({e.Message})", e);
+        }
         return Read(proto, path);
     }
 

@@ -51,6 +51,7 @@ internal static class TrainingCheckpoint
         var actual = ContentHash.Of(c.Tensors, meta.Where(kv => kv.Key != HashKey).ToDictionary(kv => kv.Key, kv => kv.Value));
         if (!string.Equals(recorded, actual, StringComparison.Ordinal))
             throw Refuse($"is damaged or was edited: content hash {ContentHash.Short(actual)} does not match the recorded {ContentHash.Short(recorded)}");
+        if (!SafeTensors.IsCanonical(c)) throw Refuse("was edited: its header is not byte for byte as Lineage writes it");
 
         if (!meta.TryGetValue("options", out var options) || options != OptionsKey(o))
             throw new InvalidDataException($"checkpoint {path} was written by a run with other options ({options ?? "none recorded"}); delete it or rerun with the same options");
@@ -61,6 +62,10 @@ internal static class TrainingCheckpoint
         int lastEpoch = Count(meta, "schedule_last_epoch", 0, int.MaxValue, Refuse);
         if (schedule is not null and not OneCycleLR && lastEpoch != epochsDone)
             throw Refuse($"records a schedule at epoch {lastEpoch} after {epochsDone} epochs done");
+        // the hash proves the file is as written, not that what was written can be resumed: a forger can rehash NaN weights
+        foreach (var (name, t) in c.Tensors)
+            if (!IsFinite(t.Span))
+                throw Refuse($"holds a non-finite value in '{name}'");
         try
         {
             model.LoadStateDict(c.Tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key[6..], kv => kv.Value));
@@ -72,6 +77,12 @@ internal static class TrainingCheckpoint
         }
         if (schedule != null) schedule.LastEpoch = lastEpoch;
         return epochsDone;
+    }
+
+    static bool IsFinite(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     static int Count(IReadOnlyDictionary<string, string> meta, string key, int min, int max, Func<string, InvalidDataException> refuse) =>

@@ -46,8 +46,7 @@ public static class GenericJsonCodec
     public static double[] Answer(byte[] json, string path, string source)
     {
         JsonNode? node;
-        try { node = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: the body is not valid JSON ({e.Message})"); }
+        node = HostileJson.Parse(json, source);
         foreach (var part in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
             node = node switch
             {

@@ -16,8 +16,10 @@ public static class InferRequestReader
 {
     public static WireTensor Read(byte[] body, long maxValues, string source = "request")
     {
+        HostileJson.RequireUtf8(body, source);
         try { return ReadFirstInput(body, maxValues, source); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: the body is not valid JSON ({e.Message})"); }
+        catch (InvalidOperationException e) { throw new InvalidDataException($"{source}: the body holds a string that is not valid text ({e.Message})"); }
     }
 
     static WireTensor ReadFirstInput(byte[] body, long maxValues, string source)

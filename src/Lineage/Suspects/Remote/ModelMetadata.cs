@@ -28,7 +28,7 @@ public sealed record ModelMetadata(string Name, IReadOnlyList<TensorMetadata> In
     {
         try
         {
-            if (JsonNode.Parse(json) is not JsonObject root) throw new InvalidDataException($"{source}: model metadata is not a JSON object");
+            if (HostileJson.Parse(json, source, "model metadata") is not JsonObject root) throw new InvalidDataException($"{source}: model metadata is not a JSON object");
             List<TensorMetadata> List(string key)
             {
                 if (root[key] is not JsonArray a) throw new InvalidDataException($"{source}: model metadata has no \"{key}\" list");

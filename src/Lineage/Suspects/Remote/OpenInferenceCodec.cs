@@ -49,8 +49,7 @@ public static class OpenInferenceCodec
     public static List<WireTensor> Tensors(byte[] json, string listName, string source)
     {
         JsonNode? root;
-        try { root = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: the body is not valid JSON ({e.Message})"); }
+        root = HostileJson.Parse(json, source);
         if (root is not JsonObject obj || obj[listName] is not JsonArray list || list.Count == 0)
             throw new InvalidDataException($"{source}: expected a JSON object with a non-empty \"{listName}\" list");
         var tensors = new List<WireTensor>();

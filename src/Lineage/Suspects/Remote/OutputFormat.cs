@@ -159,8 +159,7 @@ internal sealed record RawTensor(string Name, string Datatype, long[] Shape, IRe
     public static List<RawTensor> Parse(byte[] json, string source)
     {
         JsonNode? root;
-        try { root = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new InvalidDataException($"{source}: the answer is not valid JSON ({e.Message})"); }
+        root = HostileJson.Parse(json, source, "answer");
         if (root is not JsonObject obj || obj["outputs"] is not JsonArray list || list.Count == 0)
             throw new InvalidDataException($"{source}: expected a JSON object with a non-empty \"outputs\" list");
         var tensors = new List<RawTensor>();

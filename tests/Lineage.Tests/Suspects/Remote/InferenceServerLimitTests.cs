@@ -21,10 +21,14 @@ public class InferenceServerLimitTests
     static string Body(int images) =>
         $"{{\"inputs\":[{{\"name\":\"input\",\"shape\":[{images},1,2,2],\"datatype\":\"FP32\",\"data\":[{string.Join(",", Enumerable.Repeat("0.5", images * 4))}]}}]}}";
 
-    static (int Status, string Body) Post(InferenceServer server, string body)
+    static (int Status, string Body) Post(InferenceServer server, string body) => Post(server, Encoding.UTF8.GetBytes(body));
+
+    static (int Status, string Body) Post(InferenceServer server, byte[] body)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-        var response = client.PostAsync(server.ModelUrl + "/infer", new StringContent(body, Encoding.UTF8, "application/json")).GetAwaiter().GetResult();
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        var response = client.PostAsync(server.ModelUrl + "/infer", content).GetAwaiter().GetResult();
         return ((int)response.StatusCode, response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
     }
 
@@ -133,6 +137,17 @@ public class InferenceServerLimitTests
         var (status, answer) = Post(server, body);
         Assert.Equal(400, status);
         Assert.Contains(message, answer);
+    }
+
+    [Fact]
+    public void ARequestThatIsNotUtf8IsAnswered400()
+    {
+        // found by the oip-request fuzz harness: the name's bytes made the reader throw InvalidOperationException, answered 500 'the model failed'
+        using var server = Serve(new InferenceServerOptions());
+        byte[] body = [.. "{\"inputs\":[{\"name\":\"in"u8, 0xC3, 0x28, .. "\",\"shape\":[1,1,2,2],\"datatype\":\"FP32\",\"data\":[0,0,0,0]}]}"u8];
+        var (status, answer) = Post(server, body);
+        Assert.Equal(400, status);
+        Assert.Contains("not valid UTF-8", answer);
     }
 
     [Fact]

@@ -137,6 +137,9 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
         { "slow", nameof(TimeoutException), "no complete answer within" },
         { "forbidden", nameof(InvalidDataException), "HTTP 403" },
         { "always-503", nameof(InvalidDataException), "HTTP 503" },
+        // found by the oip-reply fuzz harness: System.Text.Json's own exceptions escaped as stack traces
+        { "invalid-utf8", nameof(InvalidDataException), "not valid UTF-8" },
+        { "repeated-key", nameof(InvalidDataException), "not valid JSON" },
     };
 
     [Theory]
@@ -159,6 +162,8 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
                 // far longer than the client's timeout: on a loaded machine the timeout's timer can fire seconds late,
                 // and a 3 s sleep once let the answer arrive first
                 case "slow": released.Wait(30_000); ScriptedHttpServer.Reply(context, 200, Answer("[1, 2]", "[1, 2]")); break;
+                case "invalid-utf8": ScriptedHttpServer.Reply(context, 200, NotUtf8(Answer("[1, 2]", "[1, 2]"))); break;
+                case "repeated-key": ScriptedHttpServer.Reply(context, 200, Answer("[1, 2]", "[1, 2]")[..^1] + ",\"outputs\":[]}"); break;
                 case "forbidden": ScriptedHttpServer.Reply(context, 403, "{\"error\":\"no key\"}"); break;
                 default: ScriptedHttpServer.Reply(context, 503, "{}"); break;
             }
@@ -206,6 +211,15 @@ public class RemoteSuspectTests(RemoteFixture fixture) : IClassFixture<RemoteFix
 
     static string Metadata() =>
         "{\"name\":\"m\",\"inputs\":[{\"name\":\"pixels\",\"datatype\":\"FP32\",\"shape\":[-1,1,28,28]}],\"outputs\":[{\"name\":\"logits\",\"datatype\":\"FP32\",\"shape\":[-1,2]}]}";
+
+    /// <summary>The answer with the output's name made invalid UTF-8 ("lo" then a two-byte lead followed by an ASCII byte).</summary>
+    static byte[] NotUtf8(string answer)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(answer);
+        int at = answer.IndexOf("logits", StringComparison.Ordinal);
+        bytes[at + 2] = 0xC3; bytes[at + 3] = 0x28;
+        return bytes;
+    }
 
     static string Answer(string data, string shape) =>
         $"{{\"model_name\":\"m\",\"outputs\":[{{\"name\":\"logits\",\"datatype\":\"FP32\",\"shape\":{shape},\"data\":{data}}}]}}";

@@ -37,9 +37,10 @@ sealed class ScriptedHttpServer : IDisposable
         });
     }
 
-    public static void Reply(HttpListenerContext context, int status, string body)
+    public static void Reply(HttpListenerContext context, int status, string body) => Reply(context, status, System.Text.Encoding.UTF8.GetBytes(body));
+
+    public static void Reply(HttpListenerContext context, int status, byte[] bytes)
     {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(body);
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         context.Response.OutputStream.Write(bytes);

@@ -1,0 +1,115 @@
+using System.Text.Json;
+
+namespace Lineage.Cli.Tests;
+
+/// <summary>The README's loop run as a user runs it: data info, train, fingerprint create/inspect, verify against files
+/// and over HTTP against lineage serve, with every --json output parsed and checked.</summary>
+public class WorkflowTests(TinyModelsFixture models) : IClassFixture<TinyModelsFixture>
+{
+    static JsonElement Json(CliResult r) => TinyModelsFixture.Json(CliAssert.Succeeded(r));
+
+    [Fact]
+    public void DataInfoReportsTheBuiltInShapes()
+    {
+        using var dir = new CliTempDir();
+        var info = Json(LineageProcess.Run(dir.Path, "data", "info", "shapes", "--train-count", "200", "--test-count", "50", "--json")).GetProperty("summary");
+        Assert.Equal("shapes", info.GetProperty("name").GetString());
+        Assert.Equal([1, 28, 28], info.GetProperty("imageShape").EnumerateArray().Select(d => d.GetInt32()));
+        Assert.Equal(200, info.GetProperty("counts").GetProperty("train").GetInt32());
+        Assert.Equal(50, info.GetProperty("counts").GetProperty("test").GetInt32());
+        var classes = info.GetProperty("classes").EnumerateArray().ToList();
+        Assert.Equal(10, classes.Count);
+        Assert.Equal(200, classes.Sum(c => c.GetProperty("counts").GetProperty("train").GetInt32()));
+    }
+
+    [Fact]
+    public void OneEpochTrainWritesTheModelItReports()
+    {
+        var train = models.TrainJson;
+        Assert.Equal(1, train.GetProperty("epochs").GetArrayLength());
+        Assert.InRange(train.GetProperty("test_accuracy").GetDouble(), 0, 1);
+        var info = Json(LineageProcess.Run(models.Dir.Path, "model", "info", models.Source, "--json"));
+        Assert.Equal(train.GetProperty("hash").GetString(), info.GetProperty("hash").GetString());
+        Assert.Equal("mlp", info.GetProperty("architecture").GetProperty("Name").GetString());
+        Assert.Equal("train", info.GetProperty("lineage").GetProperty("Step").GetString());
+        Assert.Equal("1", info.GetProperty("lineage").GetProperty("Parameters").GetProperty("epochs").GetString());
+        Assert.Equal(1, info.GetProperty("lineage").GetProperty("Seed").GetInt32());
+    }
+
+    [Fact]
+    public void FingerprintCreateInspectAndVerifyAgree()
+    {
+        var created = models.CreateJson;
+        Assert.Equal("ipguard", created.GetProperty("method").GetString());
+        Assert.Equal(20, created.GetProperty("queries").GetInt32());
+        Assert.Equal(models.TrainJson.GetProperty("hash").GetString(), created.GetProperty("source_hash").GetString());
+
+        var inspect = Json(LineageProcess.Run(models.Dir.Path, "fingerprint", "inspect", models.Fingerprint, "--json"));
+        Assert.Equal("ipguard", inspect.GetProperty("method").GetString());
+        Assert.Equal([20, 1, 28, 28], inspect.GetProperty("queries").EnumerateArray().Select(d => d.GetInt32()));
+        Assert.Equal(created.GetProperty("source_hash").GetString(), inspect.GetProperty("source_hash").GetString());
+        var rule = Assert.Single(inspect.GetProperty("rules").EnumerateArray());
+        Assert.Equal(created.GetProperty("threshold").GetDouble(), rule.GetProperty("threshold").GetDouble());
+        Assert.Equal(2, rule.GetProperty("null_scores").GetArrayLength());   // the two independent models it was calibrated on
+
+        var verdicts = Json(LineageProcess.Run(models.Dir.Path, "verify", "-f", models.Fingerprint, "-s", models.Source, models.Independent1, "--json"))
+            .EnumerateArray().ToList();
+        Assert.Equal(2, verdicts.Count);
+        var source = verdicts[0];
+        Assert.Equal(Path.GetFileName(models.Source), Path.GetFileName(source.GetProperty("suspect").GetString()));
+        // the source answers its own IPGuard points exactly as when they were made
+        Assert.Equal(1.0, source.GetProperty("score").GetDouble());
+        Assert.True(source.GetProperty("stolen").GetBoolean());
+        Assert.Equal(20, source.GetProperty("queries").GetInt32());
+        Assert.True(verdicts[1].GetProperty("score").GetDouble() < 1.0, "an independent model agreed on every fingerprint point");
+    }
+
+    [Fact]
+    public void ServeAndVerifyOverHttpMatchTheFileVerdict()
+    {
+        using var server = LineageProcess.Start(models.Dir.Path, line => line.StartsWith("serving ", StringComparison.Ordinal),
+            "serve", models.Source, "--port", "0");
+        var url = server.ReadyLine.Split(' ').Single(w => w.StartsWith("http://", StringComparison.Ordinal));
+        Assert.Matches(@"^http://127\.0\.0\.1:\d+/v2/models/model$", url);
+
+        var local = Json(LineageProcess.Run(models.Dir.Path, "verify", "-f", models.Fingerprint, "-s", models.Source, "--json")).EnumerateArray().Single();
+        var remote = Json(LineageProcess.Run(models.Dir.Path, "verify", "-f", models.Fingerprint, "-s", url, "--budget", "30", "--json")).EnumerateArray().Single();
+        Assert.Equal(url, remote.GetProperty("suspect").GetString());
+        Assert.Equal(local.GetProperty("score").GetDouble(), remote.GetProperty("score").GetDouble());
+        Assert.Equal(local.GetProperty("verdict").GetString(), remote.GetProperty("verdict").GetString());
+        Assert.InRange(remote.GetProperty("queries").GetInt32(), 20, 30);
+
+        // a budget that cannot cover the fingerprint sends nothing more and says so in one line
+        var refused = LineageProcess.Run(models.Dir.Path, "verify", "-f", models.Fingerprint, "-s", url, "--budget", "5");
+        CliAssert.RefusedInOneLine(refused, url, "budget");
+    }
+
+    [Fact]
+    public void TinyZooBuildsAndResumesFromItsCache()
+    {
+        using var dir = new CliTempDir();
+        File.WriteAllText(dir.File("tiny.json"), """
+            {
+              "format": "lineage-zoo-spec/1",
+              "dataset": { "name": "shapes", "train_count": 200, "test_count": 40, "data_seed": 0 },
+              "split_seed": 1,
+              "defaults": { "train": { "arch": "mlp", "epochs": 1, "batch_size": 32, "lr": 0.05 }, "attack_params": { "epochs": 1 } },
+              "models": [
+                { "id": "src", "role": "source", "chain": [ { "train": { "seed": 1 } } ] },
+                { "id": "ftal-1", "role": "stolen", "parent": "src", "chain": [ { "attack": "ftal", "seed": 1 } ] },
+                { "id": "ind-2", "role": "independent", "chain": [ { "train": { "seed": 2 } } ] }
+              ]
+            }
+            """);
+        var first = Json(LineageProcess.Run(dir.Path, "zoo", "build", "tiny.json", "-o", "zoo", "--json"));
+        Assert.Equal(3, first.GetProperty("models").GetInt32());
+        Assert.Equal(["src", "ftal-1", "ind-2"], first.GetProperty("built").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(File.Exists(dir.File("zoo/manifest.json")));
+        Assert.Equal(3, Directory.GetFiles(dir.File("zoo/models"), "*.safetensors").Length);
+
+        var again = Json(LineageProcess.Run(dir.Path, "zoo", "build", "tiny.json", "-o", "zoo", "--json"));
+        Assert.Equal(0, again.GetProperty("built").GetArrayLength());
+        Assert.Equal(3, again.GetProperty("cached").GetArrayLength());
+        Assert.Equal(first.GetProperty("spec_hash").GetString(), again.GetProperty("spec_hash").GetString());
+    }
+}
