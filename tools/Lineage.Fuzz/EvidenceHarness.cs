@@ -49,14 +49,14 @@ public static class EvidenceHarness
     {
         using var packed = new MemoryStream();
         packed.WriteByte(0);
+        Span<byte> head = stackalloc byte[2];
+        Span<byte> len = stackalloc byte[4];
         foreach (var file in Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var name = Encoding.UTF8.GetBytes(Path.GetRelativePath(dir, file).Replace('\\', '/'));
             var content = File.ReadAllBytes(file);
-            Span<byte> head = stackalloc byte[2];
             BinaryPrimitives.WriteUInt16LittleEndian(head, (ushort)name.Length);
             packed.Write(head); packed.Write(name);
-            Span<byte> len = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(len, (uint)content.Length);
             packed.Write(len); packed.Write(content);
         }
