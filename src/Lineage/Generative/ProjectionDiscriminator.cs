@@ -5,7 +5,7 @@ namespace Lineage.Generative;
 
 /// <summary>
 /// A spectrally normalised projection discriminator (Miyato and Koyama, ICLR 2018), as SAGAN conditions its
-/// critic: three SN convolutions (4/2, 4/2, 3/1) with leaky ReLU, global sum pooling to h, and
+/// critic: three SN convolutions (4/2, 4/2, 3/1) with leaky ReLU, global average pooling to h, and
 /// D(x, c) = ψ(h) + ⟨embed(c), h⟩. It reads images in [-1, 1], the generator's range. Trained with the hinge
 /// loss, so D ≥ 1 says real and D ≤ −1 says generated.
 /// </summary>
@@ -38,6 +38,8 @@ public sealed class ProjectionDiscriminator : Module
         var x = Child("conv1").Forward(images).LeakyRelu(Slope);
         x = Child("conv2").Forward(x).LeakyRelu(Slope);
         x = Child("conv3").Forward(x).LeakyRelu(Slope);
+        // average, not SNGAN's sum: summed over 7×7 positions the scores reached ±20 in 100 iterations and the hinge's
+        // margin of 1 stopped meaning anything (docs/naturalfinger.md)
         var h = x.Mean([2, 3]);
         var plain = Child("linear").Forward(h).Reshape(labels.Length);
         var projection = (Child("embed").Forward(Tensor.OneHot(labels, Spec.Classes)) * h).Sum(1);
