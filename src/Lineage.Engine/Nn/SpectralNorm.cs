@@ -75,21 +75,19 @@ public static class SpectralNorm
     }
 }
 
-/// <summary>Conv2d whose weight is spectrally normalised (state-dict names as PyTorch's spectral_norm: weight_orig,
-/// weight_u, weight_v, bias).</summary>
-public sealed class SpectralNormConv2d : Module
+/// <summary>A layer whose weight is spectrally normalised, with PyTorch's spectral_norm state-dict names:
+/// weight_orig, bias, and the power-iteration buffers weight_u, weight_v.</summary>
+public abstract class SpectralNormLayer : Module
 {
-    public int InChannels { get; }
-    public int OutChannels { get; }
-    readonly int kernel, stride, padding;
     public Tensor WeightOrig => Param("weight_orig")!;
     public Tensor? Bias => Param("bias");
 
-    public SpectralNormConv2d(int inChannels, int outChannels, int kernelSize, Generator gen, int stride = 1, int padding = 0, bool bias = true)
+    /// <summary>Registers the weight (of <paramref name="weightShape"/>), the optional bias and the power-iteration vectors,
+    /// initialised as the plain layer would be.</summary>
+    protected SpectralNormLayer(int[] weightShape, int biasSize, bool bias, Generator gen)
     {
-        InChannels = inChannels; OutChannels = outChannels; kernel = kernelSize; this.stride = stride; this.padding = padding;
-        var w = Tensor.Persistent(outChannels, inChannels, kernelSize, kernelSize);
-        var b = bias ? Tensor.Persistent(outChannels) : null;
+        var w = Tensor.Persistent(weightShape);
+        var b = bias ? Tensor.Persistent(biasSize) : null;
         Init.DefaultLayer(w, b, gen);
         RegisterParameter("weight_orig", w);
         if (b != null) RegisterParameter("bias", b); else RegisterAbsentParameter("bias");
@@ -98,35 +96,28 @@ public sealed class SpectralNormConv2d : Module
         RegisterBuffer("weight_v", v);
     }
 
+    /// <summary>The normalised weight; in training mode one power iteration first.</summary>
     public Tensor Weight() => SpectralNorm.Apply(WeightOrig, Buffer("weight_u"), Buffer("weight_v"), update: Training);
+}
+
+/// <summary>Conv2d whose weight is spectrally normalised.</summary>
+public sealed class SpectralNormConv2d(int inChannels, int outChannels, int kernelSize, Generator gen, int stride = 1, int padding = 0, bool bias = true)
+    : SpectralNormLayer([outChannels, inChannels, kernelSize, kernelSize], outChannels, bias, gen)
+{
+    public int InChannels { get; } = inChannels;
+    public int OutChannels { get; } = outChannels;
 
     public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight(), Bias, (stride, stride), (padding, padding), (1, 1), 1);
 
-    protected override string ExtraRepr() => $"({InChannels}, {OutChannels}, kernel={kernel}, stride={stride}, padding={padding}, spectral norm)";
+    protected override string ExtraRepr() => $"({InChannels}, {OutChannels}, kernel={kernelSize}, stride={stride}, padding={padding}, spectral norm)";
 }
 
-/// <summary>Linear whose weight is spectrally normalised (state-dict names as PyTorch's spectral_norm).</summary>
-public sealed class SpectralNormLinear : Module
+/// <summary>Linear whose weight is spectrally normalised.</summary>
+public sealed class SpectralNormLinear(int inFeatures, int outFeatures, Generator gen, bool bias = true)
+    : SpectralNormLayer([outFeatures, inFeatures], outFeatures, bias, gen)
 {
-    public int InFeatures { get; }
-    public int OutFeatures { get; }
-    public Tensor WeightOrig => Param("weight_orig")!;
-    public Tensor? Bias => Param("bias");
-
-    public SpectralNormLinear(int inFeatures, int outFeatures, Generator gen, bool bias = true)
-    {
-        InFeatures = inFeatures; OutFeatures = outFeatures;
-        var w = Tensor.Persistent(outFeatures, inFeatures);
-        var b = bias ? Tensor.Persistent(outFeatures) : null;
-        Init.DefaultLayer(w, b, gen);
-        RegisterParameter("weight_orig", w);
-        if (b != null) RegisterParameter("bias", b); else RegisterAbsentParameter("bias");
-        var (u, v) = SpectralNorm.InitialVectors(w.Shape, gen);
-        RegisterBuffer("weight_u", u);
-        RegisterBuffer("weight_v", v);
-    }
-
-    public Tensor Weight() => SpectralNorm.Apply(WeightOrig, Buffer("weight_u"), Buffer("weight_v"), update: Training);
+    public int InFeatures { get; } = inFeatures;
+    public int OutFeatures { get; } = outFeatures;
 
     public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight(), Bias);
 
