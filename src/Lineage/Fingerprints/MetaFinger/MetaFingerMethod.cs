@@ -98,12 +98,7 @@ public sealed class MetaFingerMethod : IQuerySampler
     /// <summary>Rows where every validation positive gives the source's label and no validation negative does.</summary>
     public static int[] Screen(Func<Tensor, Tensor> source, IReadOnlyList<Func<Tensor, Tensor>> positives, IReadOnlyList<Func<Tensor, Tensor>> negatives, Tensor queries)
     {
-        int[] Labels(Func<Tensor, Tensor> model)
-        {
-            using var _ = GradMode.NoGrad();
-            using var scope = TensorScope.Begin();
-            return model(queries).ArgMax(1);
-        }
+        int[] Labels(Func<Tensor, Tensor> model) => KitModelBatch.Labels(model, queries);
         var expected = Labels(source);
         var positiveLabels = positives.Select(Labels).ToList();
         var negativeLabels = negatives.Select(Labels).ToList();

@@ -44,9 +44,9 @@ public static class MetaFingerOptimizer
             if ((transform & 2) != 0) input = input + Tensor.Randn(gen, start.Shape) * options.Noise;
             Tensor anchor;
             using (GradMode.NoGrad()) anchor = Functional.Softmax(source(input), 1).Detach();
-            var toPositives = Draw(positives, options.ModelsPerStep, gen).Select(m => Kl(anchor, m(input))).ToList();
-            var toNegatives = Draw(negatives, options.ModelsPerStep, gen).Select(m => Kl(anchor, m(input))).ToList();
-            var loss = Mean(toPositives) - Mean(toNegatives) * options.Alpha;
+            var toPositives = KitModelBatch.Draw(positives, options.ModelsPerStep, gen).Select(m => Kl(anchor, m(input))).ToList();
+            var toNegatives = KitModelBatch.Draw(negatives, options.ModelsPerStep, gen).Select(m => Kl(anchor, m(input))).ToList();
+            var loss = KitModelBatch.Mean(toPositives) - KitModelBatch.Mean(toNegatives) * options.Alpha;
             loss.Backward();
             adam.Step();
             var pixels = x.Span;
@@ -61,13 +61,5 @@ public static class MetaFingerOptimizer
     {
         var logP = (p + 1e-12f).Log();
         return (p * (logP - Functional.LogSoftmax(logits, 1))).Sum(1).Mean();
-    }
-
-    static Tensor Mean(List<Tensor> terms) => terms.Skip(1).Aggregate(terms[0], (a, b) => a + b) * (1f / terms.Count);
-
-    static IEnumerable<Func<Tensor, Tensor>> Draw(IReadOnlyList<Func<Tensor, Tensor>> models, int count, Generator gen)
-    {
-        var order = gen.Permutation(models.Count);
-        return order.Take(Math.Min(count, models.Count)).Select(i => models[i]);
     }
 }

@@ -45,7 +45,7 @@ public static class NaturalFingerOptimizer
     /// <summary>Rows on which every positive gives the same label, and that label.</summary>
     public static (int[] Rows, int[] Labels) Agreed(IReadOnlyList<Func<Tensor, Tensor>> positives, Tensor images)
     {
-        var labels = positives.Select(m => LabelsOf(m, images)).ToList();
+        var labels = positives.Select(m => KitModelBatch.Labels(m, images)).ToList();
         var rows = Enumerable.Range(0, images.Shape[0]).Where(i => labels.All(l => l[i] == labels[0][i])).ToArray();
         return (rows, rows.Select(i => labels[0][i]).ToArray());
     }
@@ -105,9 +105,9 @@ public static class NaturalFingerOptimizer
             var raw = gan.G.Forward(gan.G.Condition(z, classes));
             var images = (raw + 1f) * 0.5f;
             var input = o.InputTransform ? NaturalTransform.Random(gen).Apply(images) : images;
-            var pos = Draw(positives, o.ModelsPerStep, gen).Select(m => CarliniWagner(m(input), positiveLabels, o.Kappa)).ToList();
-            var neg = Draw(negatives, o.ModelsPerStep, gen).Select(m => CarliniWagner(m(input), negativeLabels, o.Kappa)).ToList();
-            var loss = Mean(pos) + Mean(neg);
+            var pos = KitModelBatch.Draw(positives, o.ModelsPerStep, gen).Select(m => CarliniWagner(m(input), positiveLabels, o.Kappa)).ToList();
+            var neg = KitModelBatch.Draw(negatives, o.ModelsPerStep, gen).Select(m => CarliniWagner(m(input), negativeLabels, o.Kappa)).ToList();
+            var loss = KitModelBatch.Mean(pos) + KitModelBatch.Mean(neg);
             if (o.DiscriminatorLoss)
                 loss = loss + gan.D.Score(raw, classes).RSub(1f).Relu().Mean() * o.Lambda;
             loss.Backward();
@@ -129,10 +129,25 @@ public static class NaturalFingerOptimizer
         {
             Tensor transformed;
             using (GradMode.NoGrad()) transformed = t.Apply(images).ClonePersistent();
-            foreach (var m in positives) Keep(alive, LabelsOf(m, transformed), positiveLabels);
-            foreach (var m in negatives) Keep(alive, LabelsOf(m, transformed), negativeLabels);
+            foreach (var m in positives) Keep(alive, KitModelBatch.Labels(m, transformed), positiveLabels);
+            foreach (var m in negatives) Keep(alive, KitModelBatch.Labels(m, transformed), negativeLabels);
         }
         return Enumerable.Range(0, n).Where(i => alive[i] && positiveLabels[i] != negativeLabels[i]).ToArray();
+    }
+
+    /// <summary>On the untransformed images, how many rows every positive gives y_pos, every negative y_neg, and both
+    /// (the stage counts an empty screen reports), each model's labels read once.</summary>
+    public static (int Positives, int Negatives, int Both) Counts(Tensor images, int[] positiveLabels, int[] negativeLabels,
+        IReadOnlyList<Func<Tensor, Tensor>> positives, IReadOnlyList<Func<Tensor, Tensor>> negatives)
+    {
+        int n = images.Shape[0];
+        var pos = Enumerable.Repeat(true, n).ToArray();
+        var neg = Enumerable.Repeat(true, n).ToArray();
+        foreach (var m in positives) Keep(pos, KitModelBatch.Labels(m, images), positiveLabels);
+        foreach (var m in negatives) Keep(neg, KitModelBatch.Labels(m, images), negativeLabels);
+        var distinct = Enumerable.Range(0, n).Select(i => positiveLabels[i] != negativeLabels[i]).ToArray();
+        return (Enumerable.Range(0, n).Count(i => pos[i] && distinct[i]), Enumerable.Range(0, n).Count(i => neg[i] && distinct[i]),
+                Enumerable.Range(0, n).Count(i => pos[i] && neg[i] && distinct[i]));
     }
 
     static void Keep(bool[] alive, int[] labels, int[] wanted)
@@ -154,20 +169,5 @@ public static class NaturalFingerOptimizer
         var target = (logits * pick).Sum(1);
         var best = (logits + others).Max(1);
         return ((best - target) + kappa).Relu().Mean() - kappa;
-    }
-
-    static int[] LabelsOf(Func<Tensor, Tensor> model, Tensor images)
-    {
-        using var _ = GradMode.NoGrad();
-        using var scope = TensorScope.Begin();
-        return model(images).ArgMax(1);
-    }
-
-    static Tensor Mean(List<Tensor> terms) => terms.Skip(1).Aggregate(terms[0], (a, b) => a + b) * (1f / terms.Count);
-
-    static IEnumerable<Func<Tensor, Tensor>> Draw(IReadOnlyList<Func<Tensor, Tensor>> models, int count, Generator gen)
-    {
-        var order = gen.Permutation(models.Count);
-        return order.Take(Math.Min(count, models.Count)).Select(i => models[i]);
     }
 }
