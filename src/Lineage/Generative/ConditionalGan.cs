@@ -21,23 +21,21 @@ public sealed class ConditionalGan : Module
 
     public override Tensor Forward(Tensor input) => G.Forward(input);
 
-    /// <summary>Images in [0, 1] for seeded latents, without gradients (samples, grids, quality checks).</summary>
-    public Tensor Sample(int[] labels, Generator gen)
+    /// <summary>Images in [0, 1] for given latents and classes, without gradients, in eval mode and in batches.</summary>
+    public Tensor ImagesOf(Tensor z, int[] classes, int batch = 256)
     {
-        using var _ = GradMode.NoGrad();
-        var z = Tensor.Randn(gen, labels.Length, Spec.LatentSize);
-        return G.Images(z, labels).ClonePersistent();
-    }
-
-    /// <summary><see cref="Sample"/> in batches, for counts that would not fit one forward pass comfortably.</summary>
-    public Tensor SampleMany(int[] labels, Generator gen, int batch = 256)
-    {
+        Eval();
         var parts = new List<Tensor>();
-        for (int i = 0; i < labels.Length; i += batch)
+        for (int i = 0; i < classes.Length; i += batch)
         {
+            using var _ = GradMode.NoGrad();
             using var scope = TensorScope.Begin();
-            parts.Add(Sample(labels[i..Math.Min(labels.Length, i + batch)], gen));
+            int end = Math.Min(classes.Length, i + batch);
+            parts.Add(G.Images(z.Slice(0, i, end), classes[i..end]).ClonePersistent());
         }
         return Tensor.Cat(parts, 0).ClonePersistent();
     }
+
+    /// <summary>Images in [0, 1] for seeded latents (samples, grids, quality checks).</summary>
+    public Tensor Sample(int[] labels, Generator gen) => ImagesOf(Tensor.Randn(gen, labels.Length, Spec.LatentSize), labels);
 }

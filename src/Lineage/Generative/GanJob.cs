@@ -43,7 +43,7 @@ public static class GanJob
     public static void WriteGrid(GanFile gan, string path, int perClass, int seed, int scale = 2)
     {
         var labels = Enumerable.Range(0, gan.Spec.Classes).SelectMany(c => Enumerable.Repeat(c, perClass)).ToArray();
-        var images = gan.Gan.SampleMany(labels, new Generator(seed));
+        var images = gan.Gan.Sample(labels, new Generator(seed));
         PngGrid.Write(path, images, perClass, scale);
     }
 }

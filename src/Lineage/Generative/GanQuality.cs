@@ -57,8 +57,7 @@ public static class GanQuality
         var realB = order[perSide..(2 * perSide)];
         var labels = Enumerable.Range(0, perSide).Select(i => i % gan.Spec.Classes).ToArray();
         bool wasTraining = gan.Training;
-        gan.Eval();
-        var generated = gan.SampleMany(labels, gen.Fork());
+        var generated = gan.Sample(labels, gen.Fork());
         if (wasTraining) gan.Train();
 
         var (fa, dim, predictedA) = ClassifierFeatures.Of(classifier, real.Gather(realA));

@@ -19,7 +19,7 @@ public sealed class GanTrainingTests
     {
         var labels = Enumerable.Range(0, 200).Select(i => i % 2).ToArray();
         gan.Eval();
-        var samples = gan.SampleMany(labels, new Generator(11));
+        var samples = gan.Sample(labels, new Generator(11));
         return FrechetDistance.Between(data.Images[..(200 * 64)], samples.Span.ToArray(), 64);
     }
 

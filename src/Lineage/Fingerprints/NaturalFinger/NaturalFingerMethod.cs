@@ -81,7 +81,7 @@ public sealed class NaturalFingerMethod : IQuerySampler
             round++;
             var classes = Enumerable.Range(0, candidates).Select(i => (i + round) % gan.Spec.Classes).ToArray();
             var z = Tensor.Randn(gen, candidates, gan.Spec.LatentSize).ClonePersistent();
-            var start = Images(gan.Gan, z, classes);
+            var start = gan.Gan.ImagesOf(z, classes);
             var (agreed, yPos) = NaturalFingerOptimizer.Agreed(positives, start);
             string stage = $"round {round}: {candidates} latents, {agreed.Length} agreed on by all {positives.Count} positives";
             if (agreed.Length == 0) { stages.Add(stage); context.Progress?.Report(stage); continue; }
@@ -89,11 +89,8 @@ public sealed class NaturalFingerMethod : IQuerySampler
             var c0 = agreed.Select(i => classes[i]).ToArray();
             var yNeg = NaturalFingerOptimizer.NegativeLabels(negatives, start.IndexSelect(0, agreed).ClonePersistent(), yPos, source.Classes, options, gen.Fork());
             var optimised = NaturalFingerOptimizer.Optimize(gan.Gan, z0, c0, yPos, yNeg, positives, negatives, options, gen.Fork(), context.Progress, context.Cancel);
-            var images = Images(gan.Gan, optimised, c0);
-            NaturalTransform[] identity = [new(NaturalTransformKind.Identity)];
-            int positivesMet = NaturalFingerOptimizer.Screen(images, yPos, yNeg, positives, [], identity).Length;
-            int negativesMet = NaturalFingerOptimizer.Screen(images, yPos, yNeg, [], negatives, identity).Length;
-            int bothMet = NaturalFingerOptimizer.Screen(images, yPos, yNeg, positives, negatives, identity).Length;
+            var images = gan.Gan.ImagesOf(optimised, c0);
+            var (positivesMet, negativesMet, bothMet) = NaturalFingerOptimizer.Counts(images, yPos, yNeg, positives, negatives);
             var survivors = NaturalFingerOptimizer.Screen(images, yPos, yNeg, positives, negatives, NaturalTransform.ScreeningSet);
             stage += $"; after optimisation {positivesMet} give y_pos on every positive, {negativesMet} y_neg on every negative, {bothMet} both, " +
                 $"{survivors.Length} of them under every screening transform";
@@ -135,19 +132,5 @@ public sealed class NaturalFingerMethod : IQuerySampler
                 ["queries_kept"] = keptClasses.Count.ToString(CultureInfo.InvariantCulture),
             },
         };
-    }
-
-    static Tensor Images(ConditionalGan gan, Tensor z, int[] classes)
-    {
-        gan.Eval();
-        var parts = new List<Tensor>();
-        for (int i = 0; i < classes.Length; i += 256)
-        {
-            using var _ = GradMode.NoGrad();
-            using var scope = TensorScope.Begin();
-            int end = Math.Min(classes.Length, i + 256);
-            parts.Add(gan.G.Images(z.Slice(0, i, end), classes[i..end]).ClonePersistent());
-        }
-        return Tensor.Cat(parts, 0).ClonePersistent();
     }
 }
