@@ -23,7 +23,7 @@ public sealed class GanFile
     public required int Seed { get; init; }
     public required int Iterations { get; init; }
     /// <summary>Quality figures measured after training (Fréchet distance, conditional accuracy, the classifier used).</summary>
-    public IReadOnlyDictionary<string, string> Quality { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Quality { get; set; } = new Dictionary<string, string>();
     public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
     /// <summary>The content hash as saved or loaded (null until then).</summary>
     public string? Hash { get; private set; }

@@ -27,11 +27,7 @@ public static class GanJob
         if (classifier != null)
         {
             quality = GanQuality.Measure(file.Gan, classifier, data.Test, qualityImages, options.Seed, Path.GetFileName(classifierPath!));
-            file = new GanFile
-            {
-                Gan = file.Gan, TrainedOn = file.TrainedOn, Dataset = file.Dataset, ClassNames = file.ClassNames, Seed = file.Seed, Iterations = file.Iterations,
-                Quality = quality.ToMetadata(),
-            };
+            file.Quality = quality.ToMetadata();
         }
         file.Save(outPath);
         File.Delete(checkpoint);
