@@ -22,6 +22,14 @@ public class ErrorPathTests(TinyModelsFixture models) : IClassFixture<TinyModels
     }
 
     [Fact]
+    public void StealthNamesAMissingFingerprintAndABadSetting()
+    {
+        CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", "nowhere.fingerprint", .. TinyModelsFixture.Data, "--model", models.Source]), "nowhere.fingerprint");
+        CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", models.Fingerprint, .. TinyModelsFixture.Data, "--model", models.Source, "--columns", "0"]), "--columns");
+        CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", models.Fingerprint, .. TinyModelsFixture.Data, "--model", models.Source, "--epochs", "0"]), "epochs");
+    }
+
+    [Fact]
     public void InvalidUtf8InAModelOrFingerprintHeaderIsNamed()
     {
         var bad = models.Dir.File("bad-utf8.safetensors");

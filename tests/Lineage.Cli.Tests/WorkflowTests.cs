@@ -85,6 +85,34 @@ public class WorkflowTests(TinyModelsFixture models) : IClassFixture<TinyModelsF
     }
 
     [Fact]
+    public void StealthReportsEachFingerprintsDetectionRateAndDrawsItsPanel()
+    {
+        using var dir = new CliTempDir();
+        var panel = dir.File("panel.png");
+        var r = Json(LineageProcess.Run(models.Dir.Path, ["fingerprint", "stealth", models.Fingerprint, models.Fingerprint, .. TinyModelsFixture.Data,
+            "--model", models.Source, "--images", "60", "--epochs", "1", "--columns", "5", "--png", panel, "--json"]));
+        Assert.Equal("shapes(seed=0)/train/attacker(seed=1)", r.GetProperty("thief_data").GetString());
+        var held = r.GetProperty("detector").GetProperty("held_out");
+        Assert.Equal(6, held.GetProperty("per_kind").GetInt32());
+        foreach (var kind in new[] { "clean_flagged", "noisy_flagged", "fgsm_flagged", "accuracy" })
+            Assert.InRange(held.GetProperty(kind).GetDouble(), 0, 1);
+        var rows = r.GetProperty("fingerprints").EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, row => Assert.Equal("ipguard", row.GetProperty("method").GetString()));
+        Assert.All(rows, row => Assert.Equal(20, row.GetProperty("queries").GetInt32()));
+        // the same file twice: one detector, so one rate
+        Assert.Equal(rows[0].GetProperty("detection_rate").GetDouble(), rows[1].GetProperty("detection_rate").GetDouble());
+        Assert.InRange(rows[0].GetProperty("detection_rate").GetDouble(), 0, 1);
+
+        // a PNG of one row per fingerprint: 5 tiles of 56 px (28 px at scale 2) and 1 px gaps, read from its IHDR chunk
+        var png = File.ReadAllBytes(panel);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+        Assert.Equal(5 * 56 + 6, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(2 * 56 + 3, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+    }
+
+    [Fact]
     public void TinyZooBuildsAndResumesFromItsCache()
     {
         using var dir = new CliTempDir();

@@ -18,6 +18,7 @@ internal static class FingerprintCommand
         cmd.Subcommands.Add(InspectCommand());
         cmd.Subcommands.Add(MethodsCommand());
         cmd.Subcommands.Add(BundleCommand());
+        cmd.Subcommands.Add(StealthCommand.Create());
         return cmd;
     }
 
