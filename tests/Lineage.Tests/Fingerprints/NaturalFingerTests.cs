@@ -54,6 +54,14 @@ public sealed class NaturalFingerTests
         var negatives = new[] { Labelling(2) };
         Assert.Equal([0], NaturalFingerOptimizer.Screen(images, [1], [2], positives, negatives, [new NaturalTransform(NaturalTransformKind.Identity)]));
         Assert.Empty(NaturalFingerOptimizer.Screen(images, [1], [2], positives, negatives, NaturalTransform.ScreeningSet));
+
+        // the per-transform counts an empty screen reports: the identity and a faint noise keep it, the flip does not
+        var each = NaturalFingerOptimizer.SurvivorsPerTransform(images, [1], [2], positives, negatives, NaturalTransform.ScreeningSet);
+        Assert.Equal(NaturalTransform.ScreeningSet.Count, each.Length);
+        var byKind = NaturalTransform.ScreeningSet.Select((t, k) => (t.Kind, Count: each[k])).ToList();
+        Assert.Equal(1, byKind.Single(e => e.Kind == NaturalTransformKind.Identity).Count);
+        Assert.Equal(0, byKind.Single(e => e.Kind == NaturalTransformKind.Flip).Count);
+        Assert.Equal(1, byKind.Single(e => e.Kind == NaturalTransformKind.Noise).Count);
     }
 
     [Fact]
@@ -111,7 +119,7 @@ public sealed class NaturalFingerTests
         var classes = Enumerable.Range(0, n).Select(i => i % 2).ToArray();
         var z = Tensor.Randn(new Generator(4), n, 8).ClonePersistent();
         int[] yPos = Enumerable.Repeat(2, n).ToArray(), yNeg = Enumerable.Repeat(0, n).ToArray();
-        var options = new NaturalFingerOptions { Steps = 150, Kappa = 1f, InputTransform = false, DiscriminatorLoss = false, LearningRate = 0.5 };
+        var options = new NaturalFingerOptions { Steps = 150, Kappa = 1f, InputTransform = false, DiscriminatorLoss = false, LearningRate = 0.02 };
         int Satisfied(Tensor latents)
         {
             using var _ = GradMode.NoGrad();
@@ -123,6 +131,28 @@ public sealed class NaturalFingerTests
         var optimised = NaturalFingerOptimizer.Optimize(gan, z, classes, yPos, yNeg, [positive], [negative], options, new Generator(5));
         int after = Satisfied(optimised);
         Assert.True(after > before && after >= 2 * n / 3, $"images labelled 2 by the positive and 0 by the negative: {before} of {n} before, {after} after optimising z");
+    }
+
+    [Fact]
+    public void EachLatentTakesTheSameStepsWhateverTheNumberOptimisedBesideIt()
+    {
+        // a mean over the batch would shrink every latent's step with the number of candidates; each latent is its own search
+        var gan = TinyGan(8, "bars", classes: 2).Gan;
+        var w = Tensor.Uniform(new Generator(10), -1f, 1f, 3, 64).ClonePersistent();
+        var swapped = w.IndexSelect(0, [2, 1, 0]).ClonePersistent();
+        Func<Tensor, Tensor> positive = x => Functional.Linear(x.Reshape(x.Shape[0], 64), w, null);
+        Func<Tensor, Tensor> negative = x => Functional.Linear(x.Reshape(x.Shape[0], 64), swapped, null);
+        var options = new NaturalFingerOptions { Steps = 20, InputTransform = false, DiscriminatorLoss = false };
+        var z = Tensor.Randn(new Generator(4), 6, 8).ClonePersistent();
+        var alone = NaturalFingerOptimizer.Optimize(gan, z.Slice(0, 0, 1).ClonePersistent(), [0], [2], [0], [positive], [negative], options, new Generator(5));
+        var together = NaturalFingerOptimizer.Optimize(gan, z, [0, 1, 0, 1, 0, 1], [2, 2, 2, 2, 2, 2], [0, 0, 0, 0, 0, 0], [positive], [negative], options, new Generator(5));
+        double moved = 0;
+        for (int k = 0; k < 8; k++)
+        {
+            Assert.Equal(alone.Span[k], together.Span[k], 1e-4);
+            moved += Math.Abs(alone.Span[k] - z.Span[k]);
+        }
+        Assert.True(moved > 1e-2, $"the latent moved by {moved} in 20 steps");
     }
 
     static GanFile TinyGan(int imageSize, string dataset, int classes = 10) => new()

@@ -94,6 +94,11 @@ public sealed class NaturalFingerMethod : IQuerySampler
             var survivors = NaturalFingerOptimizer.Screen(images, yPos, yNeg, positives, negatives, NaturalTransform.ScreeningSet);
             stage += $"; after optimisation {positivesMet} give y_pos on every positive, {negativesMet} y_neg on every negative, {bothMet} both, " +
                 $"{survivors.Length} of them under every screening transform";
+            if (bothMet > survivors.Length)
+            {
+                var each = NaturalFingerOptimizer.SurvivorsPerTransform(images, yPos, yNeg, positives, negatives, NaturalTransform.ScreeningSet);
+                stage += $" (under each alone: {string.Join(", ", NaturalTransform.ScreeningSet.Select((t, k) => $"{t} {each[k]}"))})";
+            }
             stages.Add(stage);
             context.Progress?.Report(stage + $" ({keptClasses.Count + Math.Min(survivors.Length, wanted - keptClasses.Count)} of {wanted})");
             var chosen = survivors.Take(wanted - keptClasses.Count).ToArray();

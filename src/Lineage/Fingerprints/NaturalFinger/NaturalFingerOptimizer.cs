@@ -110,7 +110,9 @@ public static class NaturalFingerOptimizer
             var loss = KitModelBatch.Mean(pos) + KitModelBatch.Mean(neg);
             if (o.DiscriminatorLoss)
                 loss = loss + gan.D.Score(raw, classes).RSub(1f).Relu().Mean() * o.Lambda;
-            loss.Backward();
+            // each latent is its own search: differentiate the sum over images, not the mean, or every latent's step
+            // would shrink with the number of candidates optimised together (100 candidates: a 100× smaller step)
+            (loss * z.Shape[0]).Backward();
             sgd.Step();
             if (progress != null && ((step + 1) % 50 == 0 || step + 1 == o.Steps))
                 progress.Report($"NaturalFinger step {step + 1}/{o.Steps}: loss {loss.Item():0.###}");
@@ -134,6 +136,12 @@ public static class NaturalFingerOptimizer
         }
         return Enumerable.Range(0, n).Where(i => alive[i] && positiveLabels[i] != negativeLabels[i]).ToArray();
     }
+
+    /// <summary>Per screening transform, how many rows keep every label under that transform alone: where an empty
+    /// screen loses its candidates.</summary>
+    public static int[] SurvivorsPerTransform(Tensor images, int[] positiveLabels, int[] negativeLabels,
+        IReadOnlyList<Func<Tensor, Tensor>> positives, IReadOnlyList<Func<Tensor, Tensor>> negatives, IReadOnlyList<NaturalTransform> transforms) =>
+        transforms.Select(t => Screen(images, positiveLabels, negativeLabels, positives, negatives, [t]).Length).ToArray();
 
     /// <summary>On the untransformed images, how many rows every positive gives y_pos, every negative y_neg, and both
     /// (the stage counts an empty screen reports), each model's labels read once.</summary>
