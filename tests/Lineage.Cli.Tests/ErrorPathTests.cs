@@ -27,6 +27,11 @@ public class ErrorPathTests(TinyModelsFixture models) : IClassFixture<TinyModels
         CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", "nowhere.fingerprint", .. TinyModelsFixture.Data, "--model", models.Source]), "nowhere.fingerprint");
         CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", models.Fingerprint, .. TinyModelsFixture.Data, "--model", models.Source, "--columns", "0"]), "--columns");
         CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", models.Fingerprint, .. TinyModelsFixture.Data, "--model", models.Source, "--epochs", "0"]), "epochs");
+        CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", .. TinyModelsFixture.Data, "--model", models.Source]), "at least one fingerprint");
+        CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", .. TinyModelsFixture.Data, "--model", models.Source, "--queries", "nameless.npy"]), "NAME=FILE.npy");
+        var bright = models.Dir.File("too-bright.npy");
+        Lineage.Data.Formats.NpyFile.Write(bright, Lineage.Data.Formats.NpyArray.FromFloat32(Enumerable.Repeat(255f, 28 * 28).ToArray(), 1, 1, 28, 28));
+        CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", .. TinyModelsFixture.Data, "--model", models.Source, "--queries", $"bright={bright}"]), bright, "[0, 1]");
     }
 
     [Fact]

@@ -89,17 +89,22 @@ public class WorkflowTests(TinyModelsFixture models) : IClassFixture<TinyModelsF
     {
         using var dir = new CliTempDir();
         var panel = dir.File("panel.png");
+        // a query set of plain grey images beside the fingerprint, as `gan sample --npy` would write one
+        var grey = dir.File("grey.npy");
+        Lineage.Data.Formats.NpyFile.Write(grey, Lineage.Data.Formats.NpyArray.FromFloat32(Enumerable.Repeat(0.5f, 3 * 28 * 28).ToArray(), 3, 1, 28, 28));
         var r = Json(LineageProcess.Run(models.Dir.Path, ["fingerprint", "stealth", models.Fingerprint, models.Fingerprint, .. TinyModelsFixture.Data,
-            "--model", models.Source, "--images", "60", "--epochs", "1", "--columns", "5", "--png", panel, "--json"]));
+            "--queries", $"grey={grey}", "--model", models.Source, "--images", "60", "--epochs", "1", "--columns", "5", "--png", panel, "--json"]));
         Assert.Equal("shapes(seed=0)/train/attacker(seed=1)", r.GetProperty("thief_data").GetString());
         var held = r.GetProperty("detector").GetProperty("held_out");
         Assert.Equal(6, held.GetProperty("per_kind").GetInt32());
         foreach (var kind in new[] { "clean_flagged", "noisy_flagged", "fgsm_flagged", "accuracy" })
             Assert.InRange(held.GetProperty(kind).GetDouble(), 0, 1);
         var rows = r.GetProperty("fingerprints").EnumerateArray().ToList();
-        Assert.Equal(2, rows.Count);
-        Assert.All(rows, row => Assert.Equal("ipguard", row.GetProperty("method").GetString()));
-        Assert.All(rows, row => Assert.Equal(20, row.GetProperty("queries").GetInt32()));
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(["ipguard", "ipguard", "grey"], rows.Select(row => row.GetProperty("method").GetString()));
+        Assert.Equal([20, 20, 3], rows.Select(row => row.GetProperty("queries").GetInt32()));
+        Assert.Equal(grey, rows[2].GetProperty("file").GetString());
+        Assert.Contains(rows[2].GetProperty("detection_rate").GetDouble(), new[] { 0.0, 1 / 3.0, 2 / 3.0, 1.0 });
         // the same file twice: one detector, so one rate
         Assert.Equal(rows[0].GetProperty("detection_rate").GetDouble(), rows[1].GetProperty("detection_rate").GetDouble());
         Assert.InRange(rows[0].GetProperty("detection_rate").GetDouble(), 0, 1);
@@ -109,7 +114,7 @@ public class WorkflowTests(TinyModelsFixture models) : IClassFixture<TinyModelsF
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
         Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
         Assert.Equal(5 * 56 + 6, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
-        Assert.Equal(2 * 56 + 3, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        Assert.Equal(3 * 56 + 4, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Lineage.Data;
+using Lineage.Data.Formats;
 using Lineage.Generative;
 using Lineage.Models;
 using Lineage.Models.Training;
@@ -81,15 +82,19 @@ internal static class GanCommand
         var scale = new Option<int>("--scale") { Description = "Pixels per image pixel", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out", "-o") { Description = "PNG file to write", Required = true };
+        var npy = new Option<string?>("--npy") { Description = "Also write the samples to a .npy file (float32, NCHW, [0,1], class by class)" };
         var cmd = new Command("sample", "Write a PNG grid of a GAN's samples, one row per class");
         cmd.Arguments.Add(gan);
-        foreach (var o in new Option[] { perClass, scale, seed, output }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { perClass, scale, seed, output, npy }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             if (r.GetValue(perClass) < 1) throw new ArgumentException($"--per-class must be at least 1, got {r.GetValue(perClass)}");
+            if (r.GetValue(scale) < 1) throw new ArgumentException($"--scale must be at least 1, got {r.GetValue(scale)}");
             var file = GanFile.Load(r.GetValue(gan)!);
-            GanJob.WriteGrid(file, r.GetValue(output)!, r.GetValue(perClass), r.GetValue(seed), r.GetValue(scale));
-            Console.WriteLine($"wrote {r.GetValue(output)}: {file.Spec.Classes} rows of {r.GetValue(perClass)} samples");
+            var samples = GanJob.SamplesPerClass(file, r.GetValue(perClass), r.GetValue(seed));
+            Lineage.Images.PngGrid.Write(r.GetValue(output)!, samples, r.GetValue(perClass), r.GetValue(scale));
+            if (r.GetValue(npy) is string array) NpyFile.Write(array, NpyArray.FromFloat32(samples.ToArray(), samples.Shape));
+            Console.WriteLine($"wrote {r.GetValue(output)}: {file.Spec.Classes} rows of {r.GetValue(perClass)} samples" + (r.GetValue(npy) is string a ? $", and {a}" : ""));
             return 0;
         }));
         return cmd;

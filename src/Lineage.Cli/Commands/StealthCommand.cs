@@ -15,7 +15,8 @@ internal static class StealthCommand
     public static Command Create()
     {
         var data = new DataOptions();
-        var files = new Argument<string[]>("fingerprints") { Description = "Fingerprint files to check", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("fingerprints") { Description = "Fingerprint files to check", Arity = ArgumentArity.ZeroOrMore };
+        var extra = new Option<string[]>("--queries") { Description = "Another query set to check, as NAME=FILE.npy (float32 NCHW in [0,1], e.g. from `gan sample --npy`); repeatable", AllowMultipleArgumentsPerToken = true };
         var model = new Option<string>("--model") { Description = "The thief's model (a Lineage model file): its FGSM images teach the detector what perturbations look like", Required = true };
         var part = new Option<DataPart>("--part") { Description = "The thief's data: the attacker half (as the zoos and kits split it) or all", DefaultValueFactory = _ => DataPart.Attacker };
         var splitSeed = new Option<int>("--split-seed") { DefaultValueFactory = _ => 1 };
@@ -30,16 +31,18 @@ internal static class StealthCommand
         var cmd = new Command("stealth", "Train a thief's detector of noisy and adversarial images on the thief's data, then report the share of each fingerprint's queries it flags");
         cmd.Arguments.Add(files);
         data.AddTo(cmd);
-        foreach (var o in new Option[] { model, part, splitSeed, images, epochs, epsilon, seed, png, columns, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { extra, model, part, splitSeed, images, epochs, epsilon, seed, png, columns, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
         {
             if (r.GetValue(columns) < 1) throw new ArgumentException($"--columns must be at least 1, not {r.GetValue(columns)}");
-            var fingerprints = r.GetValue(files)!.Select(f => (File: f, Fingerprint: FingerprintFile.Load(f))).ToList();
+            var sets = (r.GetValue(files) ?? []).Select(QuerySet.FromFingerprint).ToList();
+            sets.AddRange((r.GetValue(extra) ?? []).Select(QuerySet.FromNpy));
+            if (sets.Count == 0) throw new ArgumentException("give at least one fingerprint file or --queries NAME=FILE.npy to check");
             var pair = data.Load(r);
             var thiefData = TrainingJob.SelectPart(pair.Train, r.GetValue(part), r.GetValue(splitSeed));
-            foreach (var (file, fp) in fingerprints)
-                if (!fp.Queries.Shape.Skip(1).SequenceEqual(thiefData.ImageShape))
-                    throw new ArgumentException($"{file}: its queries are {Tensor.FormatShape(fp.Queries.Shape.Skip(1).ToArray())} images, the data's {Tensor.FormatShape(thiefData.ImageShape)}");
+            foreach (var set in sets)
+                if (!set.Queries.Shape.Skip(1).SequenceEqual(thiefData.ImageShape))
+                    throw new ArgumentException($"{set.File}: its queries are {Tensor.FormatShape(set.Queries.Shape.Skip(1).ToArray())} images, the data's {Tensor.FormatShape(thiefData.ImageShape)}");
             var thiefModel = ModelFile.Load(r.GetValue(model)!);
             var options = new UnnaturalQueryDetectorOptions
             {
@@ -51,14 +54,14 @@ internal static class StealthCommand
                 if (p.Batch == p.Batches) Console.Error.WriteLine($"stealth: detector epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:0.0000}  train accuracy {100 * p.Accuracy:0.0} %");
             });
             var detector = UnnaturalQueryDetector.Train(thiefData, thiefModel, options, progress);
-            var rows = fingerprints.Select(f => new
+            var rows = sets.Select(set => new
             {
-                file = f.File,
-                method = f.Fingerprint.Method,
-                queries = f.Fingerprint.QueryCount,
-                detection_rate = detector.DetectionRate(f.Fingerprint.Queries),
+                file = set.File,
+                method = set.Name,
+                queries = set.Queries.Shape[0],
+                detection_rate = detector.DetectionRate(set.Queries),
             }).ToList();
-            if (r.GetValue(png) is string panel) WritePanel(panel, fingerprints.Select(f => f.Fingerprint.Queries).ToList(), r.GetValue(columns));
+            if (r.GetValue(png) is string panel) WritePanel(panel, sets.Select(set => set.Queries).ToList(), r.GetValue(columns));
             var held = detector.HeldOut;
             if (r.GetValue(json))
             {
@@ -89,7 +92,30 @@ internal static class StealthCommand
         return cmd;
     }
 
-    /// <summary>One row per fingerprint: its first queries, blank cells where it has fewer.</summary>
+    /// <summary>Queries to check: a fingerprint's (named by its method) or a .npy array's (named on the command line).</summary>
+    sealed record QuerySet(string File, string Name, Tensor Queries)
+    {
+        public static QuerySet FromFingerprint(string path)
+        {
+            var fp = FingerprintFile.Load(path);
+            return new(path, fp.Method, fp.Queries);
+        }
+
+        public static QuerySet FromNpy(string spec)
+        {
+            int eq = spec.IndexOf('=');
+            if (eq <= 0 || eq == spec.Length - 1) throw new ArgumentException($"--queries takes NAME=FILE.npy, not '{spec}'");
+            string name = spec[..eq], path = spec[(eq + 1)..];
+            var array = Data.Formats.NpyFile.Read(path);
+            if (array.Shape.Length != 4 || array.Shape[0] == 0)
+                throw new ArgumentException($"{path}: queries must be a non-empty [N, C, H, W] array, not {Tensor.FormatShape(array.Shape)}");
+            var values = array.ToFloat32();
+            if (values.Any(v => !(v >= 0f && v <= 1f))) throw new ArgumentException($"{path}: query pixels must lie in [0, 1]");
+            return new QuerySet(path, name, Tensor.FromArray(values, array.Shape));
+        }
+    }
+
+    /// <summary>One row per query set: its first queries, blank cells where it has fewer.</summary>
     static void WritePanel(string path, IReadOnlyList<Tensor> queries, int columns)
     {
         int[] shape = [.. queries[0].Shape.Skip(1)];

@@ -36,10 +36,13 @@ public static class GanJob
     }
 
     /// <summary>A PNG with one row per class, <paramref name="perClass"/> samples each, from seeded latents.</summary>
-    public static void WriteGrid(GanFile gan, string path, int perClass, int seed, int scale = 2)
+    public static void WriteGrid(GanFile gan, string path, int perClass, int seed, int scale = 2) =>
+        PngGrid.Write(path, SamplesPerClass(gan, perClass, seed), perClass, scale);
+
+    /// <summary><paramref name="perClass"/> samples of every class in class order, [classes·perClass, C, H, W] in [0, 1].</summary>
+    public static Tensor SamplesPerClass(GanFile gan, int perClass, int seed)
     {
         var labels = Enumerable.Range(0, gan.Spec.Classes).SelectMany(c => Enumerable.Repeat(c, perClass)).ToArray();
-        var images = gan.Gan.Sample(labels, new Generator(seed));
-        PngGrid.Write(path, images, perClass, scale);
+        return gan.Gan.Sample(labels, new Generator(seed));
     }
 }

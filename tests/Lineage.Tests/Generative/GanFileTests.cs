@@ -34,6 +34,17 @@ public sealed class GanFileTests
     }
 
     [Fact]
+    public void SamplesPerClassComeClassByClassAsTheGridDrawsThem()
+    {
+        var gan = Tiny();
+        var samples = GanJob.SamplesPerClass(gan, 3, seed: 7);
+        Assert.Equal([gan.Spec.Classes * 3, gan.Spec.Channels, gan.Spec.ImageSize, gan.Spec.ImageSize], samples.Shape);
+        var labels = Enumerable.Range(0, gan.Spec.Classes).SelectMany(c => Enumerable.Repeat(c, 3)).ToArray();
+        Assert.Equal(gan.Gan.Sample(labels, new Generator(7)).ToArray(), samples.ToArray());
+        Assert.All(samples.ToArray(), v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
     public void AnyChangedByteIsRefused()
     {
         using var dir = new TinyZoo.TempDir();
