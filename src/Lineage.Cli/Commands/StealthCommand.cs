@@ -115,7 +115,8 @@ internal static class StealthCommand
         }
     }
 
-    /// <summary>One row per query set: its first queries, blank cells where it has fewer.</summary>
+    /// <summary>One row per query set: queries spread evenly over the set (sets are often ordered by class or by
+    /// point, so the first few would show one kind), blank cells where it has fewer.</summary>
     static void WritePanel(string path, IReadOnlyList<Tensor> queries, int columns)
     {
         int[] shape = [.. queries[0].Shape.Skip(1)];
@@ -123,8 +124,9 @@ internal static class StealthCommand
         var cells = new float[queries.Count * columns * size];
         for (int row = 0; row < queries.Count; row++)
         {
-            int count = Math.Min(columns, queries[row].Shape[0]);
-            queries[row].Span[..(count * size)].CopyTo(cells.AsSpan(row * columns * size));
+            int n = queries[row].Shape[0], count = Math.Min(columns, n);
+            for (int k = 0; k < count; k++)
+                queries[row].Span.Slice((int)((long)k * n / count) * size, size).CopyTo(cells.AsSpan((row * columns + k) * size));
         }
         Images.PngGrid.Write(path, Tensor.FromArray(cells, [queries.Count * columns, .. shape]), columns);
     }
