@@ -61,7 +61,7 @@ internal static class StealthCommand
                 queries = set.Queries.Shape[0],
                 detection_rate = detector.DetectionRate(set.Queries),
             }).ToList();
-            if (r.GetValue(png) is string panel) WritePanel(panel, sets.Select(set => set.Queries).ToList(), r.GetValue(columns));
+            if (r.GetValue(png) is string panel) Images.PngGrid.Write(panel, Images.PngGrid.Rows([.. sets.Select(set => set.Queries)], r.GetValue(columns)), r.GetValue(columns));
             var held = detector.HeldOut;
             if (r.GetValue(json))
             {
@@ -113,21 +113,5 @@ internal static class StealthCommand
             if (values.Any(v => !(v >= 0f && v <= 1f))) throw new ArgumentException($"{path}: query pixels must lie in [0, 1]");
             return new QuerySet(path, name, Tensor.FromArray(values, array.Shape));
         }
-    }
-
-    /// <summary>One row per query set: queries spread evenly over the set (sets are often ordered by class or by
-    /// point, so the first few would show one kind), blank cells where it has fewer.</summary>
-    static void WritePanel(string path, IReadOnlyList<Tensor> queries, int columns)
-    {
-        int[] shape = [.. queries[0].Shape.Skip(1)];
-        int size = shape.Aggregate(1, (a, b) => a * b);
-        var cells = new float[queries.Count * columns * size];
-        for (int row = 0; row < queries.Count; row++)
-        {
-            int n = queries[row].Shape[0], count = Math.Min(columns, n);
-            for (int k = 0; k < count; k++)
-                queries[row].Span.Slice((int)((long)k * n / count) * size, size).CopyTo(cells.AsSpan((row * columns + k) * size));
-        }
-        Images.PngGrid.Write(path, Tensor.FromArray(cells, [queries.Count * columns, .. shape]), columns);
     }
 }

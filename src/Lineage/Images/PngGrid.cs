@@ -16,6 +16,26 @@ public static class PngGrid
         AtomicFile.Write(path, tmp => File.WriteAllBytes(tmp, bytes));
     }
 
+    /// <summary>One row per image set, <paramref name="columns"/> images each, spread evenly over the set (sets are
+    /// often ordered by class or by point, so the first few would show one kind); blank tiles where a set has fewer.
+    /// Every set must hold images of one shape.</summary>
+    public static Tensor Rows(IReadOnlyList<Tensor> sets, int columns)
+    {
+        if (sets.Count == 0 || columns < 1) throw new ArgumentException($"rows of images need at least one set and one column, got {sets.Count} and {columns}");
+        int[] shape = [.. sets[0].Shape.Skip(1)];
+        if (sets.Any(s => !s.Shape.Skip(1).SequenceEqual(shape)))
+            throw new ArgumentException($"rows of images need one image shape; got {string.Join(", ", sets.Select(s => Tensor.FormatShape(s.Shape)))}");
+        int size = shape.Aggregate(1, (a, b) => a * b);
+        var cells = new float[sets.Count * columns * size];
+        for (int row = 0; row < sets.Count; row++)
+        {
+            int n = sets[row].Shape[0], count = Math.Min(columns, n);
+            for (int k = 0; k < count; k++)
+                sets[row].Span.Slice((int)((long)k * n / count) * size, size).CopyTo(cells.AsSpan((row * columns + k) * size));
+        }
+        return Tensor.FromArray(cells, [sets.Count * columns, .. shape]);
+    }
+
     public static byte[] Encode(Tensor images, int columns, int scale = 2, int gap = 1)
     {
         if (images.Rank != 4 || images.Shape[1] is not (1 or 3))

@@ -31,6 +31,18 @@ public sealed class PngGridTests
     }
 
     [Fact]
+    public void RowsSpreadEachSetEvenlyAndLeaveBlankTiles()
+    {
+        // set A: 6 one-pixel images 0..5; set B: one image; 3 columns
+        var a = Tensor.FromArray([0f, 1f, 2f, 3f, 4f, 5f], 6, 1, 1, 1);
+        var b = Tensor.FromArray([9f], 1, 1, 1, 1);
+        var rows = PngGrid.Rows([a, b], columns: 3);
+        Assert.Equal([6, 1, 1, 1], rows.Shape);
+        Assert.Equal([0f, 2f, 4f, 9f, 0f, 0f], rows.ToArray());
+        Assert.Throws<ArgumentException>(() => PngGrid.Rows([a, Tensor.Zeros(1, 1, 2, 2)], columns: 3));
+    }
+
+    [Fact]
     public void RefusesWhatIsNotAnImageBatch() =>
         Assert.Throws<ArgumentException>(() => PngGrid.Encode(Tensor.Zeros(2, 2, 4, 4), columns: 2));
 }
