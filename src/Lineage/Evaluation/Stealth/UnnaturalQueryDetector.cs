@@ -120,16 +120,7 @@ public sealed class UnnaturalQueryDetector
     {
         if (!images.Shape.Skip(1).SequenceEqual(preprocessing.Shape))
             throw new ArgumentException($"the detector takes {Tensor.FormatShape(preprocessing.Shape)} images, not {Tensor.FormatShape(images.Shape.Skip(1).ToArray())}");
-        detector.Eval();
-        var flagged = new List<bool>(images.Shape[0]);
-        for (int i = 0; i < images.Shape[0]; i += 256)
-        {
-            using var _ = GradMode.NoGrad();
-            using var scope = TensorScope.Begin();
-            var logits = detector.Forward(preprocessing.Apply(images.Slice(0, i, Math.Min(images.Shape[0], i + 256)))).Span;
-            for (int r = 0; r < logits.Length / 2; r++) flagged.Add(logits[2 * r + Unnatural] > logits[2 * r + Clean]);
-        }
-        return [.. flagged];
+        return [.. Evaluate.Predict(detector, preprocessing, images).Select(label => label == Unnatural)];
     }
 
     /// <summary>The share of <paramref name="queries"/> the detector flags.</summary>

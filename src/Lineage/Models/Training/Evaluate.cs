@@ -15,18 +15,21 @@ public static class Evaluate
         return data.Count == 0 ? double.NaN : (double)correct / data.Count;
     }
 
-    public static int[] Predict(Classifier model, Preprocessing preprocessing, Dataset data, int batchSize = 256)
+    public static int[] Predict(Classifier model, Preprocessing preprocessing, Dataset data, int batchSize = 256) =>
+        Predict(model, preprocessing, data.AsTensor(), batchSize);
+
+    /// <summary>Top-1 labels of raw images [N, C, H, W] in [0, 1].</summary>
+    public static int[] Predict(Classifier model, Preprocessing preprocessing, Tensor images, int batchSize = 256)
     {
         bool wasTraining = model.Training;
         model.Eval();
-        var result = new int[data.Count];
+        int count = images.Shape[0];
+        var result = new int[count];
         using (GradMode.NoGrad())
-            for (int start = 0; start < data.Count; start += batchSize)
+            for (int start = 0; start < count; start += batchSize)
             {
                 using var scope = TensorScope.Begin();
-                int n = Math.Min(batchSize, data.Count - start);
-                var idx = Enumerable.Range(start, n).ToArray();
-                var pred = model.Forward(preprocessing.Apply(data.Gather(idx))).ArgMax(1);
+                var pred = model.Forward(preprocessing.Apply(images.Slice(0, start, Math.Min(count, start + batchSize)))).ArgMax(1);
                 pred.CopyTo(result, start);
             }
         model.Train(wasTraining);
