@@ -56,7 +56,7 @@ public sealed class NaturalFingerTests
         Assert.Empty(NaturalFingerOptimizer.Screen(images, [1], [2], positives, negatives, NaturalTransform.ScreeningSet));
 
         // the per-transform counts an empty screen reports: the identity and a faint noise keep it, the flip does not
-        var each = NaturalFingerOptimizer.SurvivorsPerTransform(images, [1], [2], positives, negatives, NaturalTransform.ScreeningSet);
+        var each = NaturalFingerOptimizer.ScreenWithCounts(images, [1], [2], positives, negatives, NaturalTransform.ScreeningSet).PerTransform;
         Assert.Equal(NaturalTransform.ScreeningSet.Count, each.Length);
         var byKind = NaturalTransform.ScreeningSet.Select((t, k) => (t.Kind, Count: each[k])).ToList();
         Assert.Equal(1, byKind.Single(e => e.Kind == NaturalTransformKind.Identity).Count);

@@ -91,14 +91,11 @@ public sealed class NaturalFingerMethod : IQuerySampler
             var optimised = NaturalFingerOptimizer.Optimize(gan.Gan, z0, c0, yPos, yNeg, positives, negatives, options, gen.Fork(), context.Progress, context.Cancel);
             var images = gan.Gan.ImagesOf(optimised, c0);
             var (positivesMet, negativesMet, bothMet) = NaturalFingerOptimizer.Counts(images, yPos, yNeg, positives, negatives);
-            var survivors = NaturalFingerOptimizer.Screen(images, yPos, yNeg, positives, negatives, NaturalTransform.ScreeningSet);
+            var (survivors, each) = NaturalFingerOptimizer.ScreenWithCounts(images, yPos, yNeg, positives, negatives, NaturalTransform.ScreeningSet);
             stage += $"; after optimisation {positivesMet} give y_pos on every positive, {negativesMet} y_neg on every negative, {bothMet} both, " +
                 $"{survivors.Length} of them under every screening transform";
             if (bothMet > survivors.Length)
-            {
-                var each = NaturalFingerOptimizer.SurvivorsPerTransform(images, yPos, yNeg, positives, negatives, NaturalTransform.ScreeningSet);
                 stage += $" (under each alone: {string.Join(", ", NaturalTransform.ScreeningSet.Select((t, k) => $"{t} {each[k]}"))})";
-            }
             stages.Add(stage);
             context.Progress?.Report(stage + $" ({keptClasses.Count + Math.Min(survivors.Length, wanted - keptClasses.Count)} of {wanted})");
             var chosen = survivors.Take(wanted - keptClasses.Count).ToArray();

@@ -123,25 +123,30 @@ public static class NaturalFingerOptimizer
 
     /// <summary>Rows that keep their labels under every screening transform: every positive says y_pos, every negative y_neg.</summary>
     public static int[] Screen(Tensor images, int[] positiveLabels, int[] negativeLabels,
+        IReadOnlyList<Func<Tensor, Tensor>> positives, IReadOnlyList<Func<Tensor, Tensor>> negatives, IReadOnlyList<NaturalTransform> transforms) =>
+        ScreenWithCounts(images, positiveLabels, negativeLabels, positives, negatives, transforms).Survivors;
+
+    /// <summary><see cref="Screen"/>'s survivors and, per screening transform, how many rows keep every label under that
+    /// transform alone (where an empty screen loses its candidates), from one labelling of every transformed image.</summary>
+    public static (int[] Survivors, int[] PerTransform) ScreenWithCounts(Tensor images, int[] positiveLabels, int[] negativeLabels,
         IReadOnlyList<Func<Tensor, Tensor>> positives, IReadOnlyList<Func<Tensor, Tensor>> negatives, IReadOnlyList<NaturalTransform> transforms)
     {
         int n = images.Shape[0];
-        var alive = Enumerable.Repeat(true, n).ToArray();
-        foreach (var t in transforms)
+        var distinct = Enumerable.Range(0, n).Select(i => positiveLabels[i] != negativeLabels[i]).ToArray();
+        var alive = (bool[])distinct.Clone();
+        var perTransform = new int[transforms.Count];
+        for (int k = 0; k < transforms.Count; k++)
         {
             Tensor transformed;
-            using (GradMode.NoGrad()) transformed = t.Apply(images).ClonePersistent();
-            foreach (var m in positives) Keep(alive, KitModelBatch.Labels(m, transformed), positiveLabels);
-            foreach (var m in negatives) Keep(alive, KitModelBatch.Labels(m, transformed), negativeLabels);
+            using (GradMode.NoGrad()) transformed = transforms[k].Apply(images).ClonePersistent();
+            var kept = (bool[])distinct.Clone();
+            foreach (var m in positives) Keep(kept, KitModelBatch.Labels(m, transformed), positiveLabels);
+            foreach (var m in negatives) Keep(kept, KitModelBatch.Labels(m, transformed), negativeLabels);
+            perTransform[k] = kept.Count(b => b);
+            for (int i = 0; i < n; i++) alive[i] &= kept[i];
         }
-        return Enumerable.Range(0, n).Where(i => alive[i] && positiveLabels[i] != negativeLabels[i]).ToArray();
+        return (Enumerable.Range(0, n).Where(i => alive[i]).ToArray(), perTransform);
     }
-
-    /// <summary>Per screening transform, how many rows keep every label under that transform alone: where an empty
-    /// screen loses its candidates.</summary>
-    public static int[] SurvivorsPerTransform(Tensor images, int[] positiveLabels, int[] negativeLabels,
-        IReadOnlyList<Func<Tensor, Tensor>> positives, IReadOnlyList<Func<Tensor, Tensor>> negatives, IReadOnlyList<NaturalTransform> transforms) =>
-        transforms.Select(t => Screen(images, positiveLabels, negativeLabels, positives, negatives, [t]).Length).ToArray();
 
     /// <summary>On the untransformed images, how many rows every positive gives y_pos, every negative y_neg, and both
     /// (the stage counts an empty screen reports), each model's labels read once.</summary>
