@@ -138,7 +138,7 @@ internal static class FingerprintCommand
             var path = r.GetValue(file)!;
             var fp = FingerprintFile.Load(path);
             if (r.GetValue(export) is string npy)
-                NpyFile.Write(npy, NpyArray.FromFloat32(fp.Queries.ToArray(), fp.Queries.Shape));
+                NpyImages.Write(npy, fp.Queries);
             if (r.GetValue(png) is string image)
                 Lineage.Images.PngGrid.Write(image, fp.Queries, columns: 10);
             var facts = new

@@ -93,7 +93,7 @@ internal static class GanCommand
             var file = GanFile.Load(r.GetValue(gan)!);
             var samples = GanJob.SamplesPerClass(file, r.GetValue(perClass), r.GetValue(seed));
             Lineage.Images.PngGrid.Write(r.GetValue(output)!, samples, r.GetValue(perClass), r.GetValue(scale));
-            if (r.GetValue(npy) is string array) NpyFile.Write(array, NpyArray.FromFloat32(samples.ToArray(), samples.Shape));
+            if (r.GetValue(npy) is string array) NpyImages.Write(array, samples);
             Console.WriteLine($"wrote {r.GetValue(output)}: {file.Spec.Classes} rows of {r.GetValue(perClass)} samples" + (r.GetValue(npy) is string a ? $", and {a}" : ""));
             return 0;
         }));

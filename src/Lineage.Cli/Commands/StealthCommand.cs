@@ -105,13 +105,8 @@ internal static class StealthCommand
         {
             int eq = spec.IndexOf('=');
             if (eq <= 0 || eq == spec.Length - 1) throw new ArgumentException($"--queries takes NAME=FILE.npy, not '{spec}'");
-            string name = spec[..eq], path = spec[(eq + 1)..];
-            var array = Data.Formats.NpyFile.Read(path);
-            if (array.Shape.Length != 4 || array.Shape[0] == 0)
-                throw new ArgumentException($"{path}: queries must be a non-empty [N, C, H, W] array, not {Tensor.FormatShape(array.Shape)}");
-            var values = array.ToFloat32();
-            if (values.Any(v => !(v >= 0f && v <= 1f))) throw new ArgumentException($"{path}: query pixels must lie in [0, 1]");
-            return new QuerySet(path, name, Tensor.FromArray(values, array.Shape));
+            string path = spec[(eq + 1)..];
+            return new QuerySet(path, spec[..eq], Data.Formats.NpyImages.Read(path));
         }
     }
 }

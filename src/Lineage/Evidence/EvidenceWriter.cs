@@ -84,7 +84,7 @@ public static class EvidenceWriter
             {
                 var q = "queries/" + stem + ".npy";
                 var sent = part.Rows is int[] rows ? fp.Queries.IndexSelect(0, rows) : fp.Queries;
-                NpyFile.Write(Path.Combine(root, q), NpyArray.FromFloat32(sent.ToArray(), sent.Shape));
+                NpyImages.Write(Path.Combine(root, q), sent);
                 queries = Record(q);
                 var files = AnswerFiles.Save(a, Path.Combine(root, "answers"), stem);
                 answers = new AnswersRecord(a.Mode.ToString().ToLowerInvariant(), a.Classes, a.K, Record("answers/" + files.Labels),
