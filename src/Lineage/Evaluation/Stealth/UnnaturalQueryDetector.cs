@@ -58,14 +58,12 @@ public sealed class UnnaturalQueryDetector
     readonly Preprocessing preprocessing;
 
     public DetectorHeldOutRates HeldOut { get; }
-    public UnnaturalQueryDetectorOptions Options { get; }
 
-    UnnaturalQueryDetector(Classifier detector, Preprocessing preprocessing, DetectorHeldOutRates heldOut, UnnaturalQueryDetectorOptions options)
+    UnnaturalQueryDetector(Classifier detector, Preprocessing preprocessing, DetectorHeldOutRates heldOut)
     {
         this.detector = detector;
         this.preprocessing = preprocessing;
         HeldOut = heldOut;
-        Options = options;
     }
 
     /// <summary>Trains the detector on the thief's data and its model (the target of the FGSM images).</summary>
@@ -110,7 +108,7 @@ public sealed class UnnaturalQueryDetector
         double cleanFlagged = Flagged(clean), noisyFlagged = Flagged(noisy), fgsmFlagged = Flagged(adversarial);
         var rates = new DetectorHeldOutRates(test, cleanFlagged, noisyFlagged, fgsmFlagged,
             ((1 - cleanFlagged) + noisyFlagged + fgsmFlagged) / 3);
-        return new UnnaturalQueryDetector(model, thiefData.Preprocessing, rates, options);
+        return new UnnaturalQueryDetector(model, thiefData.Preprocessing, rates);
     }
 
     /// <summary>Whether the detector flags each image (probability of "unnatural" above one half).</summary>
