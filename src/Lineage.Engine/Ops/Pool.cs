@@ -1,3 +1,5 @@
+using Lineage.Engine.Kernels;
+
 namespace Lineage.Engine;
 
 /// <summary>2-D pooling as torch.nn.functional (floor mode): max (gradient to the first maximum of each
@@ -13,34 +15,20 @@ public static partial class Functional
         var (n, c, h, w, oh, ow) = PoolShape("max_pool2d", input, kernel, stride, padding);
         int planes = n * c, inPlane = h * w, outPlane = oh * ow;
         var o = Tensor.Empty(n, c, oh, ow);
-        // argmax indices live in a pooled buffer (read as ints) so a training step's scope recycles them
-        var argmaxStore = Tensor.Empty(n, c, oh, ow);
-        float[] xd = input.Data, od = o.Data, ad = argmaxStore.Data;
+        // argmax indices live in a pooled buffer (read as ints) so a training step's scope recycles them; without a
+        // gradient to route they are not computed at all
+        var argmaxStore = GradMode.IsEnabled && input.RequiresGrad ? Tensor.Empty(n, c, oh, ow) : null;
+        float[] xd = input.Data, od = o.Data;
+        float[]? ad = argmaxStore?.Data;
+        bool twoByTwo = MaxPoolKernels.TwoByTwoApplies(kernel, stride, padding);
         Par.For(planes, (long)outPlane * kernel.H * kernel.W, (p0, p1) =>
         {
-            var argmax = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(ad.AsSpan());
-            for (int p = p0; p < p1; p++)
+            unsafe
             {
-                var src = xd.AsSpan(p * inPlane, inPlane);
-                int oBase = p * outPlane;
-                for (int y = 0; y < oh; y++)
+                fixed (float* x0 = xd, o0 = od, a0 = ad)
                 {
-                    int hs = y * stride.H - padding.H, he = Math.Min(hs + kernel.H, h); hs = Math.Max(hs, 0);
-                    for (int x = 0; x < ow; x++)
-                    {
-                        int ws = x * stride.W - padding.W, we = Math.Min(ws + kernel.W, w); ws = Math.Max(ws, 0);
-                        int best = hs * w + ws;
-                        float m = src[best];
-                        for (int i = hs; i < he; i++)
-                            for (int j = ws; j < we; j++)
-                            {
-                                float v = src[i * w + j];
-                                // strict comparison keeps the first maximum; NaN wins as in PyTorch
-                                if (v > m || (float.IsNaN(v) && !float.IsNaN(m))) { m = v; best = i * w + j; }
-                            }
-                        od[oBase + y * ow + x] = m;
-                        argmax[oBase + y * ow + x] = best;
-                    }
+                    if (twoByTwo) MaxPoolKernels.TwoByTwo(x0, o0, (int*)a0, p0, p1, h, w, oh, ow);
+                    else MaxPoolKernels.Windowed(x0, o0, (int*)a0, p0, p1, h, w, oh, ow, kernel, stride, padding);
                 }
             }
         });
@@ -50,7 +38,7 @@ public static partial class Functional
             float[] gd = g.Data, gxd = gx.Data;
             Par.For(planes, outPlane, (p0, p1) =>
             {
-                var argmax = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(ad.AsSpan());
+                var argmax = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(ad!.AsSpan());
                 for (int p = p0; p < p1; p++)
                 {
                     int iBase = p * inPlane, oBase = p * outPlane;
