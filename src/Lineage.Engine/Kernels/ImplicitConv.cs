@@ -36,7 +36,10 @@ internal static unsafe partial class ImplicitConv
     /// (not 1×1 unpadded) kernel and padding the input-gradient convolution can use, or stride 2 (whose input
     /// gradient is <see cref="Stride2InputGradient"/>).</summary>
     public static bool Applies(in ConvGeometry g, int groups)
-        => Enabled && Gemm.Path == GemmPath.Vector512 && groups == 1 && 4 * g.OW >= 3 * GridWidth(g)
+        => Enabled && Gemm.Path == GemmPath.Vector512 && GeometryApplies(g, groups);
+
+    static bool GeometryApplies(in ConvGeometry g, int groups)
+        => groups == 1 && 4 * g.OW >= 3 * GridWidth(g)
            && (g.SH == 1 && g.SW == 1 && !g.IsPointwise && g.PH <= g.DH * (g.KH - 1) && g.PW <= g.DW * (g.KW - 1)
                || g.SH == 2 && g.SW == 2);
 
@@ -83,8 +86,9 @@ internal static unsafe partial class ImplicitConv
     /// 4.7 MB batch evicts to L3: the tiles of that layer then ran at about half the FMA peak). With
     /// <paramref name="padded"/> (<see cref="PaddedFloats"/> long) the padded images are kept there for
     /// the weight gradient; otherwise each thread pads into one image's scratch.</summary>
-    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded)
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false)
     {
+        bool avx512 = Gemm.Path == GemmPath.Vector512;
         int wp = GridWidth(g), k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp, slack = Slack(g);
         int tiles = (cols + NR - 1) / NR, outPlane = g.OH * g.OW, inImage = g.C * g.H * g.W;
         var off = ArrayPool<int>.Shared.Rent(k);
@@ -108,8 +112,9 @@ internal static unsafe partial class ImplicitConv
                         {
                             float* xp = pad0 != null ? pad0 + (long)im * img : scratch0;
                             PadImage(x0 + (long)im * inImage, xp, geo);
-                            ComputeImage(xp, m, k, cols, off0, w0, g0, ldg);
-                            StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0);
+                            ComputeImage(xp, m, k, cols, off0, w0, g0, ldg, avx512);
+                            if (avx512) StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu);
+                            else StoreImageAvx2(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu);
                         }
                     }
                 }
@@ -125,8 +130,9 @@ internal static unsafe partial class ImplicitConv
 
     /// <summary>grid[M, ldg] = panels · B over the grid columns 0..cols of one image, where row p of B starts at
     /// xp + off[p]: every MR×NR tile in one micro-kernel call per KC-deep block, in a fixed k order.</summary>
-    static void ComputeImage(float* xp, int m, int k, int cols, int* off, float* panels, float* grid, int ldg)
+    static void ComputeImage(float* xp, int m, int k, int cols, int* off, float* panels, float* grid, int ldg, bool avx512 = true)
     {
+        if (!avx512) { ComputeImageAvx2(xp, m, k, cols, off, panels, grid, ldg); return; }
         for (int j0 = 0; j0 < cols; j0 += NR)
         {
             float* bBase = xp + j0;
@@ -136,6 +142,22 @@ internal static unsafe partial class ImplicitConv
                 for (int pc = 0; pc < k; pc += KC)
                     if (cols - j0 > 16) Kernel8x32(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
                     else Kernel8x16(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+            }
+        }
+    }
+
+    /// <summary><see cref="ComputeImage"/> with the AVX2 tiles (ImplicitConv.Avx2.cs).</summary>
+    static void ComputeImageAvx2(float* xp, int m, int k, int cols, int* off, float* panels, float* grid, int ldg)
+    {
+        for (int j0 = 0; j0 < cols; j0 += NR)
+        {
+            float* bBase = xp + j0;
+            for (int r0 = 0; r0 < m; r0 += MR)
+            {
+                float* panel = panels + (long)r0 * k, d = grid + (long)r0 * ldg + j0;
+                for (int pc = 0; pc < k; pc += KC)
+                    if (cols - j0 > 16) Tile8x32Avx2(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+                    else Tile8x16Avx2(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
             }
         }
     }
@@ -384,8 +406,9 @@ internal static unsafe partial class ImplicitConv
     /// columns dropped) into [M, OH, OW] (+ bias). The kernels store whole vectors into this grid from their
     /// registers; writing each tile's short runs straight into the output instead (masked stores through a
     /// stack tile) cost a third of a 16-channel 32×32 layer's time.</summary>
-    static void StoreImage(float* grid, int ldg, int m, int wp, int oh, int ow, float* dst, float* bias)
+    static void StoreImage(float* grid, int ldg, int m, int wp, int oh, int ow, float* dst, float* bias, bool relu)
     {
+        var floor = relu ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
         for (int r = 0; r < m; r++)
         {
             var b = Vector512.Create(bias == null ? 0f : bias[r]);
@@ -393,11 +416,11 @@ internal static unsafe partial class ImplicitConv
             for (int y = 0; y < oh; y++, src += wp, dst += ow)
             {
                 int q = 0;
-                for (; q + 16 <= ow; q += 16) Vector512.Store(Vector512.Load(src + q) + b, dst + q);
+                for (; q + 16 <= ow; q += 16) Vector512.Store(Vector512.Max(Vector512.Load(src + q) + b, floor), dst + q);
                 if (q < ow)
                 {
                     var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(ow - q)).AsSingle();
-                    Avx512F.MaskStore(dst + q, mask, Vector512.Load(src + q) + b);
+                    Avx512F.MaskStore(dst + q, mask, Vector512.Max(Vector512.Load(src + q) + b, floor));
                 }
             }
         }

@@ -20,7 +20,8 @@ public sealed class Sequential : Module
     public Module this[int index] => Child(index.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Runs the layers in order; a batch norm directly followed by a ReLU runs as one fused op
-    /// (<see cref="BatchNormBase.Forward(Tensor, Tensor?, bool)"/>), which gives the same values and gradients.</summary>
+    /// (<see cref="BatchNormBase.Forward(Tensor, Tensor?, bool)"/>), which gives the same values and gradients, and so
+    /// does a convolution followed by a ReLU (<see cref="Conv2d.ForwardRelu"/>).</summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
@@ -28,6 +29,7 @@ public sealed class Sequential : Module
         foreach (var (_, m) in NamedChildren())
         {
             if (pending is BatchNormBase bn && m is ReLU) { x = bn.Forward(x, residual: null, relu: true); pending = null; continue; }
+            if (pending is Conv2d conv && m is ReLU) { x = conv.ForwardRelu(x); pending = null; continue; }
             if (pending != null) x = pending.Forward(x);
             pending = m;
         }

@@ -32,6 +32,9 @@ public sealed class Conv2d : Module
 
     public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
 
+    /// <summary>relu(Forward(input)), fused when no gradient is recorded (<see cref="Functional.Conv2dRelu"/>).</summary>
+    public Tensor ForwardRelu(Tensor input) => Functional.Conv2dRelu(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
     protected override string ExtraRepr() =>
         $"({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, groups={Groups}{(Bias == null ? ", no bias" : "")})";
 }

@@ -11,6 +11,19 @@ public static partial class Functional
         => Conv2d(input, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
 
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
+        => Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: false);
+
+    /// <summary>relu(conv2d(...)) in one pass over the output. Without a gradient to record the ReLU is applied as
+    /// each image's output is stored (inference: one write of the output instead of a conv write, a ReLU read and a
+    /// ReLU write); when a gradient is needed it is the two ops in turn, so backward is unchanged.</summary>
+    public static Tensor Conv2dRelu(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
+    {
+        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
+        return recorded ? Conv2d(input, weight, bias, stride, padding, dilation, groups).Relu()
+                        : Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true);
+    }
+
+    static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, bool relu)
     {
         if (input.Rank != 4) throw new ArgumentException($"conv2d: input must be [N, C, H, W], got {Tensor.FormatShape(input.Shape)}");
         if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [Cout, Cin/groups, kH, kW], got {Tensor.FormatShape(weight.Shape)}");
@@ -34,9 +47,21 @@ public static partial class Functional
         float[] xd = input.Data, wd = weight.Data, od = o.Data;
         float[]? bd = bias?.Data;
         var args = new ConvArgs(stride, padding, dilation, groups);
-        if (groups > 1 && cinG == 1) return DepthwiseConv2d(input, weight, bias, o, geo, args);
-        if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args);
-        BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
+        if (groups > 1 && cinG == 1)
+        {
+            var d = DepthwiseConv2d(input, weight, bias, o, geo, args);
+            if (relu) { var dd = d.Data; Par.For(d.Size, 1, (s0, e0) => Elementwise.BinaryScalarRight<MaxOp>(dd.AsSpan(s0, e0 - s0), 0f, dd.AsSpan(s0, e0 - s0))); }
+            return d;
+        }
+        if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu);
+        if (ImplicitConv.ForwardApplies(geo, groups))
+        {
+            // AVX2: the implicit forward, the im2col gradients below
+            var panels = ImplicitConv.PackWeights(wd, cout, ckk);
+            try { ImplicitConv.Forward(xd, n, geo, panels, cout, bd, od, null, relu); }
+            finally { BufferPool.Return(panels); }
+        }
+        else BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
         {
             int outBase = img * cout * hw;
             if (bd != null) for (int c = 0; c < cout; c++) od.AsSpan(outBase + c * hw, hw).Fill(bd[c]);
@@ -47,6 +72,7 @@ public static partial class Functional
                 if (!pointwise) { Im2Col.Unfold(xd.AsSpan(xOff, cinG * inPlane), geo, col); src = col; srcOff = 0; }
                 BatchLoops.Gemm(serial, false, false, coutG, hw, ckk, 1f, wd, g * coutG * ckk, ckk, src, srcOff, hw, bd != null ? 1f : 0f, od, outBase + g * coutG * hw, hw);
             }
+            if (relu) { var outs = od.AsSpan(outBase, cout * hw); Elementwise.BinaryScalarRight<MaxOp>(outs, 0f, outs); }
         });
 
         Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
@@ -96,13 +122,13 @@ public static partial class Functional
     /// When the weight will need a gradient, the zero-padded input of the forward pass is kept (as a
     /// scope-tracked pooled tensor) for the weight gradient instead of being padded again, and with
     /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.</summary>
-    static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args)
+    static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args, bool relu)
     {
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
         bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad;
         var padded = keepPadded ? Tensor.Empty(ImplicitConv.PaddedFloats(geo, n)) : null;
         var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
-        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data, padded?.Data); }
+        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data, padded?.Data, relu); }
         finally { BufferPool.Return(panels); }
         Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
         return Tensor.FromOp(o, "conv2d", parents, grad =>
