@@ -8,7 +8,7 @@ namespace Lineage.Engine.Tests;
 [Collection(GlobalStateCollection.Name)]
 public class ImplicitConvRegressionTests
 {
-    [Avx512Theory]
+    [ImplicitGemmTheory]
     [InlineData(64, 1, 16, 28)]
     [InlineData(64, 16, 32, 14)]
     [InlineData(7, 3, 8, 9)]

@@ -50,7 +50,7 @@ public class ImplicitConvTests
         return ImplicitConv.Applies(new ConvGeometry(cin, h, w, k, k, stride, stride, pad, pad, dilation, dilation, oh, ow), 1);
     }
 
-    [Avx512Theory, MemberData(nameof(ShapesOnBothGrids))]
+    [ImplicitGemmTheory, MemberData(nameof(ShapesOnBothGrids))]
     public void ForwardMatchesReference(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride, bool columnShifted)
     {
         Assert.True(OnGrid(columnShifted, () => Takes(cin, h, w, k, pad, dilation, stride)));
@@ -61,7 +61,7 @@ public class ImplicitConvTests
         for (int i = 0; i < expected.Length; i++) Assert.True(MathF.Abs(expected[i] - y.Data[i]) < 1e-4f * (1 + MathF.Abs(expected[i])), $"[{i}] {y.Data[i]} vs {expected[i]}");
     }
 
-    [Avx512Theory, MemberData(nameof(ShapesOnBothGrids))]
+    [ImplicitGemmTheory, MemberData(nameof(ShapesOnBothGrids))]
     public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride, bool columnShifted)
     {
         var x = R(4, n, cin, h, w); var wt = R(5, cout, cin, k, k); var b = bias ? R(6, cout) : null;
@@ -87,7 +87,7 @@ public class ImplicitConvTests
 
     /// <summary>Only one of input and weight needs a gradient: the padded input kept from the forward pass,
     /// the padded output gradient shared with the weight gradient, and neither, all match the im2col path.</summary>
-    [Avx512Theory]
+    [ImplicitGemmTheory]
     [InlineData(true, false, 1, 1, false)]
     [InlineData(false, true, 1, 1, false)]
     [InlineData(false, true, 0, 1, false)]

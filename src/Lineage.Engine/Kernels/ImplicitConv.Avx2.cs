@@ -9,15 +9,15 @@ namespace Lineage.Engine.Kernels;
 /// computed as 4×16 sub-tiles in Vector256 registers (8 accumulators, two B vectors and one broadcast: an 8×16
 /// tile's 16 accumulators would not fit AVX2's 16 registers). Without this path an AVX2 machine ran every
 /// convolution as im2col + GEMM, copying each image's unfolded 9·C×H·W matrix before multiplying.
-/// Only the forward runs here; gradients on such machines still take the im2col path.
+/// The gradients use the same tiles: the input gradient is this forward over the output gradient (stride 1) or
+/// per input phase (stride 2), and the weight gradient's 4×6 and 4×4 dot-product blocks run as pairs of 2×6 and 2×4
+/// blocks (12 and 8 accumulators; 4×6 would need 24 registers).
 /// </summary>
 internal static unsafe partial class ImplicitConv
 {
-    /// <summary>The forward alone applies: the geometry <see cref="Applies"/> takes, on an AVX-512 or an AVX2 (FMA)
-    /// machine.</summary>
-    public static bool ForwardApplies(in ConvGeometry g, int groups)
-        => Enabled && (Gemm.Path == GemmPath.Vector512 || Gemm.Path == GemmPath.Vector256 && Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported)
-           && GeometryApplies(g, groups);
+    /// <summary>The GEMM path has tiles for the implicit convolution: AVX-512, or AVX2 with FMA.</summary>
+    static bool PathApplies
+        => Gemm.Path == GemmPath.Vector512 || Gemm.Path == GemmPath.Vector256 && Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
 
     /// <summary>d[8 × 32] (+)= panel · B as four 4×16 sub-tiles.</summary>
     static void Tile8x32Avx2(int kc, float* a, float* b, int* off, float* d, int ldd, bool accumulate)
@@ -88,5 +88,74 @@ internal static unsafe partial class ImplicitConv
                 }
             }
         }
+    }
+
+    /// <summary>gw[r, q] (+)= Σ over count images and len columns of (a + r·lda)·(b + off[q]) for a 2×6 block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Dot2x6Avx2(int count, int len, float* a, int lda, int aImage, float* b, int bImage, int* off, float* gw, int ldg, bool accumulate)
+    {
+        Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default, s04 = default, s05 = default;
+        Vector256<float> s10 = default, s11 = default, s12 = default, s13 = default, s14 = default, s15 = default;
+        int o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5];
+        for (int im = 0; im < count; im++, a += aImage, b += bImage)
+        {
+            float* a0 = a, a1 = a + lda;
+            for (int j = 0; j < len; j += 8)
+            {
+                var x0 = Vector256.Load(a0 + j); var x1 = Vector256.Load(a1 + j);
+                float* bj = b + j;
+                var bv = Vector256.Load(bj + o0); s00 = Vector256.FusedMultiplyAdd(x0, bv, s00); s10 = Vector256.FusedMultiplyAdd(x1, bv, s10);
+                bv = Vector256.Load(bj + o1); s01 = Vector256.FusedMultiplyAdd(x0, bv, s01); s11 = Vector256.FusedMultiplyAdd(x1, bv, s11);
+                bv = Vector256.Load(bj + o2); s02 = Vector256.FusedMultiplyAdd(x0, bv, s02); s12 = Vector256.FusedMultiplyAdd(x1, bv, s12);
+                bv = Vector256.Load(bj + o3); s03 = Vector256.FusedMultiplyAdd(x0, bv, s03); s13 = Vector256.FusedMultiplyAdd(x1, bv, s13);
+                bv = Vector256.Load(bj + o4); s04 = Vector256.FusedMultiplyAdd(x0, bv, s04); s14 = Vector256.FusedMultiplyAdd(x1, bv, s14);
+                bv = Vector256.Load(bj + o5); s05 = Vector256.FusedMultiplyAdd(x0, bv, s05); s15 = Vector256.FusedMultiplyAdd(x1, bv, s15);
+            }
+        }
+        Put(gw, 0, s00, accumulate); Put(gw, 1, s01, accumulate); Put(gw, 2, s02, accumulate);
+        Put(gw, 3, s03, accumulate); Put(gw, 4, s04, accumulate); Put(gw, 5, s05, accumulate);
+        gw += ldg;
+        Put(gw, 0, s10, accumulate); Put(gw, 1, s11, accumulate); Put(gw, 2, s12, accumulate);
+        Put(gw, 3, s13, accumulate); Put(gw, 4, s14, accumulate); Put(gw, 5, s15, accumulate);
+    }
+
+    /// <summary>gw[r, q] (+)= Σ over count images and len columns of (a + r·lda)·(b + off[q]) for a 2×4 block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Dot2x4Avx2(int count, int len, float* a, int lda, int aImage, float* b, int bImage, int* off, float* gw, int ldg, bool accumulate)
+    {
+        Vector256<float> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        int o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3];
+        for (int im = 0; im < count; im++, a += aImage, b += bImage)
+        {
+            float* a0 = a, a1 = a + lda;
+            for (int j = 0; j < len; j += 8)
+            {
+                var x0 = Vector256.Load(a0 + j); var x1 = Vector256.Load(a1 + j);
+                float* bj = b + j;
+                var bv = Vector256.Load(bj + o0); s00 = Vector256.FusedMultiplyAdd(x0, bv, s00); s10 = Vector256.FusedMultiplyAdd(x1, bv, s10);
+                bv = Vector256.Load(bj + o1); s01 = Vector256.FusedMultiplyAdd(x0, bv, s01); s11 = Vector256.FusedMultiplyAdd(x1, bv, s11);
+                bv = Vector256.Load(bj + o2); s02 = Vector256.FusedMultiplyAdd(x0, bv, s02); s12 = Vector256.FusedMultiplyAdd(x1, bv, s12);
+                bv = Vector256.Load(bj + o3); s03 = Vector256.FusedMultiplyAdd(x0, bv, s03); s13 = Vector256.FusedMultiplyAdd(x1, bv, s13);
+            }
+        }
+        Put(gw, 0, s00, accumulate); Put(gw, 1, s01, accumulate); Put(gw, 2, s02, accumulate); Put(gw, 3, s03, accumulate);
+        gw += ldg;
+        Put(gw, 0, s10, accumulate); Put(gw, 1, s11, accumulate); Put(gw, 2, s12, accumulate); Put(gw, 3, s13, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Put(float* d, int q, Vector256<float> x, bool accumulate)
+    {
+        float v = Vector256.Sum(x);
+        d[q] = accumulate ? d[q] + v : v;
+    }
+
+    /// <summary>Σ over count images and len columns of a·b (edge elements of the weight gradient).</summary>
+    static float DotAvx2(int count, int len, float* a, int aImage, float* b, int bImage)
+    {
+        var s = Vector256<float>.Zero;
+        for (int im = 0; im < count; im++, a += aImage, b += bImage)
+            for (int j = 0; j < len; j += 8) s = Vector256.FusedMultiplyAdd(Vector256.Load(a + j), Vector256.Load(b + j), s);
+        return Vector256.Sum(s);
     }
 }

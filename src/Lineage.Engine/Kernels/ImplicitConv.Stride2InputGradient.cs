@@ -41,6 +41,7 @@ internal static unsafe partial class ImplicitConv
         try
         {
             var geo = g;
+            bool avx512 = Gemm.Path == GemmPath.Vector512;
             bool emptyPhase = phases.Any(p => p.K == 0);
             int outImage = cout * g.OH * g.OW, inImage = cin * g.H * g.W;
             Par.For(n, 2L * cin * g.ColRows * cols, (s, e) =>
@@ -62,7 +63,7 @@ internal static unsafe partial class ImplicitConv
                                 if (k == 0) continue;
                                 fixed (float* w0 = panels)
                                 fixed (int* off0 = off)
-                                    ComputeImage(pad0, cin, k, cols, off0, w0, grid0, ldg);
+                                    ComputeImage(pad0, cin, k, cols, off0, w0, grid0, ldg, avx512);
                                 ScatterPhase(grid0, ldg, wd, p / 2, p % 2, geo, dx0 + (long)im * inImage);
                             }
                         }

@@ -36,7 +36,7 @@ internal static unsafe partial class ImplicitConv
     /// (not 1×1 unpadded) kernel and padding the input-gradient convolution can use, or stride 2 (whose input
     /// gradient is <see cref="Stride2InputGradient"/>).</summary>
     public static bool Applies(in ConvGeometry g, int groups)
-        => Enabled && Gemm.Path == GemmPath.Vector512 && GeometryApplies(g, groups);
+        => Enabled && PathApplies && GeometryApplies(g, groups);
 
     static bool GeometryApplies(in ConvGeometry g, int groups)
         => groups == 1 && 4 * g.OW >= 3 * GridWidth(g)
@@ -252,6 +252,7 @@ internal static unsafe partial class ImplicitConv
             dyp = dyPadded!;
         }
         int block = (int)Math.Clamp(BlockBytes / (4L * (img + dyImg)), 1, n);
+        bool avx512 = Gemm.Path == GemmPath.Vector512;
         var off = ArrayPool<int>.Shared.Rent(k);
         try
         {
@@ -273,20 +274,31 @@ internal static unsafe partial class ImplicitConv
                             {
                                 int rn = Math.Min(DR, m - r0);
                                 float* a = db + (long)r0 * dyPlane, d = gw0 + r0 * k + p0;
-                                if (rn == DR && pn == DC)
+                                if (rn == DR && pn == DC && avx512)
                                     Dot4x6(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
+                                else if (rn == DR && pn == DC)
+                                {
+                                    Dot2x6Avx2(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
+                                    Dot2x6Avx2(count, len, a + 2L * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, d + 2 * k, k, i0 > 0);
+                                }
                                 else
                                 {
                                     int q0 = 0;
                                     if (rn == DR && pn >= DR)
                                     {
-                                        Dot4x4(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
+                                        if (avx512) Dot4x4(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
+                                        else
+                                        {
+                                            Dot2x4Avx2(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
+                                            Dot2x4Avx2(count, len, a + 2L * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, d + 2 * k, k, i0 > 0);
+                                        }
                                         q0 = DR;
                                     }
                                     for (int r = 0; r < rn; r++)
                                         for (int q = q0; q < pn; q++)
                                         {
-                                            float v = Dot(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img);
+                                            float v = avx512 ? Dot(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img)
+                                                             : DotAvx2(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img);
                                             float* dq = d + r * k + q;
                                             *dq = i0 > 0 ? *dq + v : v;
                                         }

@@ -54,14 +54,7 @@ public static partial class Functional
             return d;
         }
         if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu);
-        if (ImplicitConv.ForwardApplies(geo, groups))
-        {
-            // AVX2: the implicit forward, the im2col gradients below
-            var panels = ImplicitConv.PackWeights(wd, cout, ckk);
-            try { ImplicitConv.Forward(xd, n, geo, panels, cout, bd, od, null, relu); }
-            finally { BufferPool.Return(panels); }
-        }
-        else BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
+        BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
         {
             int outBase = img * cout * hw;
             if (bd != null) for (int c = 0; c < cout; c++) od.AsSpan(outBase + c * hw, hw).Fill(bd[c]);
