@@ -65,6 +65,27 @@ public sealed class NaturalFingerTests
     }
 
     [Fact]
+    public void OnlyTransformsTheSourceRespectsOnTheOwnersImagesAreAdmitted()
+    {
+        // four images bright on the left, four on the right: LeftHeavy's answer flips with them, not with faint noise
+        var images = Tensor.Zeros(8, 1, 4, 4);
+        for (int i = 0; i < 8; i++)
+            for (int y = 0; y < 4; y++) images.Span[i * 16 + y * 4 + (i < 4 ? 0 : 3)] = 1f;
+        var (admitted, measured) = ScreeningTransforms.Select(LeftHeavy, images, 0.9);
+        Assert.Equal(NaturalTransform.ScreeningSet.Count, measured.Count);
+        Assert.Equal(0, measured.Single(m => m.Transform.Kind == NaturalTransformKind.Flip).Invariance);
+        Assert.Equal(1, measured.Single(m => m.Transform.Kind == NaturalTransformKind.Noise).Invariance);
+        Assert.DoesNotContain(admitted, t => t.Kind == NaturalTransformKind.Flip);
+        Assert.Contains(admitted, t => t.Kind == NaturalTransformKind.Identity);
+        Assert.Contains(admitted, t => t.Kind == NaturalTransformKind.Noise);
+        Assert.Equal(measured.Where(m => m.Invariance >= 0.9).Select(m => m.Transform), admitted);
+
+        // threshold 0: the paper's screen, every candidate
+        Assert.Equal(NaturalTransform.ScreeningSet, ScreeningTransforms.Select(LeftHeavy, images, 0).Admitted);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ScreeningTransforms.Select(LeftHeavy, images, 1.5));
+    }
+
+    [Fact]
     public void CarliniWagnerIsTheClampedMarginOfTheBestOtherClass()
     {
         var logits = Tensor.FromArray([1f, 3f, 2f, 0f, 0f, 100f], 2, 3);

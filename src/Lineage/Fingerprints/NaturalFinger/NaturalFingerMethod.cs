@@ -37,6 +37,7 @@ public sealed class NaturalFingerMethod : IQuerySampler
             MethodParameter.Bool("adversarial_label", true, "y_neg from an FGSM step against the negatives (paper's trick 1; off: a random other class)"),
             MethodParameter.Bool("transform", true, "a random input transform per step (paper's trick 2)"),
             MethodParameter.Bool("discriminator_loss", true, "the discriminator's hinge term (paper's trick 3)"),
+            MethodParameter.Double("invariance", 0.9, "screen and optimise only under transforms the source keeps its label under on this share of the owner's images (0: every transform, as the paper; docs/naturalfinger.md)", 0, 1),
             MethodParameter.Int("held_out_references", 0, "kit references kept for calibration only (0: 2 when the kit has at least 5, else 1)", 0),
         ],
         Reads = OutputMode.Label,
@@ -61,8 +62,18 @@ public sealed class NaturalFingerMethod : IQuerySampler
         var positives = new List<Func<Tensor, Tensor>> { source.Logits };
         positives.AddRange(kit.Surrogates.Select(Load));
         var negatives = trainReferences.Select(Load).ToList();
+        // the transforms the source respects on the owner's images (ScreeningTransforms: CIFAR's flips and shifts are not
+        // label-preserving for models trained without augmentation)
+        var owner = context.OwnerData;
+        int probe = Math.Min(owner.Count, 1000);
+        var probeImages = Tensor.FromArray(owner.Images.AsSpan(0, probe * owner.ImageSize).ToArray(), probe, owner.Channels, owner.Height, owner.Width);
+        double minInvariance = p.Double("invariance");
+        var (screening, invariance) = ScreeningTransforms.Select(source.Logits, probeImages, minInvariance);
+        string invarianceText = string.Join(", ", invariance.Select(m => $"{m.Transform} {100 * m.Invariance:0.#} %"));
+        context.Progress?.Report($"source keeps its label on {probe} owner images under: {invarianceText}; screening under {string.Join(" ", screening)}");
         var options = new NaturalFingerOptions
         {
+            Transforms = minInvariance > 0 ? screening.Where(t => t.Kind != NaturalTransformKind.Identity).ToList() : null,
             Steps = p.Int("steps"), LearningRate = p.Double("lr"), Kappa = (float)p.Double("kappa"), Lambda = (float)p.Double("lambda"),
             ModelsPerStep = p.Int("models_per_step"), AdversarialLabel = p.Bool("adversarial_label"), InputTransform = p.Bool("transform"),
             DiscriminatorLoss = p.Bool("discriminator_loss"), Seed = context.Seed,
@@ -91,11 +102,11 @@ public sealed class NaturalFingerMethod : IQuerySampler
             var optimised = NaturalFingerOptimizer.Optimize(gan.Gan, z0, c0, yPos, yNeg, positives, negatives, options, gen.Fork(), context.Progress, context.Cancel);
             var images = gan.Gan.ImagesOf(optimised, c0);
             var (positivesMet, negativesMet, bothMet) = NaturalFingerOptimizer.Counts(images, yPos, yNeg, positives, negatives);
-            var (survivors, each) = NaturalFingerOptimizer.ScreenWithCounts(images, yPos, yNeg, positives, negatives, NaturalTransform.ScreeningSet);
+            var (survivors, each) = NaturalFingerOptimizer.ScreenWithCounts(images, yPos, yNeg, positives, negatives, screening);
             stage += $"; after optimisation {positivesMet} give y_pos on every positive, {negativesMet} y_neg on every negative, {bothMet} both, " +
                 $"{survivors.Length} of them under every screening transform";
             if (bothMet > survivors.Length)
-                stage += $" (under each alone: {string.Join(", ", NaturalTransform.ScreeningSet.Select((t, k) => $"{t} {each[k]}"))})";
+                stage += $" (under each alone: {string.Join(", ", screening.Select((t, k) => $"{t} {each[k]}"))})";
             stages.Add(stage);
             context.Progress?.Report(stage + $" ({keptClasses.Count + Math.Min(survivors.Length, wanted - keptClasses.Count)} of {wanted})");
             var chosen = survivors.Take(wanted - keptClasses.Count).ToArray();
@@ -128,7 +139,8 @@ public sealed class NaturalFingerMethod : IQuerySampler
                 ["kit_positives"] = string.Join(" ", ["source", .. kit.Surrogates.Select(m => m.Id)]),
                 ["kit_negatives"] = string.Join(" ", trainReferences.Select(m => m.Id)),
                 ["kit_held_out_references"] = string.Join(" ", calibrationReferences.Select(m => m.Id)),
-                ["screening_transforms"] = string.Join(" ", NaturalTransform.ScreeningSet),
+                ["screening_transforms"] = string.Join(" ", screening),
+                ["transform_invariance"] = invarianceText,
                 ["rounds"] = round.ToString(CultureInfo.InvariantCulture),
                 ["stages"] = string.Join("; ", stages),
                 ["queries_kept"] = keptClasses.Count.ToString(CultureInfo.InvariantCulture),

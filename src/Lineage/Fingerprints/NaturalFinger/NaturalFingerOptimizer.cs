@@ -24,6 +24,9 @@ public sealed record NaturalFingerOptions
     public bool AdversarialLabel { get; init; } = true;
     public bool InputTransform { get; init; } = true;
     public bool DiscriminatorLoss { get; init; } = true;
+    /// <summary>The transforms a step draws from (each equally likely); null: the paper's kinds over their whole ranges
+    /// (<see cref="NaturalTransform.Random"/>).</summary>
+    public IReadOnlyList<NaturalTransform>? Transforms { get; init; }
     public int Seed { get; init; }
 }
 
@@ -104,7 +107,9 @@ public static class NaturalFingerOptimizer
             sgd.ZeroGrad();
             var raw = gan.G.Forward(gan.G.Condition(z, classes));
             var images = (raw + 1f) * 0.5f;
-            var input = o.InputTransform ? NaturalTransform.Random(gen).Apply(images) : images;
+            var input = !o.InputTransform ? images
+                : o.Transforms is { Count: > 0 } set ? Fresh(set[(int)gen.NextInt(set.Count)], gen).Apply(images)
+                : NaturalTransform.Random(gen).Apply(images);
             var pos = KitModelBatch.Draw(positives, o.ModelsPerStep, gen).Select(m => CarliniWagner(m(input), positiveLabels, o.Kappa)).ToList();
             var neg = KitModelBatch.Draw(negatives, o.ModelsPerStep, gen).Select(m => CarliniWagner(m(input), negativeLabels, o.Kappa)).ToList();
             var loss = KitModelBatch.Mean(pos) + KitModelBatch.Mean(neg);
@@ -120,6 +125,10 @@ public static class NaturalFingerOptimizer
         z.RequiresGrad = false;
         return z.Detach().ClonePersistent();
     }
+
+    /// <summary>A transform drawn from a fixed set, with fresh noise when it is the noise transform.</summary>
+    static NaturalTransform Fresh(NaturalTransform t, Generator gen)
+        => t.Kind == NaturalTransformKind.Noise ? t with { NoiseSeed = (int)gen.NextInt(int.MaxValue) } : t;
 
     /// <summary>Rows that keep their labels under every screening transform: every positive says y_pos, every negative y_neg.</summary>
     public static int[] Screen(Tensor images, int[] positiveLabels, int[] negativeLabels,

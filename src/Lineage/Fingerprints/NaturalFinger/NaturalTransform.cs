@@ -30,7 +30,8 @@ public sealed record NaturalTransform(NaturalTransformKind Kind, int Dx = 0, int
         };
     }
 
-    /// <summary>The fixed set a fingerprint must survive in screening: each kind at its extremes.</summary>
+    /// <summary>The candidate screening transforms: each kind at its extremes, and one-pixel shifts (which models trained
+    /// without augmentation may respect where they do not respect two; <see cref="ScreeningTransforms"/> chooses).</summary>
     public static IReadOnlyList<NaturalTransform> ScreeningSet { get; } =
     [
         new(NaturalTransformKind.Identity),
@@ -38,6 +39,10 @@ public sealed record NaturalTransform(NaturalTransformKind Kind, int Dx = 0, int
         new(NaturalTransformKind.Noise, NoiseSeed: 1),
         new(NaturalTransformKind.Translate, Dx: 2, Dy: 2),
         new(NaturalTransformKind.Translate, Dx: -2, Dy: -2),
+        new(NaturalTransformKind.Translate, Dx: 1, Dy: 0),
+        new(NaturalTransformKind.Translate, Dx: -1, Dy: 0),
+        new(NaturalTransformKind.Translate, Dx: 0, Dy: 1),
+        new(NaturalTransformKind.Translate, Dx: 0, Dy: -1),
         new(NaturalTransformKind.Shear, Shear: MaxShear),
         new(NaturalTransformKind.Shear, Shear: -MaxShear),
     ];
