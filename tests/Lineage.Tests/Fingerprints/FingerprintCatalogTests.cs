@@ -12,7 +12,7 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         ["sac-m"] = new() { ["samples"] = "20" },
         ["sac-w"] = new() { ["samples"] = "20", ["surrogates"] = "1", ["surrogate_epochs"] = "1" },
         ["ipguard"] = new() { ["points"] = "12", ["max_steps"] = "60", ["margin"] = "3" },
-        ["akh"] = new() { ["samples"] = "30" },
+        ["akh"] = new() { ["samples"] = "100" },
         ["cae"] = new() { ["candidates"] = "30", ["examples"] = "10", ["steps"] = "10", ["step_size"] = "0.03" },
         ["uap"] = new() { ["points"] = "10", ["views"] = "4", ["uap_images"] = "100", ["max_passes"] = "2", ["xi"] = "3", ["encoder_epochs"] = "50", ["held_out_references"] = "1" },
         ["metav"] = new() { ["samples"] = "20", ["steps"] = "60", ["hidden"] = "16", ["held_out_references"] = "1" },
@@ -120,15 +120,15 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
         var rule = new RuleOptions { IndependentModels = [TrainedModelsFixture.AsSuspect(models.Independent, "i1"), TrainedModelsFixture.AsSuspect(models.Independent2, "i2")] };
         var fp = FingerprintCreation.Create("akh", new CreationContext { Source = models.SourceModel, OwnerData = models.Defender, Seed = 1 }, Small["akh"], rule);
         int found = int.Parse(fp.Parameter("misclassified_found"));
-        Assert.Equal(30, fp.QueryCount);
-        Assert.Equal(Math.Max(0, 30 - found), int.Parse(fp.Parameter("cutmix_top_up")));
+        Assert.Equal(100, fp.QueryCount);
+        Assert.Equal(Math.Max(0, 100 - found), int.Parse(fp.Parameter("cutmix_top_up")));
         var copy = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.FineTuned, "copy", OutputMode.Label));
         var indep = FingerprintVerifier.Verify(fp, TrainedModelsFixture.AsSuspect(models.Independent2, "i2", OutputMode.Label));
         Assert.True(copy.Score > indep.Score, $"copy {copy.Score} vs independent {indep.Score}");
         Assert.StartsWith("binomial tail", copy.QueryPValueBasis);
         // the binomial tail at the nulls' (Laplace-smoothed) agreement rate
-        double rate = (fp.Rule.NullScores.Sum() * 30 + 1) / (2 * 30 + 2.0);
-        Assert.Equal(BinomialTail.Upper((int)Math.Round(copy.Score * 30), 30, rate), copy.QueryPValue!.Value, 12);
+        double rate = (fp.Rule.NullScores.Sum() * 100 + 1) / (2 * 100 + 2.0);
+        Assert.Equal(BinomialTail.Upper((int)Math.Round(copy.Score * 100), 100, rate), copy.QueryPValue!.Value, 12);
         Assert.True(copy.QueryPValue < indep.QueryPValue);
         Assert.True(copy.PValue < indep.PValue);
     }
