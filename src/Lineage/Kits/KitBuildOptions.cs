@@ -10,6 +10,9 @@ public sealed record KitBuildOptions
 {
     public required string Dataset { get; init; }
     public KitSize Size { get; init; } = KitSize.Small;
+    /// <summary>The half the references train on: the owner's own (defender, the default) or the half the source never
+    /// saw (attacker), NaturalFinger's split (its negatives are trained on the other half of the data).</summary>
+    public DataPart ReferencePart { get; init; } = DataPart.Defender;
     public string? DataDir { get; init; }
     public InputDeclaration? Input { get; init; }
     public ZooShard? Shard { get; init; }

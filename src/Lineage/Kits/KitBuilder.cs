@@ -18,7 +18,7 @@ public static class KitBuilder
         var data = KitSpec.DataFor(options.Size, options.Dataset);
         var pair = ZooDatasets.Load(data, options.DataDir);
         var source = KitSource.Open(sourcePath, options.Input, pair.Train);
-        var spec = KitSpec.For(options.Size, data, source);
+        var spec = KitSpec.For(options.Size, data, source, options.ReferencePart);
         var plan = ZooPlan.Create(spec.ToZooSpec(new ZooGivenSpec { Hash = source.Hash, Arch = source.Spec.Name, Classes = source.Spec.Classes }));
         var result = ZooBuilder.Build(plan, directory, new ZooBuildOptions
         {
@@ -46,6 +46,7 @@ public static class KitBuilder
             {
                 Name = data.Name, TrainCount = data.TrainCount, TestCount = data.TestCount, TrainSubset = data.TrainSubset, TestSubset = data.TestSubset,
                 DataSeed = data.DataSeed, SplitSeed = spec.SplitSeed, Part = "defender", OwnerImages = owner.Count, TestImages = pair.Test.Count,
+                ReferencePart = spec.ReferencePart == DataPart.Attacker ? "attacker" : null,
             },
             Input = new KitManifestInput
             {

@@ -56,7 +56,7 @@ public sealed record KitManifestSource
 }
 
 /// <summary>The owner's data: dataset name, the generated counts (shapes) or class-balanced subsets, the data and
-/// split seeds, the half used (always <c>defender</c>) and the images the models trained and were tested on.</summary>
+/// split seeds, the half used (always <c>defender</c>; the references' half when it is the other one) and the images the models trained and were tested on.</summary>
 public sealed record KitManifestDataset
 {
     [JsonPropertyOrder(0)] public required string Name { get; init; }
@@ -69,6 +69,9 @@ public sealed record KitManifestDataset
     [JsonPropertyOrder(7)] public required string Part { get; init; }
     [JsonPropertyOrder(8)] public required int OwnerImages { get; init; }
     [JsonPropertyOrder(9)] public required int TestImages { get; init; }
+    /// <summary>"attacker" when the references trained on the half the source never saw (NaturalFinger's split);
+    /// absent when they trained on the owner's half, as every other model of the kit.</summary>
+    [JsonPropertyOrder(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ReferencePart { get; init; }
 }
 
 /// <summary>The source's input: the declaration (<c>raw</c>, <c>dataset</c>, <c>mean=…,std=…</c>, or <c>model file</c>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Lineage.Data;
+using Lineage.Models.Training;
 using Lineage.Models;
 using Lineage.Models.Architectures;
 using Lineage.Zoo;
@@ -13,7 +14,7 @@ public sealed record KitModelSpec(string Id, KitRole Role, ZooStepSpec Step, str
 {
     /// <summary>"train seed=1001", "extract-l arch=lenet5 seed=1103", "prune rate=0.5 seed=1106".</summary>
     public string Origin => Step.Train is { } train
-        ? $"train seed={train["seed"].GetRawText()}"
+        ? $"train seed={train["seed"].GetRawText()}" + (train.TryGetValue("part", out var part) && part.GetString() != "defender" ? $" part={part.GetString()}" : "")
         : string.Join(" ", new[] { Step.Attack! }
             .Concat((Step.Params ?? []).Where(p => p.Key != "width").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={ZooTrainStep.Text(p.Value, Id, p.Key)}"))
             .Append($"seed={Step.Seed}"));
@@ -22,7 +23,8 @@ public sealed record KitModelSpec(string Id, KitRole Role, ZooStepSpec Step, str
 /// <summary>
 /// What a kit builds: the owner's data (a zoo dataset block and split seed), the training defaults and every model.
 /// <see cref="For"/> makes the shipped sizes; <see cref="ToZooSpec"/> turns a kit into the zoo spec the zoo builder
-/// runs: the source as a given model, references as independents trained on the defender half, surrogates as stolen
+/// runs: the source as a given model, references as independents trained on the defender half (or, with
+/// <see cref="ReferencePart"/>, the attacker half the source never saw), surrogates as stolen
 /// models whose thief data is the defender half too (the owner replays the thief's moves on its own data). Seeds start
 /// at 1001 and ids with <c>kit-</c>, so no kit model is a model of a shipped zoo (whose seeds are below 100).
 /// </summary>
@@ -38,6 +40,8 @@ public sealed record KitSpec
     public int SplitSeed { get; init; } = 1;
     public required ZooDefaults Defaults { get; init; }
     public required IReadOnlyList<KitModelSpec> Models { get; init; }
+    /// <summary>The half the references train on (<see cref="KitBuildOptions.ReferencePart"/>).</summary>
+    public DataPart ReferencePart { get; init; } = DataPart.Defender;
 
     /// <summary>The owner's data for a size: small kits take a class-balanced 20,000-image training subset (as
     /// zoos/fmnist-full.json) of datasets larger than that, tiny kits a few hundred images.</summary>
@@ -60,8 +64,13 @@ public sealed record KitSpec
     /// and retraining for standard) extraction students of several architectures, plus fine-tuned (ftal) and pruned
     /// copies when the source is a Lineage model file. An imported (ONNX) source has no catalog architecture, so
     /// cnn-c stands for it.</summary>
-    public static KitSpec For(KitSize size, ZooDataSpec data, ModelFile source)
+    public static KitSpec For(KitSize size, ZooDataSpec data, ModelFile source, DataPart referencePart = DataPart.Defender)
     {
+        if (referencePart == DataPart.All)
+            throw new ArgumentException("a kit's references train on one half of the data: defender (the owner's, as the source) or attacker (the half the source never saw)");
+        string part = referencePart == DataPart.Attacker ? "attacker" : "defender";
+        // references on the other half say so in their ids, so the two kinds never share a name
+        string refPrefix = referencePart == DataPart.Attacker ? "kit-ref-attacker" : "kit-ref";
         bool imported = source.Model is ImportedClassifier;
         bool Fits(string a) => FitsInput(a, source.Spec);
         string arch = imported || source.Spec.Name == EnsembleClassifier.ArchitectureName
@@ -75,7 +84,7 @@ public sealed record KitSpec
 
         var models = new List<KitModelSpec>();
         int refSeed = FirstReferenceSeed, surSeed = FirstSurrogateSeed;
-        void Reference(string a, float w) => models.Add(new KitModelSpec($"kit-ref-{a}-s{refSeed}", KitRole.Reference, TrainStep(a, w, refSeed++), a));
+        void Reference(string a, float w) => models.Add(new KitModelSpec($"{refPrefix}-{a}-s{refSeed}", KitRole.Reference, TrainStep(a, w, refSeed++, part), a));
         void Student(string attack, string a, float w) => models.Add(new KitModelSpec($"kit-{attack}-{a}-s{surSeed}", KitRole.Surrogate,
             AttackStep(attack, surSeed++, ("arch", a), ("width", w.ToString("R", CultureInfo.InvariantCulture))), a));
         void Copy(string attack, params (string, string)[] p)
@@ -119,7 +128,7 @@ public sealed record KitSpec
                 }
                 break;
         }
-        return new KitSpec { Size = size, Dataset = data, Defaults = DefaultsFor(size), Models = models };
+        return new KitSpec { Size = size, Dataset = data, Defaults = DefaultsFor(size), Models = models, ReferencePart = referencePart };
     }
 
     /// <summary>The architectures a kit draws on, small to large (the stand-in for an imported source first).</summary>
@@ -148,9 +157,9 @@ public sealed record KitSpec
         };
     }
 
-    static ZooStepSpec TrainStep(string arch, float width, int seed) => new()
+    static ZooStepSpec TrainStep(string arch, float width, int seed, string part) => new()
     {
-        Train = new() { ["arch"] = Json(arch), ["width"] = Json(width), ["part"] = Json("defender"), ["seed"] = Json(seed) },
+        Train = new() { ["arch"] = Json(arch), ["width"] = Json(width), ["part"] = Json(part), ["seed"] = Json(seed) },
     };
 
     static ZooStepSpec AttackStep(string attack, int seed, params (string Key, string Value)[] parameters) => new()

@@ -213,6 +213,35 @@ public sealed class KitBuildTests
         Assert.Equal(Lineage.Statistics.ConformalThreshold.MinimumNulls(0.05), standard.Models.Count(m => m.Role == KitRole.Reference));
     }
 
+    /// <summary>NaturalFinger's split: references on the half the source never saw, in their chains, ids and origins;
+    /// surrogates stay on the owner's half (the owner replays the thief on its own data).</summary>
+    [Fact]
+    public void ReferencesCanTrainOnTheOtherHalf()
+    {
+        var source = new ModelFile
+        {
+            Model = ArchitectureCatalog.Create(new ArchitectureSpec { Name = "cnn-c", InChannels = 1, ImageSize = 28, Classes = 10 }, new Generator(0)),
+            Preprocessing = Preprocessing.FashionMnist, TrainedOn = "fmnist", Lineage = ModelLineage.Trained("cnn-c", "fmnist", 0, new Dictionary<string, string>()),
+        };
+        var data = KitSpec.DataFor(KitSize.Small, "fashion-mnist");
+        var own = KitSpec.For(KitSize.Small, data, source);
+        var other = KitSpec.For(KitSize.Small, data, source, DataPart.Attacker);
+        Assert.Equal(DataPart.Attacker, other.ReferencePart);
+        var refs = other.Models.Where(m => m.Role == KitRole.Reference).ToList();
+        Assert.NotEmpty(refs);
+        Assert.All(refs, m => Assert.Equal("attacker", m.Step.Train!["part"].GetString()));
+        Assert.All(refs, m => Assert.StartsWith("kit-ref-attacker-", m.Id));
+        Assert.All(refs, m => Assert.EndsWith("part=attacker", m.Origin));
+        Assert.All(own.Models.Where(m => m.Role == KitRole.Reference), m => Assert.Equal("defender", m.Step.Train!["part"].GetString()));
+        // same surrogates, and no reference id shared between the two kinds of kit
+        Assert.Equal(own.Models.Where(m => m.Role == KitRole.Surrogate).Select(m => m.Id), other.Models.Where(m => m.Role == KitRole.Surrogate).Select(m => m.Id));
+        Assert.Empty(refs.Select(m => m.Id).Intersect(own.Models.Select(m => m.Id)));
+        // the zoo spec trains them on that half
+        var zoo = other.ToZooSpec(new ZooGivenSpec { Hash = "abc", Arch = "cnn-c", Classes = 10 });
+        Assert.All(zoo.Models.Where(m => m.Role == "independent"), m => Assert.Equal("attacker", m.Chain[0].Train!["part"].GetString()));
+        Assert.Throws<ArgumentException>(() => KitSpec.For(KitSize.Small, data, source, DataPart.All));
+    }
+
     [Fact]
     public void WhiteBoxAttacksOnAnImportedSourceAreRefusedBeforeAnythingIsBuilt()
     {
