@@ -22,6 +22,14 @@ public class ErrorPathTests(TinyModelsFixture models) : IClassFixture<TinyModels
     }
 
     [Fact]
+    public void KitBuildNamesABadReferencePart()
+    {
+        var result = Run("kit", "build", "--source", models.Source, "--data", "shapes", "--out", models.Dir.File("kit-bad-part"), "--reference-part", "thief");
+        CliAssert.RefusedInOneLine(result, "--reference-part", "thief");
+        Assert.False(Directory.Exists(models.Dir.File("kit-bad-part")));
+    }
+
+    [Fact]
     public void StealthNamesAMissingFingerprintAndABadSetting()
     {
         CliAssert.RefusedInOneLine(Run(["fingerprint", "stealth", "nowhere.fingerprint", .. TinyModelsFixture.Data, "--model", models.Source]), "nowhere.fingerprint");

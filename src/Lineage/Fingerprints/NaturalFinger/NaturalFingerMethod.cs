@@ -45,6 +45,14 @@ public sealed class NaturalFingerMethod : IQuerySampler
         Direction = ScoreDirection.HigherIsStolen,
     }, new NaturalFingerMethod(), new LabelsReading(), new LabelAgreement(binomialPValue: true));
 
+    /// <summary>What the optimiser draws from each step: the admitted transforms other than the identity, or the identity
+    /// alone when the source respects none of them (not the paper's full ranges, which it does not respect).</summary>
+    static IReadOnlyList<NaturalTransform> StepTransforms(IReadOnlyList<NaturalTransform> admitted)
+    {
+        var moving = admitted.Where(t => t.Kind != NaturalTransformKind.Identity).ToList();
+        return moving.Count > 0 ? moving : [new NaturalTransform(NaturalTransformKind.Identity)];
+    }
+
     public SampledQueries Sample(CreationContext context, MethodParameters p)
     {
         var kit = context.Kit ?? throw new ArgumentException("naturalfinger learns from the owner's kit of surrogates and references (--kit DIR; build one with 'lineage kit build')");
@@ -73,7 +81,7 @@ public sealed class NaturalFingerMethod : IQuerySampler
         context.Progress?.Report($"source keeps its label on {probe} owner images under: {invarianceText}; screening under {string.Join(" ", screening)}");
         var options = new NaturalFingerOptions
         {
-            Transforms = minInvariance > 0 ? screening.Where(t => t.Kind != NaturalTransformKind.Identity).ToList() : null,
+            Transforms = minInvariance > 0 ? StepTransforms(screening) : null,
             Steps = p.Int("steps"), LearningRate = p.Double("lr"), Kappa = (float)p.Double("kappa"), Lambda = (float)p.Double("lambda"),
             ModelsPerStep = p.Int("models_per_step"), AdversarialLabel = p.Bool("adversarial_label"), InputTransform = p.Bool("transform"),
             DiscriminatorLoss = p.Bool("discriminator_loss"), Seed = context.Seed,
