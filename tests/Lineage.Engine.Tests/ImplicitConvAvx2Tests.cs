@@ -2,16 +2,6 @@ using Lineage.Engine.Kernels;
 
 namespace Lineage.Engine.Tests;
 
-/// <summary>A theory that runs only where the CPU has AVX2 and FMA (AVX-512 machines have both).</summary>
-public sealed class Avx2TheoryAttribute : TheoryAttribute
-{
-    public Avx2TheoryAttribute()
-    {
-        if (!System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated || !System.Runtime.Intrinsics.X86.Fma.IsSupported)
-            Skip = "this CPU has no AVX2 with FMA, so the engine never takes the Vector256 implicit-GEMM tiles this test checks";
-    }
-}
-
 /// <summary>The implicit-GEMM convolution with AVX2 tiles (4×16 sub-tiles of the AVX-512 kernels' 8×32 tiles, 2×6 and 2×4
 /// weight-gradient blocks), forced onto the Vector256 GEMM path so that AVX-512 machines check it too: on every shape of
 /// <see cref="ImplicitConvTests"/> its outputs match the direct reference and its gradients the im2col path, and the fused
@@ -21,14 +11,13 @@ public class ImplicitConvAvx2Tests
 {
     static Tensor R(int seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1f, 1f, shape);
 
+    /// <summary>run on the Vector256 GEMM path (on the padded-row or the column-shifted grid).</summary>
     static T OnAvx2<T>(bool columnShifted, Func<T> run)
     {
         var savedPath = Gemm.Path;
-        int savedDivisor = ImplicitConv.ShiftedWasteDivisor;
         Gemm.Path = GemmPath.Vector256;
-        ImplicitConv.ShiftedWasteDivisor = columnShifted ? 1 << 20 : 0;
-        try { return run(); }
-        finally { Gemm.Path = savedPath; ImplicitConv.ShiftedWasteDivisor = savedDivisor; }
+        try { return ImplicitConvTests.OnGrid(columnShifted, run); }
+        finally { Gemm.Path = savedPath; }
     }
 
     static void Close(float[] expected, float[] actual, string what)
@@ -38,7 +27,7 @@ public class ImplicitConvAvx2Tests
             Assert.True(MathF.Abs(expected[i] - actual[i]) < 1e-4f * (1 + MathF.Abs(expected[i])), $"{what} [{i}] {actual[i]} vs {expected[i]}");
     }
 
-    [Avx2Theory, MemberData(nameof(ImplicitConvTests.ShapesOnBothGrids), MemberType = typeof(ImplicitConvTests))]
+    [ImplicitGemmTheory, MemberData(nameof(ImplicitConvTests.ShapesOnBothGrids), MemberType = typeof(ImplicitConvTests))]
     public void ForwardMatchesReference(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride, bool columnShifted)
     {
         int oh = ConvGeometry.OutSize(h, k, stride, pad, dilation), ow = ConvGeometry.OutSize(w, k, stride, pad, dilation);
@@ -57,7 +46,7 @@ public class ImplicitConvAvx2Tests
         Close(expected.Select(v => MathF.Max(v, 0f)).ToArray(), yr.ToArray(), "conv+relu");
     }
 
-    [Avx2Theory, MemberData(nameof(ImplicitConvTests.ShapesOnBothGrids), MemberType = typeof(ImplicitConvTests))]
+    [ImplicitGemmTheory, MemberData(nameof(ImplicitConvTests.ShapesOnBothGrids), MemberType = typeof(ImplicitConvTests))]
     public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride, bool columnShifted)
     {
         var x = R(4, n, cin, h, w); var wt = R(5, cout, cin, k, k); var b = bias ? R(6, cout) : null;

@@ -36,7 +36,7 @@ public class ImplicitConvTests
     public static IEnumerable<object[]> ShapesOnBothGrids() =>
         Shapes().SelectMany(row => new[] { (object[])[.. row, false], [.. row, true] });
 
-    static T OnGrid<T>(bool columnShifted, Func<T> run)
+    internal static T OnGrid<T>(bool columnShifted, Func<T> run)
     {
         int saved = ImplicitConv.ShiftedWasteDivisor;
         ImplicitConv.ShiftedWasteDivisor = columnShifted ? 1 << 20 : 0;

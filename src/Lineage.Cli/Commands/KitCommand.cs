@@ -31,7 +31,7 @@ internal static class KitCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder searched first for dataset files" };
         var input = new Option<string?>("--input") { Description = "What an ONNX source takes: raw ([0,1] pixels, it normalises itself), dataset (the data's mean/std; default) or mean=M,std=S (one value or one per channel)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
-        var referencePart = new Option<string>("--reference-part") { Description = "The half of the data the references train on: defender (the owner's, as the source; default) or attacker (the half the source never saw: NaturalFinger's split)", DefaultValueFactory = _ => "defender" };
+        var referencePart = new Option<string>("--reference-part") { Description = "The half of the data the references train on: defender (the owner's, as the source; default) or attacker (the half the source never saw: NaturalFinger's split)", DefaultValueFactory = _ => SplitSpec.Defender };
         var cmd = new Command("build", "Build (or resume) the owner's kit for a source; models already in the directory are reused");
         foreach (var o in new Option[] { source, data, output, size, shard, dataDir, input, referencePart, json }) cmd.Options.Add(o);
         cmd.SetAction(r => CommandErrors.Guard(() =>
@@ -42,8 +42,8 @@ internal static class KitCommand
                 Size = r.GetValue(size),
                 ReferencePart = r.GetValue(referencePart) switch
                 {
-                    "defender" => DataPart.Defender,
-                    "attacker" => DataPart.Attacker,
+                    SplitSpec.Defender => DataPart.Defender,
+                    SplitSpec.Attacker => DataPart.Attacker,
                     var other => throw new ArgumentException($"--reference-part is defender or attacker, not '{other}'"),
                 },
                 DataDir = r.GetValue(dataDir),

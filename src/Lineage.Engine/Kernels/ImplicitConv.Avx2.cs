@@ -15,6 +15,9 @@ namespace Lineage.Engine.Kernels;
 /// </summary>
 internal static unsafe partial class ImplicitConv
 {
+    /// <summary>Whether the tiles of the current GEMM path are the AVX-512 ones (else these AVX2 ones).</summary>
+    static bool Avx512Tiles => Gemm.Path == GemmPath.Vector512;
+
     /// <summary>The GEMM path has tiles for the implicit convolution: AVX-512, or AVX2 with FMA.</summary>
     static bool PathApplies
         => Gemm.Path == GemmPath.Vector512 || Gemm.Path == GemmPath.Vector256 && Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;

@@ -41,7 +41,7 @@ internal static unsafe partial class ImplicitConv
         try
         {
             var geo = g;
-            bool avx512 = Gemm.Path == GemmPath.Vector512;
+            bool avx512 = Avx512Tiles;
             bool emptyPhase = phases.Any(p => p.K == 0);
             int outImage = cout * g.OH * g.OW, inImage = cin * g.H * g.W;
             Par.For(n, 2L * cin * g.ColRows * cols, (s, e) =>

@@ -88,7 +88,7 @@ internal static unsafe partial class ImplicitConv
     /// the weight gradient; otherwise each thread pads into one image's scratch.</summary>
     public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false)
     {
-        bool avx512 = Gemm.Path == GemmPath.Vector512;
+        bool avx512 = Avx512Tiles;
         int wp = GridWidth(g), k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp, slack = Slack(g);
         int tiles = (cols + NR - 1) / NR, outPlane = g.OH * g.OW, inImage = g.C * g.H * g.W;
         var off = ArrayPool<int>.Shared.Rent(k);
@@ -130,34 +130,24 @@ internal static unsafe partial class ImplicitConv
 
     /// <summary>grid[M, ldg] = panels · B over the grid columns 0..cols of one image, where row p of B starts at
     /// xp + off[p]: every MR×NR tile in one micro-kernel call per KC-deep block, in a fixed k order.</summary>
-    static void ComputeImage(float* xp, int m, int k, int cols, int* off, float* panels, float* grid, int ldg, bool avx512 = true)
-    {
-        if (!avx512) { ComputeImageAvx2(xp, m, k, cols, off, panels, grid, ldg); return; }
-        for (int j0 = 0; j0 < cols; j0 += NR)
-        {
-            float* bBase = xp + j0;
-            for (int r0 = 0; r0 < m; r0 += MR)
-            {
-                float* panel = panels + (long)r0 * k, d = grid + (long)r0 * ldg + j0;
-                for (int pc = 0; pc < k; pc += KC)
-                    if (cols - j0 > 16) Kernel8x32(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
-                    else Kernel8x16(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
-            }
-        }
-    }
-
-    /// <summary><see cref="ComputeImage"/> with the AVX2 tiles (ImplicitConv.Avx2.cs).</summary>
-    static void ComputeImageAvx2(float* xp, int m, int k, int cols, int* off, float* panels, float* grid, int ldg)
+    static void ComputeImage(float* xp, int m, int k, int cols, int* off, float* panels, float* grid, int ldg, bool avx512)
     {
         for (int j0 = 0; j0 < cols; j0 += NR)
         {
             float* bBase = xp + j0;
+            bool wide = cols - j0 > 16;
             for (int r0 = 0; r0 < m; r0 += MR)
             {
                 float* panel = panels + (long)r0 * k, d = grid + (long)r0 * ldg + j0;
                 for (int pc = 0; pc < k; pc += KC)
-                    if (cols - j0 > 16) Tile8x32Avx2(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
-                    else Tile8x16Avx2(Math.Min(KC, k - pc), panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    // the AVX2 tiles (ImplicitConv.Avx2.cs) compute the same 8×32 / 8×16 tiles in Vector256 registers
+                    if (avx512 && wide) Kernel8x32(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+                    else if (avx512) Kernel8x16(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+                    else if (wide) Tile8x32Avx2(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+                    else Tile8x16Avx2(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
+                }
             }
         }
     }
@@ -252,7 +242,7 @@ internal static unsafe partial class ImplicitConv
             dyp = dyPadded!;
         }
         int block = (int)Math.Clamp(BlockBytes / (4L * (img + dyImg)), 1, n);
-        bool avx512 = Gemm.Path == GemmPath.Vector512;
+        bool avx512 = Avx512Tiles;
         var off = ArrayPool<int>.Shared.Rent(k);
         try
         {

@@ -50,8 +50,7 @@ public static partial class Functional
         if (groups > 1 && cinG == 1)
         {
             var d = DepthwiseConv2d(input, weight, bias, o, geo, args);
-            if (relu) { var dd = d.Data; Par.For(d.Size, 1, (s0, e0) => Elementwise.BinaryScalarRight<MaxOp>(dd.AsSpan(s0, e0 - s0), 0f, dd.AsSpan(s0, e0 - s0))); }
-            return d;
+            return relu ? d.Relu() : d;
         }
         if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu);
         BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>

@@ -46,7 +46,7 @@ public static class KitBuilder
             {
                 Name = data.Name, TrainCount = data.TrainCount, TestCount = data.TestCount, TrainSubset = data.TrainSubset, TestSubset = data.TestSubset,
                 DataSeed = data.DataSeed, SplitSeed = spec.SplitSeed, Part = "defender", OwnerImages = owner.Count, TestImages = pair.Test.Count,
-                ReferencePart = spec.ReferencePart == DataPart.Attacker ? "attacker" : null,
+                ReferencePart = spec.ReferencePart == DataPart.Attacker ? Data.SplitSpec.Attacker : null,
             },
             Input = new KitManifestInput
             {

@@ -14,7 +14,7 @@ public sealed record KitModelSpec(string Id, KitRole Role, ZooStepSpec Step, str
 {
     /// <summary>"train seed=1001", "extract-l arch=lenet5 seed=1103", "prune rate=0.5 seed=1106".</summary>
     public string Origin => Step.Train is { } train
-        ? $"train seed={train["seed"].GetRawText()}" + (train.TryGetValue("part", out var part) && part.GetString() != "defender" ? $" part={part.GetString()}" : "")
+        ? $"train seed={train["seed"].GetRawText()}" + (train.TryGetValue("part", out var part) && part.GetString() != SplitSpec.Defender ? $" part={part.GetString()}" : "")
         : string.Join(" ", new[] { Step.Attack! }
             .Concat((Step.Params ?? []).Where(p => p.Key != "width").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={ZooTrainStep.Text(p.Value, Id, p.Key)}"))
             .Append($"seed={Step.Seed}"));
@@ -68,7 +68,7 @@ public sealed record KitSpec
     {
         if (referencePart == DataPart.All)
             throw new ArgumentException("a kit's references train on one half of the data: defender (the owner's, as the source) or attacker (the half the source never saw)");
-        string part = referencePart == DataPart.Attacker ? "attacker" : "defender";
+        string part = referencePart == DataPart.Attacker ? SplitSpec.Attacker : SplitSpec.Defender;
         // references on the other half say so in their ids, so the two kinds never share a name
         string refPrefix = referencePart == DataPart.Attacker ? "kit-ref-attacker" : "kit-ref";
         bool imported = source.Model is ImportedClassifier;
