@@ -288,7 +288,8 @@ public sealed class InferenceServer : IDisposable
     public void Dispose()
     {
         stopping.Cancel();
-        listener.Stop();
+        // Close alone: on Linux, a Close() after Stop() re-binds the port to unregister it a second time, and throws
+        // "Address already in use" if another process took the port after Stop().
         listener.Close();
         loop.Wait(TimeSpan.FromSeconds(5));
         ownedRuntime?.Dispose();

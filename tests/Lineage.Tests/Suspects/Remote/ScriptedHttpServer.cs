@@ -48,7 +48,8 @@ sealed class ScriptedHttpServer : IDisposable
 
     public void Dispose()
     {
-        listener.Stop();
+        // Close alone: on Linux, Stop() already unregisters the port, and a Close() after it re-binds the port to
+        // unregister it again, which throws "Address already in use" when another test has taken the port meanwhile.
         listener.Close();
         loop.Wait(TimeSpan.FromSeconds(5));
     }
