@@ -29,11 +29,12 @@ public sealed class ResidualBlock : Module
             : new Sequential());
     }
 
-    /// <summary>relu(b1(c1(x))), then relu(b2(c2(h)) + sc(x)); each batch norm runs fused with what follows it.</summary>
+    /// <summary>relu(b1(c1(x))), then relu(b2(c2(h)) + sc(x)); each batch norm runs fused with what follows it, and
+    /// in inference is folded into its convolution.</summary>
     public override Tensor Forward(Tensor x)
     {
-        var h = ((BatchNormBase)Child("b1")).Forward(Child("c1").Forward(x), residual: null, relu: true);
-        return ((BatchNormBase)Child("b2")).Forward(Child("c2").Forward(h), residual: Child("sc").Forward(x), relu: true);
+        var h = ((Conv2d)Child("c1")).ForwardBatchNorm(x, (BatchNormBase)Child("b1"), residual: null, relu: true);
+        return ((Conv2d)Child("c2")).ForwardBatchNorm(h, (BatchNormBase)Child("b2"), residual: Child("sc").Forward(x), relu: true);
     }
 }
 

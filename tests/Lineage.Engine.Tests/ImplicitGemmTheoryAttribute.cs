@@ -12,9 +12,14 @@ namespace Lineage.Engine.Tests;
 /// </summary>
 public sealed class ImplicitGemmTheoryAttribute : TheoryAttribute
 {
-    public ImplicitGemmTheoryAttribute()
-    {
-        if (!Vector256.IsHardwareAccelerated || !Fma.IsSupported)
-            Skip = "this CPU has no AVX2 with FMA, so the engine never takes the implicit-GEMM convolution this test checks";
-    }
+    public ImplicitGemmTheoryAttribute() => Skip = ImplicitGemmFactAttribute.SkipReason;
+}
+
+/// <summary>A single test (no data) under the same condition as <see cref="ImplicitGemmTheoryAttribute"/>.</summary>
+public sealed class ImplicitGemmFactAttribute : FactAttribute
+{
+    internal static string? SkipReason => Vector256.IsHardwareAccelerated && Fma.IsSupported ? null
+        : "this CPU has no AVX2 with FMA, so the engine never takes the implicit-GEMM convolution this test checks";
+
+    public ImplicitGemmFactAttribute() => Skip = SkipReason;
 }

@@ -16,10 +16,10 @@ namespace Lineage.Engine.Kernels;
 internal static unsafe partial class ImplicitConv
 {
     /// <summary>Whether the tiles of the current GEMM path are the AVX-512 ones (else these AVX2 ones).</summary>
-    static bool Avx512Tiles => Gemm.Path == GemmPath.Vector512;
+    internal static bool Avx512Tiles => Gemm.Path == GemmPath.Vector512;
 
     /// <summary>The GEMM path has tiles for the implicit convolution: AVX-512, or AVX2 with FMA.</summary>
-    static bool PathApplies
+    internal static bool PathApplies
         => Gemm.Path == GemmPath.Vector512 || Gemm.Path == GemmPath.Vector256 && Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported;
 
     /// <summary>d[8 × 32] (+)= panel · B as four 4×16 sub-tiles.</summary>
@@ -67,27 +67,28 @@ internal static unsafe partial class ImplicitConv
         Vector256.Store(x1, d + 8);
     }
 
-    /// <summary><see cref="StoreImage"/> in Vector256 registers: the valid columns of each grid row (+ bias), then
+    /// <summary><see cref="StoreImage"/> in Vector256 registers: the valid columns of each grid row (+ bias, + residual), then
     /// ReLU when fused; the last partial vector of a row is finished one float at a time.</summary>
-    static void StoreImageAvx2(float* grid, int ldg, int m, int wp, int oh, int ow, float* dst, float* bias, bool relu)
+    static void StoreImageAvx2(float* grid, int ldg, int m, int wp, int oh, int ow, float* dst, float* bias, bool relu, float* residual)
     {
         for (int r = 0; r < m; r++)
         {
             float bs = bias == null ? 0f : bias[r];
             var b = Vector256.Create(bs);
             float* src = grid + (long)r * ldg;
-            for (int y = 0; y < oh; y++, src += wp, dst += ow)
+            for (int y = 0; y < oh; y++, src += wp, dst += ow, residual += residual == null ? 0 : ow)
             {
                 int q = 0;
-                if (relu)
+                for (; q + 8 <= ow; q += 8)
                 {
-                    for (; q + 8 <= ow; q += 8) Vector256.Store(Vector256.Max(Vector256.Load(src + q) + b, Vector256<float>.Zero), dst + q);
-                    for (; q < ow; q++) dst[q] = MathF.Max(src[q] + bs, 0f);
+                    var v = Vector256.Load(src + q) + b;
+                    if (residual != null) v += Vector256.Load(residual + q);
+                    Vector256.Store(relu ? Vector256.Max(v, Vector256<float>.Zero) : v, dst + q);
                 }
-                else
+                for (; q < ow; q++)
                 {
-                    for (; q + 8 <= ow; q += 8) Vector256.Store(Vector256.Load(src + q) + b, dst + q);
-                    for (; q < ow; q++) dst[q] = src[q] + bs;
+                    float v = src[q] + bs + (residual != null ? residual[q] : 0f);
+                    dst[q] = relu ? MathF.Max(v, 0f) : v;
                 }
             }
         }

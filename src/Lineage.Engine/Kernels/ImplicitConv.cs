@@ -86,7 +86,7 @@ internal static unsafe partial class ImplicitConv
     /// 4.7 MB batch evicts to L3: the tiles of that layer then ran at about half the FMA peak). With
     /// <paramref name="padded"/> (<see cref="PaddedFloats"/> long) the padded images are kept there for
     /// the weight gradient; otherwise each thread pads into one image's scratch.</summary>
-    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false)
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false, float[]? residual = null)
     {
         bool avx512 = Avx512Tiles;
         int wp = GridWidth(g), k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp, slack = Slack(g);
@@ -105,7 +105,7 @@ internal static unsafe partial class ImplicitConv
                 try
                 {
                     scratch?.AsSpan(img, slack).Clear();
-                    fixed (float* x0 = x, pad0 = padded, scratch0 = scratch, w0 = panels, o0 = o, b0 = bias, g0 = grid)
+                    fixed (float* x0 = x, pad0 = padded, scratch0 = scratch, w0 = panels, o0 = o, b0 = bias, g0 = grid, res0 = residual)
                     fixed (int* off0 = off)
                     {
                         for (int im = s; im < e; im++)
@@ -113,8 +113,9 @@ internal static unsafe partial class ImplicitConv
                             float* xp = pad0 != null ? pad0 + (long)im * img : scratch0;
                             PadImage(x0 + (long)im * inImage, xp, geo);
                             ComputeImage(xp, m, k, cols, off0, w0, g0, ldg, avx512);
-                            if (avx512) StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu);
-                            else StoreImageAvx2(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu);
+                            float* res = res0 == null ? null : res0 + (long)im * m * outPlane;
+                            if (avx512) StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu, res);
+                            else StoreImageAvx2(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu, res);
                         }
                     }
                 }
@@ -139,16 +140,23 @@ internal static unsafe partial class ImplicitConv
             for (int r0 = 0; r0 < m; r0 += MR)
             {
                 float* panel = panels + (long)r0 * k, d = grid + (long)r0 * ldg + j0;
-                for (int pc = 0; pc < k; pc += KC)
-                {
-                    int kc = Math.Min(KC, k - pc);
-                    // the AVX2 tiles (ImplicitConv.Avx2.cs) compute the same 8×32 / 8×16 tiles in Vector256 registers
-                    if (avx512 && wide) Kernel8x32(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
-                    else if (avx512) Kernel8x16(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
-                    else if (wide) Tile8x32Avx2(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
-                    else Tile8x16Avx2(kc, panel + pc * MR, bBase, off + pc, d, ldg, pc > 0);
-                }
+                PanelTimesRows(k, panel, bBase, off, d, ldg, wide, avx512);
             }
+        }
+    }
+
+    /// <summary>d[8 × 32] (8 × 16 unless <paramref name="wide"/>) = one MR-row weight panel [8, k] · B, row p of B
+    /// at b + off[p], in KC-deep blocks in a fixed k order. The AVX2 tiles (ImplicitConv.Avx2.cs) compute the same
+    /// tiles in Vector256 registers. Also the tile of the Winograd convolution's products.</summary>
+    internal static void PanelTimesRows(int k, float* panel, float* b, int* off, float* d, int ldd, bool wide, bool avx512)
+    {
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            if (avx512 && wide) Kernel8x32(kc, panel + pc * MR, b, off + pc, d, ldd, pc > 0);
+            else if (avx512) Kernel8x16(kc, panel + pc * MR, b, off + pc, d, ldd, pc > 0);
+            else if (wide) Tile8x32Avx2(kc, panel + pc * MR, b, off + pc, d, ldd, pc > 0);
+            else Tile8x16Avx2(kc, panel + pc * MR, b, off + pc, d, ldd, pc > 0);
         }
     }
 
@@ -405,24 +413,32 @@ internal static unsafe partial class ImplicitConv
     }
 
     /// <summary>Copies the valid OW columns of every grid row of one image's output [M, OH·Wp] (the wrapped
-    /// columns dropped) into [M, OH, OW] (+ bias). The kernels store whole vectors into this grid from their
+    /// columns dropped) into [M, OH, OW] (+ bias, + a residual of the output's shape, then ReLU when fused: a residual
+    /// block's tail with its batch norm folded into the weights). The kernels store whole vectors into this grid from their
     /// registers; writing each tile's short runs straight into the output instead (masked stores through a
     /// stack tile) cost a third of a 16-channel 32×32 layer's time.</summary>
-    static void StoreImage(float* grid, int ldg, int m, int wp, int oh, int ow, float* dst, float* bias, bool relu)
+    static void StoreImage(float* grid, int ldg, int m, int wp, int oh, int ow, float* dst, float* bias, bool relu, float* residual)
     {
         var floor = relu ? Vector512<float>.Zero : Vector512.Create(float.NegativeInfinity);
         for (int r = 0; r < m; r++)
         {
             var b = Vector512.Create(bias == null ? 0f : bias[r]);
             float* src = grid + (long)r * ldg;
-            for (int y = 0; y < oh; y++, src += wp, dst += ow)
+            for (int y = 0; y < oh; y++, src += wp, dst += ow, residual += residual == null ? 0 : ow)
             {
                 int q = 0;
-                for (; q + 16 <= ow; q += 16) Vector512.Store(Vector512.Max(Vector512.Load(src + q) + b, floor), dst + q);
+                for (; q + 16 <= ow; q += 16)
+                {
+                    var v = Vector512.Load(src + q) + b;
+                    if (residual != null) v += Vector512.Load(residual + q);
+                    Vector512.Store(Vector512.Max(v, floor), dst + q);
+                }
                 if (q < ow)
                 {
                     var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(ow - q)).AsSingle();
-                    Avx512F.MaskStore(dst + q, mask, Vector512.Max(Vector512.Load(src + q) + b, floor));
+                    var v = Vector512.Load(src + q) + b;
+                    if (residual != null) v += Avx512F.MaskLoad(residual + q, mask, Vector512<float>.Zero);
+                    Avx512F.MaskStore(dst + q, mask, Vector512.Max(v, floor));
                 }
             }
         }

@@ -21,19 +21,28 @@ public sealed class Sequential : Module
 
     /// <summary>Runs the layers in order; a batch norm directly followed by a ReLU runs as one fused op
     /// (<see cref="BatchNormBase.Forward(Tensor, Tensor?, bool)"/>), which gives the same values and gradients, and so
-    /// does a convolution followed by a ReLU (<see cref="Conv2d.ForwardRelu"/>).</summary>
+    /// does a convolution followed by a ReLU (<see cref="Conv2d.ForwardRelu"/>). A convolution followed by a batch norm
+    /// (and a ReLU) runs through <see cref="Conv2d.ForwardBatchNorm"/>: one convolution with the batch norm folded in
+    /// when the batch norm is in evaluation mode and no gradient is recorded, else the two with the ReLU fused.</summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
-        Module? pending = null;
-        foreach (var (_, m) in NamedChildren())
+        var layers = NamedChildren().Select(c => c.Module).ToList();
+        for (int i = 0; i < layers.Count; i++)
         {
-            if (pending is BatchNormBase bn && m is ReLU) { x = bn.Forward(x, residual: null, relu: true); pending = null; continue; }
-            if (pending is Conv2d conv && m is ReLU) { x = conv.ForwardRelu(x); pending = null; continue; }
-            if (pending != null) x = pending.Forward(x);
-            pending = m;
+            var m = layers[i];
+            bool reluNext = i + 1 < layers.Count && layers[i + 1] is ReLU;
+            if (m is Conv2d conv && i + 1 < layers.Count && layers[i + 1] is BatchNormBase bn)
+            {
+                bool relu = i + 2 < layers.Count && layers[i + 2] is ReLU;
+                x = conv.ForwardBatchNorm(x, bn, residual: null, relu);
+                i += relu ? 2 : 1;
+            }
+            else if (m is BatchNormBase norm && reluNext) { x = norm.Forward(x, residual: null, relu: true); i++; }
+            else if (m is Conv2d c && reluNext) { x = c.ForwardRelu(x); i++; }
+            else x = m.Forward(x);
         }
-        return pending != null ? pending.Forward(x) : x;
+        return x;
     }
 }
 

@@ -35,6 +35,14 @@ public sealed class Conv2d : Module
     /// <summary>relu(Forward(input)), fused when no gradient is recorded (<see cref="Functional.Conv2dRelu"/>).</summary>
     public Tensor ForwardRelu(Tensor input) => Functional.Conv2dRelu(input, Weight, Bias, Stride, Padding, Dilation, Groups);
 
+    /// <summary>relu(bn(Forward(input)) + residual), residual and ReLU optional: with a batch norm in evaluation mode and
+    /// no gradient recorded, the batch norm is folded into this convolution (<see cref="Functional.Conv2dBatchNorm"/>);
+    /// otherwise it is the batch norm's own fused op after this layer.</summary>
+    public Tensor ForwardBatchNorm(Tensor input, BatchNormBase bn, Tensor? residual = null, bool relu = false)
+        => bn.Training || !bn.TrackRunningStats
+            ? bn.Forward(Forward(input), residual, relu)
+            : Functional.Conv2dBatchNorm(input, Weight, Bias, Stride, Padding, Dilation, Groups, bn.RunningMean!, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps, residual, relu);
+
     protected override string ExtraRepr() =>
         $"({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, groups={Groups}{(Bias == null ? ", no bias" : "")})";
 }

@@ -3,7 +3,8 @@ using Lineage.Engine.Kernels;
 namespace Lineage.Engine;
 
 /// <summary>2-D convolution as torch.nn.functional.conv2d: im2col + GEMM per image and group
-/// (no unfolding for pointwise 1×1 kernels), images spread over threads.</summary>
+/// (no unfolding for pointwise 1×1 kernels), images spread over threads; an implicit GEMM where it applies, and
+/// Winograd's F(2×2, 3×3) for 3×3 stride-1 layers when no gradient is recorded.</summary>
 public static partial class Functional
 {
     /// <summary>input [N, Cin, H, W] ⊛ weight [Cout, Cin/groups, kH, kW] (+ bias [Cout]) → [N, Cout, OH, OW].</summary>
@@ -23,7 +24,9 @@ public static partial class Functional
                         : Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true);
     }
 
-    static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, bool relu)
+    /// <summary>The convolution (+ bias), then + <paramref name="residual"/> (the output's shape; only when nothing is
+    /// recorded) and ReLU when <paramref name="relu"/>, each added as the kernels store their output.</summary>
+    static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, bool relu, Tensor? residual = null)
     {
         if (input.Rank != 4) throw new ArgumentException($"conv2d: input must be [N, C, H, W], got {Tensor.FormatShape(input.Shape)}");
         if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [Cout, Cin/groups, kH, kW], got {Tensor.FormatShape(weight.Shape)}");
@@ -43,16 +46,31 @@ public static partial class Functional
         bool pointwise = geo.IsPointwise;
         int scratch = pointwise ? 0 : ckk * hw;
         long cost = 2L * cout * ckk * hw;
+        if (residual != null && (residual.Rank != 4 || residual.Shape[0] != n || residual.Shape[1] != cout || residual.Shape[2] != oh || residual.Shape[3] != ow))
+            throw new ArgumentException($"conv2d: the residual {Tensor.FormatShape(residual.Shape)} must have the output's shape [{n}, {cout}, {oh}, {ow}]");
         var o = Tensor.Empty(n, cout, oh, ow);
+        float[]? rd = residual?.Data;
         float[] xd = input.Data, wd = weight.Data, od = o.Data;
         float[]? bd = bias?.Data;
         var args = new ConvArgs(stride, padding, dilation, groups);
         if (groups > 1 && cinG == 1)
         {
             var d = DepthwiseConv2d(input, weight, bias, o, geo, args);
+            if (residual != null) d = d + residual;
             return relu ? d.Relu() : d;
         }
-        if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu);
+        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
+        // the fused residual has no backward pass: Conv2dBatchNorm passes one only when nothing is recorded
+        if (residual != null && (recorded || GradMode.IsEnabled && residual.RequiresGrad))
+            throw new InvalidOperationException("internal error: conv2d with a fused residual while a gradient is recorded");
+        if (!recorded && Winograd.Applies(geo, groups, cout))
+        {
+            var u = Winograd.TransformWeights(wd, cout, cin);
+            try { Winograd.Forward(xd, n, geo, u, cout, bd, od, relu, rd); }
+            finally { BufferPool.Return(u); }
+            return o;
+        }
+        if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu, rd);
         BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
         {
             int outBase = img * cout * hw;
@@ -64,7 +82,9 @@ public static partial class Functional
                 if (!pointwise) { Im2Col.Unfold(xd.AsSpan(xOff, cinG * inPlane), geo, col); src = col; srcOff = 0; }
                 BatchLoops.Gemm(serial, false, false, coutG, hw, ckk, 1f, wd, g * coutG * ckk, ckk, src, srcOff, hw, bd != null ? 1f : 0f, od, outBase + g * coutG * hw, hw);
             }
-            if (relu) { var outs = od.AsSpan(outBase, cout * hw); Elementwise.BinaryScalarRight<MaxOp>(outs, 0f, outs); }
+            var outs = od.AsSpan(outBase, cout * hw);
+            if (rd != null) Elementwise.Binary<AddOp>(outs, rd.AsSpan(outBase, cout * hw), outs);
+            if (relu) Elementwise.BinaryScalarRight<MaxOp>(outs, 0f, outs);
         });
 
         Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
@@ -114,13 +134,13 @@ public static partial class Functional
     /// When the weight will need a gradient, the zero-padded input of the forward pass is kept (as a
     /// scope-tracked pooled tensor) for the weight gradient instead of being padded again, and with
     /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.</summary>
-    static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args, bool relu)
+    static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args, bool relu, float[]? residual)
     {
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
         bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad;
         var padded = keepPadded ? Tensor.Empty(ImplicitConv.PaddedFloats(geo, n)) : null;
         var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
-        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data, padded?.Data, relu); }
+        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data, padded?.Data, relu, residual); }
         finally { BufferPool.Return(panels); }
         Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
         return Tensor.FromOp(o, "conv2d", parents, grad =>

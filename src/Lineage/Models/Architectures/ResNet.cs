@@ -18,12 +18,13 @@ public sealed class BasicBlock : Module
     }
 
     /// <summary>relu(bn1(conv1(x))), then relu(bn2(conv2(y)) + shortcut(x)); each batch norm runs fused with
-    /// the add and ReLU that follow it (one pass instead of three).</summary>
+    /// the add and ReLU that follow it (one pass instead of three), and in inference is folded into its
+    /// convolution (<see cref="Conv2d.ForwardBatchNorm"/>).</summary>
     public override Tensor Forward(Tensor input)
     {
-        var y = ((BatchNormBase)Child("bn1")).Forward(Child("conv1").Forward(input), residual: null, relu: true);
+        var y = ((Conv2d)Child("conv1")).ForwardBatchNorm(input, (BatchNormBase)Child("bn1"), residual: null, relu: true);
         var shortcut = NamedChildren().Any(c => c.Name == "downsample") ? Child("downsample").Forward(input) : input;
-        return ((BatchNormBase)Child("bn2")).Forward(Child("conv2").Forward(y), shortcut, relu: true);
+        return ((Conv2d)Child("conv2")).ForwardBatchNorm(y, (BatchNormBase)Child("bn2"), shortcut, relu: true);
     }
 }
 

@@ -1,0 +1,338 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Lineage.Engine.Kernels;
+
+/// <summary>
+/// 3×3 stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, "Fast Algorithms for
+/// Convolutional Neural Networks", CVPR 2016). Each 2×2 block of outputs (a tile) is
+/// Aᵀ [Σ_c (G g_c Gᵀ) ⊙ (Bᵀ d_c B)] A, with d_c the tile's 4×4 input window of channel c and g_c its 3×3 filter:
+/// 16 multiplications per tile and channel pair instead of the direct convolution's 36, so 2.25× fewer FLOPs.
+/// The Σ_c for each of the 16 transformed positions ξ is a GEMM [Cout, Cin] · [Cin, tiles], run with the implicit
+/// convolution's weight panels and tiles (<see cref="ImplicitConv.PanelTimesRows"/>), one 8-channel weight panel
+/// at a time, whose 16 products are turned into outputs while they are in cache.
+/// Tiles sit on a grid (<see cref="Plan"/>) on which every transform is a vector operation over consecutive tiles;
+/// a chunk of whole images or of a band of tile rows is transformed at a time, sized so that its transformed inputs
+/// (16 · Cin · tiles floats) stay in L2. The transforms run in Vector256 registers on AVX-512 machines too: their
+/// Vector512 versions measured no faster for the input and twice as slow for the output (unaligned 64-byte loads
+/// of the products split cache lines). The result differs from the direct convolution by rounding (the
+/// transforms add and halve before multiplying), so it serves inference only: with a gradient to record the direct
+/// kernels run and their backward passes are unchanged. Every output element is computed by the same sequence of
+/// operations whatever the thread count.
+/// </summary>
+internal static unsafe class Winograd
+{
+    /// <summary>Rows of a weight panel: the implicit convolution's.</summary>
+    const int MR = 8;
+    /// <summary>Budget of one chunk's transformed inputs (half of a 1 MiB L2).</summary>
+    const int ChunkBytes = 512 * 1024;
+
+    /// <summary>Tests switch this off to compare against the direct kernels.</summary>
+    internal static bool Enabled = true;
+
+    /// <summary>Fewest multiplications per transformed value, Cin·Cout / (Cin + Cout), for which Winograd is used:
+    /// each tile transforms Cin inputs and Cout outputs (16 values each) around 16·Cin·Cout multiplications. Measured
+    /// at batch 256 on 2 threads (Zen 5, 2026-12-04), against the implicit GEMM: 32→64 channels on 14×14 5.3 ms
+    /// against 7.3 (ratio 21), 64→64 on 8×8 3.4 against 4.1 (32), 32→32 on 16×16 3.3 against 3.7 (16), but
+    /// 16→16 on 32×32 4.3 against 3.7 (8). Tests set 0 to run small layers through it.</summary>
+    internal static int MinProductsPerValue = 12;
+
+    /// <summary>3×3 kernel, stride 1, no dilation, one group, padding at most 2, enough channels, and a CPU with
+    /// the implicit convolution's tiles (AVX-512, or AVX2 with FMA).</summary>
+    public static bool Applies(in ConvGeometry g, int groups, int cout)
+        => Enabled && ImplicitConv.PathApplies && groups == 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1
+           && g.DH == 1 && g.DW == 1 && g.PH <= 2 && g.PW <= 2 && (long)g.C * cout >= (long)MinProductsPerValue * (g.C + cout);
+
+    /// <summary>U = G g Gᵀ for every filter, as 16 matrices [Cout, Cin] (one per ξ = 4·row + column of the 4×4
+    /// transform) packed in <see cref="ImplicitConv.PackWeights"/>'s MR-row panels; rows past Cout are zero.
+    /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].</summary>
+    public static float[] TransformWeights(float[] w, int cout, int cin)
+    {
+        int rows = (cout + MR - 1) / MR * MR, block = rows * cin;
+        var u = BufferPool.Rent(16 * block);
+        Par.For(cout, 60L * cin, (c0, c1) =>
+        {
+            Span<float> s = stackalloc float[12];
+            for (int co = c0; co < c1; co++)
+                for (int ci = 0; ci < cin; ci++)
+                {
+                    var f = w.AsSpan((co * cin + ci) * 9, 9);
+                    for (int j = 0; j < 3; j++)   // G g: 4 rows of 3
+                    {
+                        float a = f[j], b = f[3 + j], c = f[6 + j];
+                        s[j] = a; s[3 + j] = 0.5f * (a + b + c); s[6 + j] = 0.5f * (a - b + c); s[9 + j] = c;
+                    }
+                    int at = (co / MR) * MR * cin + ci * MR + co % MR;
+                    for (int i = 0; i < 4; i++)   // (G g) Gᵀ: each row of 3 becomes 4
+                    {
+                        float a = s[3 * i], b = s[3 * i + 1], c = s[3 * i + 2];
+                        u[(4 * i) * block + at] = a;
+                        u[(4 * i + 1) * block + at] = 0.5f * (a + b + c);
+                        u[(4 * i + 2) * block + at] = 0.5f * (a - b + c);
+                        u[(4 * i + 3) * block + at] = c;
+                    }
+                }
+        });
+        if (rows != cout)
+            for (int xi = 0; xi < 16; xi++)
+                for (int ci = 0; ci < cin; ci++)
+                    u.AsSpan(xi * block + (cout / MR) * MR * cin + ci * MR + cout % MR, rows - cout).Clear();
+        return u;
+    }
+
+    /// <summary>How the tiles are grouped: tile (ty, tx) of an image sits at f = ty·W1 + tx on a grid of rows
+    /// W1 = TW + 1 wide (the extra column wraps, like the implicit convolution's grid, and is dropped), so that
+    /// every transform is a vector operation over consecutive f. A chunk is a run of segments laid end to end:
+    /// whole images when one fits (<see cref="ChunkBytes"/> of transformed inputs), else a band of tile rows of
+    /// one image.</summary>
+    readonly record struct Plan(int TH, int TW, int W1, int BandRows, int ImagesPerChunk, int Chunks, int Bands, int Columns, int Stride)
+    {
+        public static Plan For(in ConvGeometry g, int n)
+        {
+            int th = (g.OH + 1) / 2, tw = (g.OW + 1) / 2, w1 = tw + 1;
+            int budget = Math.Max(32, ChunkBytes / (4 * 16 * g.C));
+            int bandRows = Math.Clamp(budget / w1, 1, th), bands = (th + bandRows - 1) / bandRows;
+            int images = bandRows == th ? Math.Clamp(budget / (th * w1), 1, n) : 1;
+            int chunks = bandRows == th ? (n + images - 1) / images : n * bands;
+            int columns = images * bandRows * w1;
+            return new Plan(th, tw, w1, bandRows, images, chunks, bands, columns, RowFloats(columns, g.C));
+        }
+
+        /// <summary>Floats from one transformed-input row to the next: the columns, + 16 that the vector loops of the
+        /// last segment run past them, + a pad that puts the 16 ξ-planes (C rows apart) on distinct 256-byte offsets
+        /// within 4 KiB. Planes a multiple of 4 KiB apart alias in the store-to-load check: with 64 channels
+        /// of 8×8 planes (36,864 bytes apart) the input transform ran 1.8 times slower than with 8 floats more.</summary>
+        static int RowFloats(int columns, int c)
+        {
+            int stride = (columns + 15) / 16 * 16 + 16, best = stride, bestSlots = 0;
+            Span<bool> used = stackalloc bool[16];
+            for (int pad = 0; pad < 64; pad++)
+            {
+                used.Clear();
+                int slots = 0;
+                for (int xi = 0; xi < 16; xi++)
+                {
+                    int slot = (int)((long)xi * c * (stride + pad) * 4 % 4096 / 256);
+                    if (!used[slot]) { used[slot] = true; slots++; }
+                }
+                if (slots > bestSlots) { bestSlots = slots; best = stride + pad; }
+            }
+            return best;
+        }
+
+        /// <summary>Floats of one channel's four phase planes for a band (rows + 1 phase rows each, vector slack).</summary>
+        public int PhaseFloats => (BandRows * W1 + 15) / 16 * 16 + W1 + 16;
+    }
+
+    /// <summary>o[n, M, OH, OW] = conv3×3(x, w) (+ bias, + <paramref name="residual"/> of the output's shape, then ReLU
+    /// when <paramref name="relu"/>), stride 1, with the weights from <see cref="TransformWeights"/>.</summary>
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] u, int m, float[]? bias, float[] o, bool relu, float[]? residual = null)
+    {
+        var plan = Plan.For(g, n);
+        int c = g.C, rows = (m + MR - 1) / MR * MR, stride = plan.Stride;
+        bool avx512 = ImplicitConv.Avx512Tiles;
+        var off = new int[c];
+        for (int p = 0; p < c; p++) off[p] = p * stride;
+        var geo = g;
+        Par.For(plan.Chunks, 2L * 16 * rows * c * plan.Columns, (s, e) =>
+        {
+            var v = BufferPool.Rent(16 * c * stride);
+            var products = BufferPool.Rent(16 * MR * stride);
+            var phases = BufferPool.Rent(4 * plan.PhaseFloats);
+            var paddedRow = BufferPool.Rent(2 * plan.W1 + 16);
+            try
+            {
+                // columns past the chunk's last segment are multiplied too: keep them finite (and not denormal)
+                v.AsSpan(0, 16 * c * stride).Clear();
+                phases.AsSpan(0, 4 * plan.PhaseFloats).Clear();
+                paddedRow.AsSpan(0, 2 * plan.W1 + 16).Clear();
+                fixed (float* x0 = x, u0 = u, v0 = v, p0 = products, ph0 = phases, row0 = paddedRow, o0 = o, b0 = bias, res0 = residual)
+                fixed (int* off0 = off)
+                {
+                    for (int ch = s; ch < e; ch++)
+                    {
+                        var (img0, images, ty0, bandRows) = Segments(plan, n, ch);
+                        int segment = bandRows * plan.W1, used = images * segment;
+                        for (int i = 0; i < images; i++)
+                            for (int ci = 0; ci < c; ci++)
+                            {
+                                float* src = x0 + (long)((img0 + i) * c + ci) * geo.H * geo.W, dst = v0 + (long)ci * stride + i * segment;
+                                PhasePlanes(src, geo, plan, ty0, bandRows, ph0, row0);
+                                InputTransform(ph0, plan.PhaseFloats, plan.W1, segment, dst, (long)c * stride);
+                            }
+                        for (int r0 = 0; r0 < rows; r0 += MR)
+                        {
+                            for (int xi = 0; xi < 16; xi++)
+                            {
+                                float* vb = v0 + (long)xi * c * stride, ub = u0 + (long)xi * rows * c + (long)r0 * c, pb = p0 + (long)xi * MR * stride;
+                                for (int j0 = 0; j0 < used; j0 += 32)
+                                    ImplicitConv.PanelTimesRows(c, ub, vb + j0, off0, pb + j0, stride, used - j0 > 16, avx512);
+                            }
+                            for (int co = r0; co < Math.Min(m, r0 + MR); co++)
+                                for (int i = 0; i < images; i++)
+                                {
+                                    float* src = p0 + (long)(co - r0) * stride + i * segment, dst = o0 + (long)((img0 + i) * m + co) * geo.OH * geo.OW;
+                                    float b = b0 != null ? b0[co] : 0f;
+                                    OutputTransform(src, (long)MR * stride, plan, geo, ty0, bandRows, b, relu, dst, res0 == null ? null : res0 + (dst - o0));
+                                }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                BufferPool.Return(v);
+                BufferPool.Return(products);
+                BufferPool.Return(phases);
+                BufferPool.Return(paddedRow);
+            }
+        });
+    }
+
+    /// <summary>Chunk <paramref name="chunk"/>'s segments: <c>images</c> whole images from <c>img0</c>, or one band
+    /// of tile rows from <c>ty0</c>.</summary>
+    static (int Img0, int Images, int Ty0, int Rows) Segments(in Plan plan, int n, int chunk)
+    {
+        if (plan.BandRows == plan.TH)
+        {
+            int img0 = chunk * plan.ImagesPerChunk;
+            return (img0, Math.Min(plan.ImagesPerChunk, n - img0), 0, plan.TH);
+        }
+        int ty0 = chunk % plan.Bands * plan.BandRows;
+        return (chunk / plan.Bands, 1, ty0, Math.Min(plan.BandRows, plan.TH - ty0));
+    }
+
+    /// <summary>The four phase planes of one channel's band, P_ab[r, k] = d[2(ty0 + r) + a − PH, 2k + b − PW]
+    /// (zero outside the image), r ≤ rows (a tile reads its own phase row and the next), k &lt; W1; planes
+    /// <see cref="Plan.PhaseFloats"/> apart in the order P00, P01, P10, P11. Each input row is copied into
+    /// <paramref name="paddedRow"/> (2·W1 + 16 floats whose padding is zero and stays zero) and split into its even
+    /// and odd columns.</summary>
+    static void PhasePlanes(float* plane, in ConvGeometry g, in Plan plan, int ty0, int rows, float* phases, float* paddedRow)
+    {
+        int w1 = plan.W1, planeFloats = plan.PhaseFloats;
+        for (int a = 0; a < 2; a++)
+            for (int r = 0; r <= rows; r++)
+            {
+                int yIn = 2 * (ty0 + r) + a - g.PH;
+                float* even = phases + (2 * a) * planeFloats + r * w1, odd = even + planeFloats;
+                if ((uint)yIn >= (uint)g.H)
+                {
+                    new Span<float>(even, w1).Clear(); new Span<float>(odd, w1).Clear();
+                    continue;
+                }
+                new ReadOnlySpan<float>(plane + (long)yIn * g.W, g.W).CopyTo(new Span<float>(paddedRow + g.PW, g.W));
+                Deinterleave(paddedRow, w1, even, odd);
+            }
+    }
+
+    /// <summary>even[k] = s[2k], odd[k] = s[2k + 1] for k &lt; count; up to 7 more of each are written, from up to
+    /// 16 floats past 2·count.</summary>
+    static void Deinterleave(float* s, int count, float* even, float* odd)
+    {
+        for (int k = 0; k < count; k += 8)
+        {
+            var a = Vector256.Load(s + 2 * k); var b = Vector256.Load(s + 2 * k + 8);
+            // within 128-bit lanes: a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered to a0 a2 a4 a6 b0 b2 b4 b6
+            var e = Avx.Shuffle(a, b, 0b10_00_10_00);
+            var o = Avx.Shuffle(a, b, 0b11_01_11_01);
+            Avx2.Permute4x64(e.AsDouble(), 0b11_01_10_00).AsSingle().Store(even + k);
+            Avx2.Permute4x64(o.AsDouble(), 0b11_01_10_00).AsSingle().Store(odd + k);
+        }
+    }
+
+    /// <summary>v[ξ, f] = (Bᵀ d B)[ξ] for the tiles f = 0..count of a band, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0],
+    /// [0, −1, 1, 0], [0, 1, 0, −1]], from the phase planes: the window's rows are P0·[f], P1·[f], P0·[f + W1],
+    /// P1·[f + W1] and its columns, within each, phases 0 and 1 at f and at f + 1. ξ-planes are
+    /// <paramref name="xiStride"/> apart; up to 15 columns past <paramref name="count"/> are written too.</summary>
+    static void InputTransform(float* phases, int planeFloats, int w1, int count, float* v, long xiStride)
+    {
+        float* p00 = phases, p01 = phases + planeFloats, p10 = p01 + planeFloats, p11 = p10 + planeFloats;
+        for (int f = 0; f < count; f += 8)
+        {
+            // Bᵀ d: the four combined rows T_i, at phase b and column offset 0 or 1 (T_i,b,+1 is column 2tx + 2 + b)
+            var (t00, t10, t20, t30) = Rows(p00 + f, p10 + f, w1);
+            var (t01, t11, t21, t31) = Rows(p01 + f, p11 + f, w1);
+            var (s00, s10, s20, s30) = Rows(p00 + f + 1, p10 + f + 1, w1);
+            var (s01, s11, s21, s31) = Rows(p01 + f + 1, p11 + f + 1, w1);
+            // (Bᵀ d) B: columns 2tx..2tx+3 of row i are t_i0, t_i1, s_i0, s_i1
+            float* d = v + f;
+            Columns(t00, t01, s00, s01, d, xiStride);
+            Columns(t10, t11, s10, s11, d + 4 * xiStride, xiStride);
+            Columns(t20, t21, s20, s21, d + 8 * xiStride, xiStride);
+            Columns(t30, t31, s30, s31, d + 12 * xiStride, xiStride);
+        }
+    }
+
+    /// <summary>Bᵀ applied down the columns: rows r0 = p0[f], r1 = p1[f], r2 = p0[f + W1], r3 = p1[f + W1] give
+    /// r0 − r2, r1 + r2, r2 − r1, r1 − r3.</summary>
+    static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Rows(float* p0, float* p1, int w1)
+    {
+        var r0 = Vector256.Load(p0); var r1 = Vector256.Load(p1); var r2 = Vector256.Load(p0 + w1); var r3 = Vector256.Load(p1 + w1);
+        return (r0 - r2, r1 + r2, r2 - r1, r1 - r3);
+    }
+
+    /// <summary>B applied across one combined row's columns c0..c3: c0 − c2, c1 + c2, c2 − c1, c1 − c3 into four ξ-planes.</summary>
+    static void Columns(Vector256<float> c0, Vector256<float> c1, Vector256<float> c2, Vector256<float> c3, float* d, long xiStride)
+    {
+        (c0 - c2).Store(d);
+        (c1 + c2).Store(d + xiStride);
+        (c2 - c1).Store(d + 2 * xiStride);
+        (c1 - c3).Store(d + 3 * xiStride);
+    }
+
+    /// <summary>Writes the 2×2 outputs Aᵀ m A (+ bias, + residual, ReLU) of a band's tiles into one output plane, from
+    /// their 16 products (product ξ of tile f at p[ξ·xiStride + f]), Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]]: eight
+    /// tiles of a row at a time, their two output rows interleaved in registers and stored with a mask at the right
+    /// edge (the wrapped grid column and an odd width's last column are never written), the lower row skipped past
+    /// an odd bottom edge. The residual, when given, is a plane of the output's shape.</summary>
+    static void OutputTransform(float* p, long xiStride, in Plan plan, in ConvGeometry g, int ty0, int rows, float b, bool relu, float* o, float* residual)
+    {
+        var bv = Vector256.Create(b);
+        for (int r = 0; r < rows; r++)
+        {
+            int oy = 2 * (ty0 + r);
+            bool lower = oy + 1 < g.OH;
+            long top = (long)oy * g.OW;
+            for (int tx = 0; tx < plan.TW; tx += 8)
+            {
+                float* q = p + r * plan.W1 + tx;
+                Vector256<float> L(int xi) => Vector256.Load(q + xi * xiStride);
+                // Aᵀ m: rows q0 = m0 + m1 + m2, q1 = m1 − m2 − m3 (each a row of 4 products)
+                var q00 = L(0) + L(4) + L(8); var q01 = L(1) + L(5) + L(9); var q02 = L(2) + L(6) + L(10); var q03 = L(3) + L(7) + L(11);
+                var q10 = L(4) - L(8) - L(12); var q11 = L(5) - L(9) - L(13); var q12 = L(6) - L(10) - L(14); var q13 = L(7) - L(11) - L(15);
+                // (Aᵀ m) A: each row of 4 becomes 2
+                var y00 = q00 + q01 + q02 + bv; var y01 = q01 - q02 - q03 + bv;
+                var y10 = q10 + q11 + q12 + bv; var y11 = q11 - q12 - q13 + bv;
+                int columns = Math.Min(16, g.OW - 2 * tx);
+                long at = top + 2 * tx;
+                StorePairs(y00, y01, o + at, columns, residual == null ? null : residual + at, relu);
+                if (lower) StorePairs(y10, y11, o + at + g.OW, columns, residual == null ? null : residual + at + g.OW, relu);
+            }
+        }
+    }
+
+    /// <summary>d[2i] = a[i], d[2i + 1] = b[i] (+ residual[·], then ReLU when asked), only the first
+    /// <paramref name="columns"/> (≤ 16) of d written and of the residual read.</summary>
+    static void StorePairs(Vector256<float> a, Vector256<float> b, float* d, int columns, float* residual, bool relu)
+    {
+        // unpack works within 128-bit lanes: lo = a0 b0 a1 b1 | a4 b4 a5 b5, hi = a2 b2 a3 b3 | a6 b6 a7 b7
+        var lo = Avx.UnpackLow(a, b);
+        var hi = Avx.UnpackHigh(a, b);
+        var first = Avx.Permute2x128(lo, hi, 0x20);
+        var second = Avx.Permute2x128(lo, hi, 0x31);
+        var m0 = columns >= 8 ? Vector256<float>.AllBitsSet : Mask(columns);
+        var m1 = columns >= 16 ? Vector256<float>.AllBitsSet : Mask(columns - 8);
+        if (residual != null)
+        {
+            first += columns >= 8 ? Vector256.Load(residual) : Avx.MaskLoad(residual, m0);
+            if (columns > 8) second += columns >= 16 ? Vector256.Load(residual + 8) : Avx.MaskLoad(residual + 8, m1);
+        }
+        if (relu) { first = Vector256.Max(first, Vector256<float>.Zero); second = Vector256.Max(second, Vector256<float>.Zero); }
+        if (columns >= 8) first.Store(d); else Avx.MaskStore(d, m0, first);
+        if (columns >= 16) second.Store(d + 8); else if (columns > 8) Avx.MaskStore(d + 8, m1, second);
+    }
+
+    /// <summary>Lanes 0..count−1 set (count ≤ 0: none).</summary>
+    static Vector256<float> Mask(int count)
+        => Vector256.LessThan(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(count)).AsSingle();
+}

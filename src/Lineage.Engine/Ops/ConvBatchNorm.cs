@@ -1,0 +1,39 @@
+namespace Lineage.Engine;
+
+/// <summary>A convolution followed by an evaluation-mode batch norm, folded into one convolution for inference.</summary>
+public static partial class Functional
+{
+    /// <summary>
+    /// relu(batch_norm(conv2d(input, weight, bias)) + residual) with the batch norm in evaluation mode (running
+    /// statistics), the residual and the ReLU optional. When no gradient is recorded the batch norm is folded into
+    /// the convolution, w' = w·s and b' = (b − μ)·s + β with s = γ / √(σ² + ε), and the residual and ReLU are applied as
+    /// the convolution stores its output: one pass over the activation instead of a convolution write, then a batch
+    /// norm read and write (at batch 256 a 16-channel 32×32 batch norm moved 50 MB and took 2.2–2.7 ms on two
+    /// cores, about a fifth of ResNet-20's inference). With a gradient it is the two ops in turn, so training and its
+    /// gradients are unchanged. The folded result differs from the two ops by rounding only.
+    /// </summary>
+    public static Tensor Conv2dBatchNorm(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups,
+        Tensor runningMean, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias, float eps, Tensor? residual = null, bool relu = false)
+    {
+        int cout = weight.Rank == 4 ? weight.Shape[0] : -1;
+        foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (bnWeight, "weight"), (bnBias, "bias") })
+            if (t != null && t.Size != cout)
+                throw new ArgumentException($"conv2d + batch_norm: the batch norm's {name} has {t.Size} elements for the convolution's {cout} output channels");
+        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true
+            || bnWeight?.RequiresGrad == true || bnBias?.RequiresGrad == true || residual?.RequiresGrad == true);
+        if (recorded)
+            return BatchNorm(Conv2d(input, weight, bias, stride, padding, dilation, groups), runningMean, runningVar, bnWeight, bnBias, training: false, eps: eps, residual: residual, relu: relu);
+
+        int perChannel = weight.Size / cout;
+        var folded = Tensor.Empty(weight.Shape);
+        var foldedBias = Tensor.Empty(cout);
+        float[] w = weight.Data, fw = folded.Data, fb = foldedBias.Data, mean = runningMean.Data, variance = runningVar.Data;
+        for (int c = 0; c < cout; c++)
+        {
+            float s = (bnWeight?.Data[c] ?? 1f) / MathF.Sqrt(variance[c] + eps);
+            for (int i = c * perChannel; i < (c + 1) * perChannel; i++) fw[i] = w[i] * s;
+            fb[c] = ((bias?.Data[c] ?? 0f) - mean[c]) * s + (bnBias?.Data[c] ?? 0f);
+        }
+        return Conv2d(input, folded, foldedBias, stride, padding, dilation, groups, relu, residual);
+    }
+}

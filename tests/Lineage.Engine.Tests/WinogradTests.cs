@@ -1,0 +1,130 @@
+using Lineage.Engine.Kernels;
+
+namespace Lineage.Engine.Tests;
+
+/// <summary>The Winograd F(2×2, 3×3) convolution that 3×3 stride-1 layers take when no gradient is recorded: outputs
+/// against the direct reference on every kind of geometry (odd sizes, padding 0–2, channels past one GEMM block or not
+/// a multiple of the weight panel, whole images per chunk and bands of tile rows), on the AVX-512 and the AVX2 tiles,
+/// with bias and fused ReLU; independent of the thread count; and never used when a gradient is recorded.</summary>
+[Collection(EngineGlobalsCollection.Name)]
+public class WinogradTests
+{
+    static Tensor R(int seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1f, 1f, shape);
+
+    public static IEnumerable<object[]> Shapes() =>
+    [
+        // n, cin, h, w, cout, pad, bias
+        [3, 16, 8, 8, 16, 1, false],     // ResNet-20 stage 3 plane: several images per chunk
+        [5, 32, 14, 14, 64, 1, true],    // the reference CNN's second layer; last chunk partly filled
+        [2, 16, 32, 32, 16, 1, false],   // CIFAR stage 1: one image per chunk
+        [2, 64, 32, 32, 24, 1, true],    // too large for one chunk: bands of tile rows; Cout not a multiple of 8
+        [2, 8, 7, 9, 12, 1, true],       // odd output height and width: the last tiles are cut
+        [2, 9, 6, 5, 8, 0, false],       // no padding: 4×3 outputs
+        [2, 8, 5, 6, 9, 2, true],        // padding 2: the output is larger than the input
+        [1, 300, 6, 6, 10, 1, true],     // Cin past one 256-deep GEMM block
+        [1, 8, 1, 1, 8, 1, false],       // a single pixel: one tile, three quarters of it padding
+    ];
+
+    static Tensor Conv(Tensor x, Tensor w, Tensor? b, int pad, bool relu)
+    {
+        using var noGrad = GradMode.NoGrad();
+        return relu ? Functional.Conv2dRelu(x, w, b, (1, 1), (pad, pad), (1, 1)) : Functional.Conv2d(x, w, b, 1, pad);
+    }
+
+    /// <summary>Runs on the AVX-512 or the AVX2 tiles, with Winograd allowed for layers of any channel count (the
+    /// shapes here are small).</summary>
+    static T OnPath<T>(bool avx512, Func<T> run)
+    {
+        var saved = Gemm.Path;
+        Gemm.Path = avx512 ? GemmPath.Vector512 : GemmPath.Vector256;
+        try { return AnyChannels(run); }
+        finally { Gemm.Path = saved; }
+    }
+
+    static T AnyChannels<T>(Func<T> run)
+    {
+        int saved = Winograd.MinProductsPerValue;
+        Winograd.MinProductsPerValue = 0;
+        try { return run(); }
+        finally { Winograd.MinProductsPerValue = saved; }
+    }
+
+    /// <summary>The tiles this CPU can run: AVX2 always (where the implicit tiles exist at all), AVX-512 where present.</summary>
+    public static IEnumerable<object[]> ShapesOnEveryPath() =>
+        Shapes().SelectMany(row => (Gemm.Path == GemmPath.Vector512 ? new[] { true, false } : [false])
+            .Select(avx512 => (object[])[.. row, avx512]));
+
+    [ImplicitGemmTheory, MemberData(nameof(ShapesOnEveryPath))]
+    public void MatchesTheDirectReference(int n, int cin, int h, int w, int cout, int pad, bool bias, bool avx512)
+    {
+        var x = R(1, n, cin, h, w); var wt = R(2, cout, cin, 3, 3); var b = bias ? R(3, cout) : null;
+        var geo = new ConvGeometry(cin, h, w, 3, 3, 1, 1, pad, pad, 1, 1, h + 2 * pad - 2, w + 2 * pad - 2);
+        Assert.True(OnPath(avx512, () => Winograd.Applies(geo, 1, cout)));
+        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, 3, 3, b?.ToArray(), 1, 1, pad, pad, 1, 1, 1, out int oh, out int ow);
+        // the transforms add before multiplying: bound the error by the sum of the products' magnitudes
+        var magnitude = ConvReference.Conv2d(x.ToArray().Select(MathF.Abs).ToArray(), n, cin, h, w, wt.ToArray().Select(MathF.Abs).ToArray(), cout, 3, 3, b?.ToArray().Select(MathF.Abs).ToArray(), 1, 1, pad, pad, 1, 1, 1, out _, out _);
+        foreach (bool relu in new[] { false, true })
+        {
+            var y = OnPath(avx512, () => Conv(x, wt, b, pad, relu));
+            Assert.Equal(new[] { n, cout, oh, ow }, y.Shape);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                float e = relu ? MathF.Max(expected[i], 0f) : expected[i];
+                Assert.True(MathF.Abs(e - y.Data[i]) <= 1e-5f * (1 + magnitude[i]), $"relu={relu} [{i}] {y.Data[i]} vs {e}");
+            }
+        }
+    }
+
+    [ImplicitGemmFact]
+    public void DoesNotDependOnTheThreadCount()
+    {
+        var x = R(4, 7, 32, 14, 14); var wt = R(5, 64, 32, 3, 3); var b = R(6, 64);
+        float[] Run(int threads)
+        {
+            int saved = EngineSettings.Threads;
+            EngineSettings.Threads = threads;
+            try { return Conv(x, wt, b, 1, relu: true).ToArray(); }
+            finally { EngineSettings.Threads = saved; }
+        }
+        Assert.Equal(Run(1), Run(2));
+        Assert.Equal(Run(1), Run(3));
+    }
+
+    [ImplicitGemmFact]
+    public void TrainingKeepsTheDirectKernels()
+    {
+        // with a gradient to record, the forward is the implicit GEMM's (whose backward pass it feeds): bit for bit
+        // what the same layer computes with Winograd switched off
+        var x = R(7, 2, 16, 8, 8); var wt = R(8, 16, 16, 3, 3);
+        wt.RequiresGrad = true;
+        var recorded = AnyChannels(() => Functional.Conv2d(x, wt, null, 1, 1).ToArray());
+        bool saved = Winograd.Enabled;
+        Winograd.Enabled = false;
+        float[] direct;
+        try { direct = Conv(x, wt, null, 1, relu: false).ToArray(); }
+        finally { Winograd.Enabled = saved; }
+        Assert.Equal(direct, recorded);
+        // and without one it is Winograd's: the same function, different rounding
+        var inference = AnyChannels(() => Conv(x, wt, null, 1, relu: false).ToArray());
+        Assert.NotEqual(direct, inference);
+        for (int i = 0; i < direct.Length; i++) Assert.True(MathF.Abs(direct[i] - inference[i]) < 1e-4f, $"[{i}]");
+    }
+
+    [Fact]
+    public void AppliesOnlyToThreeByThreeStrideOneLayersWithEnoughChannels()
+    {
+        static ConvGeometry G(int c, int k, int stride, int pad, int dilation) =>
+            new(c, 16, 16, k, k, stride, stride, pad, pad, dilation, dilation, ConvGeometry.OutSize(16, k, stride, pad, dilation), ConvGeometry.OutSize(16, k, stride, pad, dilation));
+        bool tiles = ImplicitConv.PathApplies;
+        Assert.Equal(tiles, Winograd.Applies(G(32, 3, 1, 1, 1), 1, 32));
+        Assert.Equal(tiles, Winograd.Applies(G(32, 3, 1, 1, 1), 1, 64));
+        Assert.False(Winograd.Applies(G(32, 3, 2, 1, 1), 1, 32));   // stride 2
+        Assert.False(Winograd.Applies(G(32, 3, 1, 2, 2), 1, 32));   // dilation 2
+        Assert.False(Winograd.Applies(G(32, 5, 1, 2, 1), 1, 32));   // 5×5
+        Assert.False(Winograd.Applies(G(32, 1, 1, 0, 1), 1, 32));   // 1×1
+        Assert.False(Winograd.Applies(G(16, 3, 1, 1, 1), 2, 32));   // grouped
+        // 16 → 16 channels: 8 multiplications per transformed value, measured slower than the implicit GEMM
+        Assert.False(Winograd.Applies(G(16, 3, 1, 1, 1), 1, 16));
+        Assert.False(Winograd.Applies(G(1, 3, 1, 1, 1), 1, 32));    // the reference CNN's first layer
+    }
+}
