@@ -5,7 +5,8 @@ namespace Lineage.Engine.Tests;
 /// <summary>The Winograd F(2×2, 3×3) convolution that 3×3 stride-1 layers take when no gradient is recorded: outputs
 /// against the direct reference on every kind of geometry (odd sizes, padding 0–2, channels past one GEMM block or not
 /// a multiple of the weight panel, whole images per chunk and bands of tile rows), on the AVX-512 and the AVX2 tiles,
-/// with bias and fused ReLU; independent of the thread count; and never used when a gradient is recorded.</summary>
+/// with bias and fused ReLU; with a 2×2 max pooling taken in the kernel; independent of the thread count; and never used
+/// when a gradient is recorded.</summary>
 [Collection(EngineGlobalsCollection.Name)]
 public class WinogradTests
 {
@@ -73,6 +74,55 @@ public class WinogradTests
                 Assert.True(MathF.Abs(e - y.Data[i]) <= 1e-5f * (1 + magnitude[i]), $"relu={relu} [{i}] {y.Data[i]} vs {e}");
             }
         }
+    }
+
+    [ImplicitGemmTheory]
+    [InlineData(2, 16, 14, 14, 24, 1)]   // the reference CNN's shape: 7×7 pooled
+    [InlineData(3, 8, 9, 11, 8, 1)]      // odd output: the last tile row and column have no pooling window
+    [InlineData(1, 8, 6, 6, 12, 0)]      // no padding: 4×4 output, 2×2 pooled
+    [InlineData(2, 8, 40, 40, 8, 1)]     // several chunks of one image each
+    public void PoolingInTheKernelEqualsConvReluThenMaxPool(int n, int cin, int h, int w, int cout, int pad)
+    {
+        var x = R(9, n, cin, h, w); var wt = R(10, cout, cin, 3, 3); var b = R(11, cout);
+        Tensor fused, separate;
+        using (GradMode.NoGrad())
+        {
+            fused = AnyChannels(() => Functional.Conv2dReluMaxPool(x, wt, b, (1, 1), (pad, pad), (1, 1)));
+            separate = AnyChannels(() => Functional.MaxPool2d(Functional.Conv2dRelu(x, wt, b, (1, 1), (pad, pad), (1, 1)), 2));
+        }
+        Assert.Equal(separate.Shape, fused.Shape);
+        var a = separate.ToArray(); var f = fused.ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.True(MathF.Abs(a[i] - f[i]) <= 1e-4f * (1 + MathF.Abs(a[i])), $"[{i}] {f[i]} vs {a[i]}");
+        Assert.Contains(f, v => v == 0f);
+        Assert.Contains(f, v => v > 0f);
+    }
+
+    [Fact]
+    public void PoolingWithAGradientIsTheThreeOps()
+    {
+        var x = R(12, 2, 16, 8, 8); var wt = R(13, 16, 16, 3, 3);
+        wt.RequiresGrad = true;
+        var y = AnyChannels(() => Functional.Conv2dReluMaxPool(x, wt, null, (1, 1), (1, 1), (1, 1)));
+        var expected = Functional.MaxPool2d(Functional.Conv2d(x, wt, null, 1, 1).Relu(), 2);
+        Assert.Equal(expected.ToArray(), y.ToArray());
+        Assert.Equal(Autograd.Grad(expected.Sum(), [wt])[0]!.ToArray(), Autograd.Grad(y.Sum(), [wt])[0]!.ToArray());
+    }
+
+    [ImplicitGemmFact]
+    public void SequentialPoolsInTheKernel()
+    {
+        var net = new Lineage.Engine.Nn.Sequential(new Lineage.Engine.Nn.Conv2d(8, 16, 3, new Generator(14), 1, 1), new Lineage.Engine.Nn.ReLU(), new Lineage.Engine.Nn.MaxPool2d(2));
+        var x = R(15, 2, 8, 10, 10);
+        Tensor fused, layered;
+        using (GradMode.NoGrad())
+        {
+            fused = AnyChannels(() => net.Forward(x));
+            layered = x;
+            foreach (var (_, m) in net.NamedChildren()) layered = m.Forward(layered);
+        }
+        Assert.Equal(new[] { 2, 16, 5, 5 }, fused.Shape);
+        var a = layered.ToArray(); var f = fused.ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.True(MathF.Abs(a[i] - f[i]) <= 1e-4f * (1 + MathF.Abs(a[i])), $"[{i}] {f[i]} vs {a[i]}");
     }
 
     [ImplicitGemmFact]

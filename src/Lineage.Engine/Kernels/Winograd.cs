@@ -125,8 +125,9 @@ internal static unsafe class Winograd
     }
 
     /// <summary>o[n, M, OH, OW] = conv3×3(x, w) (+ bias, + <paramref name="residual"/> of the output's shape, then ReLU
-    /// when <paramref name="relu"/>), stride 1, with the weights from <see cref="TransformWeights"/>.</summary>
-    public static void Forward(float[] x, int n, in ConvGeometry g, float[] u, int m, float[]? bias, float[] o, bool relu, float[]? residual = null)
+    /// when <paramref name="relu"/>), stride 1, with the weights from <see cref="TransformWeights"/>; with
+    /// <paramref name="pool"/>, o[n, M, ⌊OH/2⌋, ⌊OW/2⌋] is its 2×2 stride-2 max pooling (no residual).</summary>
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] u, int m, float[]? bias, float[] o, bool relu, float[]? residual = null, bool pool = false)
     {
         var plan = Plan.For(g, n);
         int c = g.C, rows = (m + MR - 1) / MR * MR, stride = plan.Stride;
@@ -171,9 +172,14 @@ internal static unsafe class Winograd
                             for (int co = r0; co < Math.Min(m, r0 + MR); co++)
                                 for (int i = 0; i < images; i++)
                                 {
-                                    float* src = p0 + (long)(co - r0) * stride + i * segment, dst = o0 + (long)((img0 + i) * m + co) * geo.OH * geo.OW;
+                                    float* src = p0 + (long)(co - r0) * stride + i * segment;
                                     float b = b0 != null ? b0[co] : 0f;
-                                    OutputTransform(src, (long)MR * stride, plan, geo, ty0, bandRows, b, relu, dst, res0 == null ? null : res0 + (dst - o0));
+                                    if (pool) OutputTransformPooled(src, (long)MR * stride, plan, geo, ty0, bandRows, b, relu, o0 + (long)((img0 + i) * m + co) * (geo.OH / 2) * (geo.OW / 2));
+                                    else
+                                    {
+                                        float* dst = o0 + (long)((img0 + i) * m + co) * geo.OH * geo.OW;
+                                        OutputTransform(src, (long)MR * stride, plan, geo, ty0, bandRows, b, relu, dst, res0 == null ? null : res0 + (dst - o0));
+                                    }
                                 }
                         }
                     }
@@ -307,6 +313,33 @@ internal static unsafe class Winograd
                 long at = top + 2 * tx;
                 StorePairs(y00, y01, o + at, columns, residual == null ? null : residual + at, relu);
                 if (lower) StorePairs(y10, y11, o + at + g.OW, columns, residual == null ? null : residual + at + g.OW, relu);
+            }
+        }
+    }
+
+    /// <summary>The 2×2 stride-2 max pooling of the outputs <see cref="OutputTransform"/> would write: a tile's four
+    /// outputs are exactly one pooling window, so each tile gives max(y00, y01, y10, y11) + bias (then ReLU, which
+    /// commutes with the maximum) at pooled position (ty, tx); a last tile row or column cut by an odd edge has no
+    /// window (floor mode) and is skipped.</summary>
+    static void OutputTransformPooled(float* p, long xiStride, in Plan plan, in ConvGeometry g, int ty0, int rows, float b, bool relu, float* o)
+    {
+        var bv = Vector256.Create(b);
+        int ph = g.OH / 2, pw = g.OW / 2;
+        for (int r = 0; r < rows && ty0 + r < ph; r++)
+        {
+            float* dst = o + (long)(ty0 + r) * pw;
+            for (int tx = 0; tx < pw; tx += 8)
+            {
+                float* q = p + r * plan.W1 + tx;
+                Vector256<float> L(int xi) => Vector256.Load(q + xi * xiStride);
+                var q00 = L(0) + L(4) + L(8); var q01 = L(1) + L(5) + L(9); var q02 = L(2) + L(6) + L(10); var q03 = L(3) + L(7) + L(11);
+                var q10 = L(4) - L(8) - L(12); var q11 = L(5) - L(9) - L(13); var q12 = L(6) - L(10) - L(14); var q13 = L(7) - L(11) - L(15);
+                var top = Vector256.Max(q00 + q01 + q02, q01 - q02 - q03);
+                var bottom = Vector256.Max(q10 + q11 + q12, q11 - q12 - q13);
+                var v = Vector256.Max(top, bottom) + bv;
+                if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+                int columns = pw - tx;
+                if (columns >= 8) v.Store(dst + tx); else Avx.MaskStore(dst + tx, Mask(columns), v);
             }
         }
     }

@@ -23,7 +23,8 @@ public sealed class Sequential : Module
     /// (<see cref="BatchNormBase.Forward(Tensor, Tensor?, bool)"/>), which gives the same values and gradients, and so
     /// does a convolution followed by a ReLU (<see cref="Conv2d.ForwardRelu"/>). A convolution followed by a batch norm
     /// (and a ReLU) runs through <see cref="Conv2d.ForwardBatchNorm"/>: one convolution with the batch norm folded in
-    /// when the batch norm is in evaluation mode and no gradient is recorded, else the two with the ReLU fused.</summary>
+    /// when the batch norm is in evaluation mode and no gradient is recorded, else the two with the ReLU fused. A
+    /// convolution, ReLU and 2×2 stride-2 max pooling run through <see cref="Conv2d.ForwardReluMaxPool"/>.</summary>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
@@ -39,6 +40,11 @@ public sealed class Sequential : Module
                 i += relu ? 2 : 1;
             }
             else if (m is BatchNormBase norm && reluNext) { x = norm.Forward(x, residual: null, relu: true); i++; }
+            else if (m is Conv2d cp && reluNext && i + 2 < layers.Count && layers[i + 2] is MaxPool2d { KernelSize: (2, 2), Stride: (2, 2), Padding: (0, 0) })
+            {
+                x = cp.ForwardReluMaxPool(x);
+                i += 2;
+            }
             else if (m is Conv2d c && reluNext) { x = c.ForwardRelu(x); i++; }
             else x = m.Forward(x);
         }

@@ -35,6 +35,9 @@ public sealed class Conv2d : Module
     /// <summary>relu(Forward(input)), fused when no gradient is recorded (<see cref="Functional.Conv2dRelu"/>).</summary>
     public Tensor ForwardRelu(Tensor input) => Functional.Conv2dRelu(input, Weight, Bias, Stride, Padding, Dilation, Groups);
 
+    /// <summary>max_pool2d(relu(Forward(input)), 2), fused when no gradient is recorded (<see cref="Functional.Conv2dReluMaxPool"/>).</summary>
+    public Tensor ForwardReluMaxPool(Tensor input) => Functional.Conv2dReluMaxPool(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+
     /// <summary>relu(bn(Forward(input)) + residual), residual and ReLU optional: with a batch norm in evaluation mode and
     /// no gradient recorded, the batch norm is folded into this convolution (<see cref="Functional.Conv2dBatchNorm"/>);
     /// otherwise it is the batch norm's own fused op after this layer.</summary>

@@ -24,9 +24,17 @@ public static partial class Functional
                         : Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true);
     }
 
+    /// <summary>max_pool2d(relu(conv2d(...)), 2): a convolution, ReLU and 2×2 stride-2 max pooling. Without a gradient to
+    /// record, on a layer that takes the Winograd kernel, each 2×2 output tile is one pooling window, so the kernel
+    /// stores the tile's maximum (+ bias, ReLU) and the full-resolution output is never written or read back; otherwise
+    /// it is the ops in turn.</summary>
+    public static Tensor Conv2dReluMaxPool(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
+        => Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true, residual: null, pool: true);
+
     /// <summary>The convolution (+ bias), then + <paramref name="residual"/> (the output's shape; only when nothing is
-    /// recorded) and ReLU when <paramref name="relu"/>, each added as the kernels store their output.</summary>
-    static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, bool relu, Tensor? residual = null)
+    /// recorded) and ReLU when <paramref name="relu"/>, each added as the kernels store their output; with
+    /// <paramref name="pool"/> (and <paramref name="relu"/>) a 2×2 stride-2 max pooling of the result.</summary>
+    static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, bool relu, Tensor? residual = null, bool pool = false)
     {
         if (input.Rank != 4) throw new ArgumentException($"conv2d: input must be [N, C, H, W], got {Tensor.FormatShape(input.Shape)}");
         if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [Cout, Cin/groups, kH, kW], got {Tensor.FormatShape(weight.Shape)}");
@@ -46,6 +54,18 @@ public static partial class Functional
         bool pointwise = geo.IsPointwise;
         int scratch = pointwise ? 0 : ckk * hw;
         long cost = 2L * cout * ckk * hw;
+        if (pool)
+        {
+            bool record = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
+            var g = new ConvGeometry(cinG, h, w, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
+            if (record || !Winograd.Applies(g, groups, cout) || oh < 2 || ow < 2)
+                return MaxPool2d(Conv2dRelu(input, weight, bias, stride, padding, dilation, groups), 2);
+            var pooled = Tensor.Empty(n, cout, oh / 2, ow / 2);
+            var uw = Winograd.TransformWeights(weight.Data, cout, cin);
+            try { Winograd.Forward(input.Data, n, g, uw, cout, bias?.Data, pooled.Data, relu: true, pool: true); }
+            finally { BufferPool.Return(uw); }
+            return pooled;
+        }
         if (residual != null && (residual.Rank != 4 || residual.Shape[0] != n || residual.Shape[1] != cout || residual.Shape[2] != oh || residual.Shape[3] != ow))
             throw new ArgumentException($"conv2d: the residual {Tensor.FormatShape(residual.Shape)} must have the output's shape [{n}, {cout}, {oh}, {ow}]");
         var o = Tensor.Empty(n, cout, oh, ow);
