@@ -142,4 +142,26 @@ public class ImplicitConvTests
         var one = Run(1); var three = Run(3);
         for (int i = 0; i < one.Length; i++) Assert.Equal(one[i].ToArray(), three[i].ToArray());
     }
+
+    [ImplicitGemmTheory]
+    [InlineData(2, 1, 28, 28, 32, 3, 1, 1, false)]   // the reference CNN's first layer: 14×14 pooled
+    [InlineData(2, 1, 28, 28, 32, 3, 1, 1, true)]
+    [InlineData(3, 3, 11, 9, 8, 3, 1, 1, false)]     // odd output: the last row and column have no window
+    [InlineData(2, 4, 13, 12, 8, 3, 2, 1, false)]    // stride 2: the phase grid
+    [InlineData(2, 4, 14, 14, 6, 5, 1, 2, true)]     // 5×5 window, column-shifted grid
+    public void PoolingInTheStoreEqualsConvReluThenMaxPool(int n, int cin, int h, int w, int cout, int k, int stride, int pad, bool columnShifted)
+    {
+        var x = R(20, n, cin, h, w); var wt = R(21, cout, cin, k, k); var b = R(22, cout);
+        Tensor fused, separate;
+        using (GradMode.NoGrad())
+        {
+            fused = OnGrid(columnShifted, () => Functional.Conv2dReluMaxPool(x, wt, b, (stride, stride), (pad, pad), (1, 1)));
+            separate = OnGrid(columnShifted, () => Functional.MaxPool2d(Functional.Conv2dRelu(x, wt, b, (stride, stride), (pad, pad), (1, 1)), 2));
+        }
+        Assert.Equal(separate.Shape, fused.Shape);
+        // the same grid and tiles compute both: the pooled store only picks maxima, so the values are identical
+        Assert.Equal(separate.ToArray(), fused.ToArray());
+        Assert.Contains(fused.ToArray(), v => v == 0f);
+        Assert.Contains(fused.ToArray(), v => v > 0f);
+    }
 }

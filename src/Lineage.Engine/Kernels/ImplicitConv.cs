@@ -85,8 +85,9 @@ internal static unsafe partial class ImplicitConv
     /// it from L2 instead of from a batch-wide padded copy made earlier (which a 16-channel 32×32 layer's
     /// 4.7 MB batch evicts to L3: the tiles of that layer then ran at about half the FMA peak). With
     /// <paramref name="padded"/> (<see cref="PaddedFloats"/> long) the padded images are kept there for
-    /// the weight gradient; otherwise each thread pads into one image's scratch.</summary>
-    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false, float[]? residual = null)
+    /// the weight gradient; otherwise each thread pads into one image's scratch. With <paramref name="pool"/>,
+    /// o[n, M, ⌊OH/2⌋, ⌊OW/2⌋] is the 2×2 stride-2 max pooling of the result (<see cref="StoreImagePooled"/>).</summary>
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false, float[]? residual = null, bool pool = false)
     {
         bool avx512 = Avx512Tiles;
         int wp = GridWidth(g), k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp, slack = Slack(g);
@@ -114,7 +115,8 @@ internal static unsafe partial class ImplicitConv
                             PadImage(x0 + (long)im * inImage, xp, geo);
                             ComputeImage(xp, m, k, cols, off0, w0, g0, ldg, avx512);
                             float* res = res0 == null ? null : res0 + (long)im * m * outPlane;
-                            if (avx512) StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu, res);
+                            if (pool) StoreImagePooled(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * (geo.OH / 2) * (geo.OW / 2), b0, relu);
+                            else if (avx512) StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu, res);
                             else StoreImageAvx2(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu, res);
                         }
                     }
@@ -439,6 +441,41 @@ internal static unsafe partial class ImplicitConv
                     var v = Vector512.Load(src + q) + b;
                     if (residual != null) v += Avx512F.MaskLoad(residual + q, mask, Vector512<float>.Zero);
                     Avx512F.MaskStore(dst + q, mask, Vector512.Max(v, floor));
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="StoreImage"/> followed by a 2×2 stride-2 max pooling (floor mode), without writing the
+    /// full-resolution output: each pair of grid rows is reduced to its maximum, then adjacent columns (split into
+    /// even and odd in registers), + bias, then ReLU (which commutes with the maximum). Vector256 on every machine:
+    /// 16 grid columns give 8 pooled ones; the rest of a row is finished one column at a time, so no read passes
+    /// the row's 2·⌊OW/2⌋ columns by more than the vector (within the grid row of width Wp ≥ OW).</summary>
+    static void StoreImagePooled(float* grid, int ldg, int m, int wp, int oh, int ow, float* dst, float* bias, bool relu)
+    {
+        int ph = oh / 2, pw = ow / 2;
+        var floor = relu ? Vector256<float>.Zero : Vector256.Create(float.NegativeInfinity);
+        for (int r = 0; r < m; r++)
+        {
+            float bs = bias == null ? 0f : bias[r];
+            var b = Vector256.Create(bs);
+            for (int py = 0; py < ph; py++, dst += pw)
+            {
+                float* top = grid + (long)r * ldg + 2 * py * wp, bottom = top + wp;
+                int q = 0;
+                for (; q + 8 <= pw; q += 8)
+                {
+                    var lo = Vector256.Max(Vector256.Load(top + 2 * q), Vector256.Load(bottom + 2 * q));
+                    var hi = Vector256.Max(Vector256.Load(top + 2 * q + 8), Vector256.Load(bottom + 2 * q + 8));
+                    // within 128-bit lanes: evens lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6, odds likewise; the 64-bit pairs reordered
+                    var even = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b10_00_10_00).AsDouble(), 0b11_01_10_00).AsSingle();
+                    var odd = Avx2.Permute4x64(Avx.Shuffle(lo, hi, 0b11_01_11_01).AsDouble(), 0b11_01_10_00).AsSingle();
+                    Vector256.Max(Vector256.Max(even, odd) + b, floor).Store(dst + q);
+                }
+                for (; q < pw; q++)
+                {
+                    float v = MathF.Max(MathF.Max(top[2 * q], top[2 * q + 1]), MathF.Max(bottom[2 * q], bottom[2 * q + 1])) + bs;
+                    dst[q] = relu ? MathF.Max(v, 0f) : v;
                 }
             }
         }

@@ -25,9 +25,9 @@ public static partial class Functional
     }
 
     /// <summary>max_pool2d(relu(conv2d(...)), 2): a convolution, ReLU and 2×2 stride-2 max pooling. Without a gradient to
-    /// record, on a layer that takes the Winograd kernel, each 2×2 output tile is one pooling window, so the kernel
-    /// stores the tile's maximum (+ bias, ReLU) and the full-resolution output is never written or read back; otherwise
-    /// it is the ops in turn.</summary>
+    /// record, the kernel pools as it stores its output, so the full-resolution output is never written or read back:
+    /// on the Winograd kernel each 2×2 output tile is one pooling window, on the implicit GEMM each pair of grid rows
+    /// is pooled as it is copied out. Otherwise (a gradient, or a layer on neither kernel) it is the ops in turn.</summary>
     public static Tensor Conv2dReluMaxPool(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
         => Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true, residual: null, pool: true);
 
@@ -58,12 +58,17 @@ public static partial class Functional
         {
             bool record = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
             var g = new ConvGeometry(cinG, h, w, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
-            if (record || !Winograd.Applies(g, groups, cout) || oh < 2 || ow < 2)
+            bool winograd = Winograd.Applies(g, groups, cout);
+            if (record || oh < 2 || ow < 2 || !winograd && !ImplicitConv.Applies(g, groups))
                 return MaxPool2d(Conv2dRelu(input, weight, bias, stride, padding, dilation, groups), 2);
             var pooled = Tensor.Empty(n, cout, oh / 2, ow / 2);
-            var uw = Winograd.TransformWeights(weight.Data, cout, cin);
-            try { Winograd.Forward(input.Data, n, g, uw, cout, bias?.Data, pooled.Data, relu: true, pool: true); }
-            finally { BufferPool.Return(uw); }
+            var packed = winograd ? Winograd.TransformWeights(weight.Data, cout, cin) : ImplicitConv.PackWeights(weight.Data, cout, g.ColRows);
+            try
+            {
+                if (winograd) Winograd.Forward(input.Data, n, g, packed, cout, bias?.Data, pooled.Data, relu: true, pool: true);
+                else ImplicitConv.Forward(input.Data, n, g, packed, cout, bias?.Data, pooled.Data, padded: null, relu: true, pool: true);
+            }
+            finally { BufferPool.Return(packed); }
             return pooled;
         }
         if (residual != null && (residual.Rank != 4 || residual.Shape[0] != n || residual.Shape[1] != cout || residual.Shape[2] != oh || residual.Shape[3] != ow))
