@@ -11,7 +11,7 @@ namespace Lineage.Bench;
 /// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
 /// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only]
-/// [--profile-loops] [--steps N] [--compare-onnxruntime]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>);
+/// [--profile-loops] [--steps N] [--compare-onnxruntime] [--peak]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>);
 /// or Lineage.Bench --uap ZOO_DIR KIT_DIR [options] (<see cref="UapBench"/>)
 /// </summary>
 public static class Program
@@ -25,7 +25,7 @@ public static class Program
         int threads = 2;
         if (args.Length > 0 && args[0] == "--cae") { EngineSettings.Threads = threads; return CaeBench.Run(args[1..]); }
         if (args.Length > 0 && args[0] == "--uap") { EngineSettings.Threads = threads; return UapBench.Run(args[1..]); }
-        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false, compareOrt = false;
+        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false, compareOrt = false, peak = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -39,7 +39,8 @@ public static class Program
                 case "--profile-loops": profileLoops = true; break;
                 case "--steps": stepsOption = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--compare-onnxruntime": compareOrt = true; break;
-                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--steps N] [--compare-onnxruntime]"); return 2;
+                case "--peak": peak = true; break;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--steps N] [--compare-onnxruntime] [--peak]"); return 2;
             }
         }
         EngineSettings.Threads = threads;
@@ -47,6 +48,7 @@ public static class Program
         if (fingerprint) { FingerprintBench.Run(rounds: 5); return 0; }
         if (profileLoops) { ProfileLoops(json); return 0; }
         if (compareOrt) { OnnxRuntimeComparison.Run(threads, seconds, json); return 0; }
+        if (peak) { PeakFlops.Run(threads, json); return 0; }
 
         var res = new Dictionary<string, object>
         {
