@@ -42,4 +42,7 @@ public sealed record MethodSummary
     /// <summary>The false-positive rate the conformal rule guarantees for independent models it was not calibrated on
     /// (the target FPR, or 1/(n+1) with too few calibration models).</summary>
     public double? GuaranteedFpr { get; init; }
+    /// <summary>How many independent models the method's threshold was calibrated on (null when it uses the paper's
+    /// fixed rule): a method that learns from some of the kit's references calibrates on the others only.</summary>
+    public int? CalibratedOn { get; init; }
 }

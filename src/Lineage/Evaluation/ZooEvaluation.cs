@@ -105,7 +105,7 @@ public static class ZooEvaluation
             var direction = f.Fingerprint.Rule.Direction;
             var summary = EvaluationMetrics.Summarize(f.Method, direction, own, categories, options.ReportFpr, f.Seconds, f.Fingerprint.QueryCount);
             var rule = f.Fingerprint.Rules.FirstOrDefault(r => r.Representation == summary.Representation) ?? f.Fingerprint.Rule;
-            return summary with { ThresholdBasis = rule.Basis, GuaranteedFpr = rule.GuaranteedFpr };
+            return summary with { ThresholdBasis = rule.Basis, GuaranteedFpr = rule.GuaranteedFpr, CalibratedOn = rule.IsCalibrated ? rule.NullScores.Count : null };
         }).ToList();
         if (options.Combine is Statistics.PValueCombiner combiner)
         {

@@ -39,6 +39,8 @@ public sealed class KitEvaluationTests
         Assert.Contains(kit.Hash[..12], result.Kit);
         int independents = zoo.Models.Count(m => m.Role == ZooManifestModel.IndependentRole);
         Assert.All(result.Methods, m => Assert.Equal(independents, m.HeldOutIndependents));
+        // none of these methods learns from the references, so each calibrates on all of them
+        Assert.All(result.Methods, m => Assert.Equal(kit.References.Count, m.CalibratedOn));
         Assert.DoesNotContain(result.Scores, s => s.UsedForCalibration);
         var sacW = result.Methods.Single(m => m.Method == "sac-w");
         Assert.Contains("kit references", sacW.ThresholdBasis);

@@ -50,7 +50,7 @@ public static class EvaluationReport
             ("Suspects", $"{stolen} stolen in {r.Categories.Count} attack categories, {independent} independent"),
             ("Suspect output", r.Mode),
             ("Decision threshold", r.Kit is string kit
-                ? $"conformal rank rule at target FPR {r.TargetFpr.ToString("0.###", c)} on the kit's references ({string.Join(", ", r.CalibrationModels)}); every independent model of the zoo is held out"
+                ? $"conformal rank rule at target FPR {r.TargetFpr.ToString("0.###", c)} on the kit's references ({string.Join(", ", r.CalibrationModels)}), less those a method learns from (each method's count in the methods table); every independent model of the zoo is held out"
                 : $"conformal rank rule at target FPR {r.TargetFpr.ToString("0.###", c)} on {r.CalibrationModels.Count} independent models ({string.Join(", ", r.CalibrationModels)})"),
             ("Owner's kit", r.Kit ?? "none (methods that learn from models were not run)"),
             ("Metrics", $"AUC, TPR@{(r.ReportFpr * 100).ToString("0.##", c)}%FPR and ARUC are threshold-free over all suspects"),

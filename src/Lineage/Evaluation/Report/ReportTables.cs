@@ -49,6 +49,7 @@ public static class ReportTables
             F(m.Aruc) + (m.ArucLow is double lo && m.ArucHigh is double hi ? $" on [{lo:G3}, {hi:G3}]" : ""),
             m.Threshold is double t ? $"{(m.Direction == ScoreDirection.LowerIsStolen ? "≤" : "≥")} {t:G4}" : Missing,
             F(m.DetectionRate),
+            m.CalibratedOn is int calibrated ? calibrated.ToString(CultureInfo.InvariantCulture) : Missing,
             m.HeldOutFpr is double f ? $"{f:0.00} ({m.HeldOutIndependents})" : Missing,
             F(result.TargetFpr) + (m.GuaranteedFpr is double g && g > result.TargetFpr + 1e-12 ? $" (guaranteed {g:0.00})" : ""),
             m.QueryCount.ToString(CultureInfo.InvariantCulture),
@@ -59,11 +60,11 @@ public static class ReportTables
         var pct = (result.ReportFpr * 100).ToString("0.##", CultureInfo.InvariantCulture);
         var strictPct = (result.ReportFpr * 10).ToString("0.###", CultureInfo.InvariantCulture);
         return new ReportTable("Per method: detection, decision rule and cost (SAC Table 5)",
-            ["Method", $"TPR@{pct}%FPR", $"TPR@{strictPct}%FPR", "ARUC", "Threshold", "Detected at threshold", "Held-out FPR (n)", "Target FPR", "Queries", "Create (s)", "Verify (s/suspect)", "Queries/verdict"],
+            ["Method", $"TPR@{pct}%FPR", $"TPR@{strictPct}%FPR", "ARUC", "Threshold", "Detected at threshold", "Calibrated on", "Held-out FPR (n)", "Target FPR", "Queries", "Create (s)", "Verify (s/suspect)", "Queries/verdict"],
             rows, new HashSet<int>(),
             $"TPR@FPR and ARUC use every suspect and no threshold. The threshold is calibrated at target FPR {result.TargetFpr:0.###} on "
             + (result.Kit is null ? $"the independent models {string.Join(", ", result.CalibrationModels)}; 'Held-out FPR' is measured on the other independent models only."
-                                  : $"the kit's references ({result.CalibrationModels.Count}); 'Held-out FPR' is measured on every independent model of the zoo.")
+                                  : $"the kit's references ({result.CalibrationModels.Count} in the kit; a method that learns from some of them calibrates on the rest, and 'Calibrated on' gives each method's count); 'Held-out FPR' is measured on every independent model of the zoo.")
             + " The conformal rule guarantees the target FPR for independent models "
             + "calibration never saw when it has at least 1/FPR − 1 calibration models; with fewer it guarantees only 1/(n+1), shown in brackets.");
     }
