@@ -54,19 +54,18 @@ public static partial class Functional
         bool pointwise = geo.IsPointwise;
         int scratch = pointwise ? 0 : ckk * hw;
         long cost = 2L * cout * ckk * hw;
+        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
         if (pool)
         {
-            bool record = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
-            var g = new ConvGeometry(cinG, h, w, kh, kw, stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, oh, ow);
-            bool winograd = Winograd.Applies(g, groups, cout);
-            if (record || oh < 2 || ow < 2 || !winograd && !ImplicitConv.Applies(g, groups))
+            bool winograd = Winograd.Applies(geo, groups, cout);
+            if (recorded || oh < 2 || ow < 2 || !winograd && !ImplicitConv.Applies(geo, groups))
                 return MaxPool2d(Conv2dRelu(input, weight, bias, stride, padding, dilation, groups), 2);
             var pooled = Tensor.Empty(n, cout, oh / 2, ow / 2);
-            var packed = winograd ? Winograd.TransformWeights(weight.Data, cout, cin) : ImplicitConv.PackWeights(weight.Data, cout, g.ColRows);
+            var packed = winograd ? Winograd.TransformWeights(weight.Data, cout, cin) : ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
             try
             {
-                if (winograd) Winograd.Forward(input.Data, n, g, packed, cout, bias?.Data, pooled.Data, relu: true, pool: true);
-                else ImplicitConv.Forward(input.Data, n, g, packed, cout, bias?.Data, pooled.Data, padded: null, relu: true, pool: true);
+                if (winograd) Winograd.Forward(input.Data, n, geo, packed, cout, bias?.Data, pooled.Data, relu: true, pool: true);
+                else ImplicitConv.Forward(input.Data, n, geo, packed, cout, bias?.Data, pooled.Data, padded: null, relu: true, pool: true);
             }
             finally { BufferPool.Return(packed); }
             return pooled;
@@ -84,7 +83,6 @@ public static partial class Functional
             if (residual != null) d = d + residual;
             return relu ? d.Relu() : d;
         }
-        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
         // the fused residual has no backward pass: Conv2dBatchNorm passes one only when nothing is recorded
         if (residual != null && (recorded || GradMode.IsEnabled && residual.RequiresGrad))
             throw new InvalidOperationException("internal error: conv2d with a fused residual while a gradient is recorded");

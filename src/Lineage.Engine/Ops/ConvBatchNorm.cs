@@ -15,7 +15,8 @@ public static partial class Functional
     public static Tensor Conv2dBatchNorm(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups,
         Tensor runningMean, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias, float eps, Tensor? residual = null, bool relu = false)
     {
-        int cout = weight.Rank == 4 ? weight.Shape[0] : -1;
+        if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [Cout, Cin/groups, kH, kW], got {Tensor.FormatShape(weight.Shape)}");
+        int cout = weight.Shape[0];
         foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (bnWeight, "weight"), (bnBias, "bias") })
             if (t != null && t.Size != cout)
                 throw new ArgumentException($"conv2d + batch_norm: the batch norm's {name} has {t.Size} elements for the convolution's {cout} output channels");
