@@ -353,29 +353,49 @@ internal static unsafe partial class ImplicitConv
         }
     }
 
-    /// <summary>Phase (a, b) of channel c holds padded element (2i + a, 2j + b) at row i, column j. (A vectorised
-    /// split of each padded row into its even and odd columns measured no faster on ResNet-20's stride-2 layers.)</summary>
+    /// <summary>Phase (a, b) of channel c holds padded element (2i + a, 2j + b) at row i, column j, gathered through a
+    /// table of source offsets shared by every channel (<see cref="PhaseTable"/>); phases no tap reads (all but (0, 0)
+    /// for a 1×1 window) are zero there, since the wrapped columns of the weight gradient multiply them by zero, which
+    /// garbage (NaN) would spoil. Against the former row-by-row copy with a bounds test per element, measured on
+    /// ResNet-20's stride-2 layers at batch 32 and 2 threads: 0.64–0.86 ms per layer against 0.75–1.14 (a vectorised
+    /// split of each padded row into its even and odd columns had measured no faster than that copy).</summary>
     static void PhaseImage(float* src, float* dst, in ConvGeometry g)
     {
-        int hq = GridHeight(g), wq = GridWidth(g), h = g.H, w = g.W;
-        // phases no tap reads (all but (0, 0) for a 1×1 window) are only zeroed: the wrapped columns of the
-        // weight gradient multiply them by zero, which garbage (NaN) would spoil
+        var table = PhaseTable(g);
+        int per = table.Length, plane = g.H * g.W;
+        fixed (int* t = table)
+            for (int c = 0; c < g.C; c++, src += plane, dst += per)
+                for (int j = 0; j < per; j++)
+                {
+                    int at = t[j];
+                    dst[j] = at >= 0 ? src[at] : 0f;
+                }
+    }
+
+    [ThreadStatic] static ConvGeometry phaseTableGeometry;
+    [ThreadStatic] static int[]? phaseTable;
+
+    /// <summary>For one channel's four phases in order, the offset in the channel's plane of each phase element, or −1
+    /// where it is padding or in a phase no tap reads. Kept per thread for the last geometry.</summary>
+    static int[] PhaseTable(in ConvGeometry g)
+    {
+        if (phaseTable != null && phaseTableGeometry == g) return phaseTable;
+        int hq = GridHeight(g), wq = GridWidth(g);
         bool oddRows = g.KH > 1 && g.DH % 2 == 1, oddColumns = g.KW > 1 && g.DW % 2 == 1;
-        for (int c = 0; c < g.C; c++, src += h * w)
-            for (int a = 0; a < 2; a++)
-                for (int b = 0; b < 2; b++)
-                    for (int i = 0; i < hq; i++, dst += wq)
+        var table = new int[4 * hq * wq];
+        int at = 0;
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                for (int i = 0; i < hq; i++)
+                    for (int j = 0; j < wq; j++, at++)
                     {
-                        if (a == 1 && !oddRows || b == 1 && !oddColumns) { new Span<float>(dst, wq).Clear(); continue; }
-                        int y = 2 * i + a - g.PH;
-                        if (y < 0 || y >= h) { new Span<float>(dst, wq).Clear(); continue; }
-                        float* row = src + y * w;
-                        for (int j = 0; j < wq; j++)
-                        {
-                            int x = 2 * j + b - g.PW;
-                            dst[j] = x >= 0 && x < w ? row[x] : 0f;
-                        }
+                        int y = 2 * i + a - g.PH, x = 2 * j + b - g.PW;
+                        bool read = (a == 0 || oddRows) && (b == 0 || oddColumns);
+                        table[at] = read && (uint)y < (uint)g.H && (uint)x < (uint)g.W ? y * g.W + x : -1;
                     }
+        phaseTableGeometry = g;
+        phaseTable = table;
+        return table;
     }
 
     /// <summary>Copy kj of channel c holds padded element (y, x + kj·DW) at row y, column x &lt; OW.</summary>
