@@ -48,6 +48,9 @@ public sealed class OnnxModel : Module
 
     /// <summary>The default-domain opset the model imports.</summary>
     public int Opset => graph.Opset;
+    /// <summary>How many runs of nodes (Conv → BatchNormalization [→ Relu], Conv → Relu [→ MaxPool 2×2]) execute as one
+    /// fused engine op.</summary>
+    internal int FusedRuns => graph.FusedRuns;
     public IReadOnlyList<OnnxInputInfo> Inputs => graph.Inputs;
     public IReadOnlyList<string> Outputs => graph.Outputs;
     /// <summary>Module member name (as in <see cref="Module.StateDict"/>) → ONNX initializer name.</summary>

@@ -80,7 +80,14 @@ internal sealed class OnnxGraph
         statistics.IntersectWith(floats.Keys);
         StatisticInitializers = statistics;
         FoldConstants();
+        fused = Fusion.Find(program.Select(p => p.node).ToList(), Outputs.ToHashSet());
     }
+
+    /// <summary>Runs of nodes executed as one fused engine op (<see cref="Fusion"/>), by program index.</summary>
+    readonly Dictionary<int, FusedRun> fused;
+
+    /// <summary>How many node runs execute fused.</summary>
+    public int FusedRuns => fused.Count;
 
     public static OnnxGraph Load(string path)
     {
@@ -143,15 +150,38 @@ internal sealed class OnnxGraph
             if (!inputs.TryGetValue(info.Name, out var v)) throw new ArgumentException($"{File}: no value given for graph input '{info.Name}'");
             env[info.Name] = v;
         }
-        foreach (var (node, handler) in program)
+        OnnxValue?[] Args(OnnxNode node)
         {
             var args = new OnnxValue?[node.Inputs.Count];
-            for (int k = 0; k < args.Length; k++) args[k] = node.Inputs[k].Length == 0 ? null : env[node.Inputs[k]];
-            var outputs = Execute(node, handler, args);
+            for (int k = 0; k < args.Length; k++) args[k] = node.Inputs[k].Length == 0 || !env.TryGetValue(node.Inputs[k], out var v) ? null : v;
+            return args;
+        }
+        for (int p = 0; p < program.Count; p++)
+        {
+            if (Fusion.Enabled && fused.TryGetValue(p, out var run) && RunFused(run, p, Args, env)) { p += run.Length - 1; continue; }
+            var (node, handler) = program[p];
+            var outputs = Execute(node, handler, Args(node));
             for (int k = 0; k < node.Outputs.Count; k++)
                 if (node.Outputs[k].Length > 0 && outputs[k] != null) env[node.Outputs[k]] = outputs[k]!;
         }
         return Outputs.ToDictionary(o => o, o => env[o]);
+    }
+
+    /// <summary>Runs a fused run into the environment; false when the fused op does not take it (the caller then runs
+    /// its nodes one by one). Errors name the run's first node, as the node-by-node run would.</summary>
+    bool RunFused(FusedRun run, int at, Func<OnnxNode, OnnxValue?[]> args, Dictionary<string, OnnxValue> env)
+    {
+        var nodes = Enumerable.Range(at, run.Length).Select(i => program[i].node).ToList();
+        Tensor? y;
+        try { y = Fusion.Run(run, nodes, nodes.Select(args).ToList()); }
+        catch (Exception e) when (!e.Message.StartsWith(nodes[0].Describe(), StringComparison.Ordinal))
+        {
+            if (e is NotSupportedException) throw new NotSupportedException($"{nodes[0].Describe()}: {e.Message}", e);
+            throw new InvalidDataException($"{nodes[0].Describe()}: {e.Message}", e);
+        }
+        if (y == null) return false;
+        env[nodes[^1].Outputs[0]] = OnnxValue.Of(y);
+        return true;
     }
 
     static OnnxValue?[] Execute(OnnxNode node, OpHandler handler, OnnxValue?[] args)

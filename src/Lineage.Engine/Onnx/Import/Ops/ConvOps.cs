@@ -12,6 +12,16 @@ internal static class ConvOps
 
     static Tensor Conv(OnnxNode node, OnnxValue?[] inputs)
     {
+        var c = Prepare(node, inputs);
+        return Spatial.Lower(Functional.Conv2d(c.X, c.W, c.B, c.Stride, c.Padding, c.Dilation, c.Groups), c.Lifted);
+    }
+
+    /// <summary>A Conv node's operands as the engine's 2-D convolution takes them: a 1-D convolution lifted to 2-D
+    /// (<c>Lifted</c>; its result must be lowered again), padding the engine cannot express already applied to X.</summary>
+    internal readonly record struct ConvCall(Tensor X, Tensor W, Tensor? B, (int H, int W) Stride, (int H, int W) Padding, (int H, int W) Dilation, int Groups, bool Lifted);
+
+    internal static ConvCall Prepare(OnnxNode node, OnnxValue?[] inputs)
+    {
         var (x, lifted) = Spatial.Lift(node, node.FloatInput(inputs, 0));
         var w = node.FloatInput(inputs, 1);
         var b = inputs.Optional(2)?.Float;
@@ -29,8 +39,7 @@ internal static class ConvOps
             x = x.Pad(Window.EnginePads(win.PadBegin, win.PadEnd));
             padding = (0, 0);
         }
-        var y = Functional.Conv2d(x, w, b, (win.Strides[0], win.Strides[1]), padding, (win.Dilations[0], win.Dilations[1]), groups);
-        return Spatial.Lower(y, lifted);
+        return new ConvCall(x, w, b, (win.Strides[0], win.Strides[1]), padding, (win.Dilations[0], win.Dilations[1]), groups, lifted);
     }
 
     static Tensor ConvTranspose(OnnxNode node, OnnxValue?[] inputs)
