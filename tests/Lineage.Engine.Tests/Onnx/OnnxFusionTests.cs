@@ -4,7 +4,8 @@ using static Lineage.Engine.Tests.Onnx.GraphBuilder;
 
 namespace Lineage.Engine.Tests.Onnx;
 
-/// <summary>The importer's fused runs (Conv → BatchNormalization [→ Relu], Conv → Relu [→ MaxPool 2×2]): found where
+/// <summary>The importer's fused runs (Conv → BatchNormalization [→ Relu], Conv → BatchNormalization → Add → Relu,
+/// Conv → Relu [→ MaxPool 2×2]): found where
 /// nothing else reads the intermediate values, the same function as the nodes one by one in inference, and exactly the
 /// nodes one by one when a gradient is recorded.</summary>
 [Collection(EngineGlobalsCollection.Name)]
@@ -61,6 +62,43 @@ public class OnnxFusionTests
         var (y2, gx2) = Unfused(() => { var o = model.Forward(x2); return (o, Autograd.Grad(o.Sum(), [x2])[0]!.ToArray()); });
         Assert.Equal(y2.ToArray(), y.ToArray());
         Assert.Equal(gx2, gx);
+    }
+
+    /// <summary>relu(bn1(conv1(x))), then relu(bn2(conv2(·)) + x): exported as Conv, BatchNormalization, Relu, Conv,
+    /// BatchNormalization, Add, Relu.</summary>
+    sealed class Block : Module
+    {
+        readonly Conv2d conv1, conv2;
+        readonly BatchNorm2d bn1, bn2;
+        public Block(int channels, Generator gen)
+        {
+            conv1 = RegisterModule("conv1", new Conv2d(channels, channels, 3, gen, padding: 1, bias: false));
+            bn1 = RegisterModule("bn1", new BatchNorm2d(channels));
+            conv2 = RegisterModule("conv2", new Conv2d(channels, channels, 3, gen, padding: 1, bias: false));
+            bn2 = RegisterModule("bn2", new BatchNorm2d(channels));
+            for (int c = 0; c < channels; c++) { bn2.RunningMean!.Data[c] = 0.2f - 0.05f * c; bn2.RunningVar!.Data[c] = 0.7f + 0.05f * c; }
+        }
+        public override Tensor Forward(Tensor x)
+            => conv2.ForwardBatchNorm(conv1.ForwardBatchNorm(x, bn1, relu: true), bn2, residual: x, relu: true);
+    }
+
+    [Fact]
+    public void AResidualBlocksTailIsFusedWithItsAdd()
+    {
+        var block = new Block(8, new Generator(5));
+        block.Eval();
+        var model = OnnxModel.Load(OnnxExporter.ExportToBytes(block, [8, 6, 6]), "block");
+        Assert.Equal(2, model.FusedRuns);
+        var x = Rand(6, 3, 8, 6, 6);
+        Tensor fused, separate, engine;
+        using (GradMode.NoGrad())
+        {
+            fused = model.Forward(x);
+            separate = Unfused(() => model.Forward(x));
+            engine = block.Forward(x);
+        }
+        Fixture.AssertClose(separate, fused, "fused residual block", 1e-5, 1e-5);
+        Fixture.AssertClose(engine, fused, "engine block", 1e-5, 1e-5);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 namespace Lineage.Engine.Onnx;
 
 /// <summary>What a run of nodes computes when the importer executes it as one engine op.</summary>
-internal enum FusedOp { ConvBatchNorm, ConvBatchNormRelu, ConvRelu, ConvReluMaxPool }
+internal enum FusedOp { ConvBatchNorm, ConvBatchNormRelu, ConvBatchNormAddRelu, ConvRelu, ConvReluMaxPool }
 
 /// <summary>A run of <paramref name="Length"/> consecutive nodes, starting at a Conv, that computes <paramref name="Op"/>.</summary>
 internal sealed record FusedRun(FusedOp Op, int Length);
@@ -9,7 +9,8 @@ internal sealed record FusedRun(FusedOp Op, int Length);
 /// <summary>
 /// The node runs the importer hands to the engine's fused convolutions (<see cref="Functional.Conv2dBatchNorm"/>,
 /// <see cref="Functional.Conv2dRelu"/>, <see cref="Functional.Conv2dReluMaxPool"/>): Conv → BatchNormalization
-/// [→ Relu] and Conv → Relu [→ MaxPool 2×2, stride 2]. Each intermediate value must feed only the next node of the run
+/// [→ Relu], Conv → BatchNormalization → Add (a value computed before the run) → Relu, and Conv → Relu [→ MaxPool 2×2,
+/// stride 2]. Each intermediate value must feed only the next node of the run
 /// and not be a graph output, so nothing else can observe it. The fused ops are the separate ops whenever a gradient
 /// is recorded, so gradients through an imported model are unchanged; in inference they fold the batch norm and
 /// store only the final output, as the engine's own modules do.
@@ -39,8 +40,15 @@ internal static class Fusion
             if (!Private(y)) continue;
             if (Feeds(i + 1, y) && nodes[i + 1].OpType == "BatchNormalization" && nodes[i + 1].Int("training_mode", 0) == 0)
             {
-                bool relu = Private(nodes[i + 1].Outputs[0]) && Feeds(i + 2, nodes[i + 1].Outputs[0]) && nodes[i + 2].OpType == "Relu";
-                runs[i] = relu ? new FusedRun(FusedOp.ConvBatchNormRelu, 3) : new FusedRun(FusedOp.ConvBatchNorm, 2);
+                string z = nodes[i + 1].Outputs[0];
+                bool relu = Private(z) && Feeds(i + 2, z) && nodes[i + 2].OpType == "Relu";
+                // a residual block's tail: the batch norm's output added to a value computed before the run, then Relu
+                bool residual = !relu && Private(z) && i + 3 < nodes.Count && nodes[i + 2].OpType == "Add" && nodes[i + 2].Inputs.Count == 2
+                    && nodes[i + 2].Inputs.Count(v => v == z) == 1 && Private(nodes[i + 2].Outputs[0]) && Feeds(i + 3, nodes[i + 2].Outputs[0])
+                    && nodes[i + 3].OpType == "Relu";
+                runs[i] = relu ? new FusedRun(FusedOp.ConvBatchNormRelu, 3)
+                    : residual ? new FusedRun(FusedOp.ConvBatchNormAddRelu, 4)
+                    : new FusedRun(FusedOp.ConvBatchNorm, 2);
             }
             else if (Feeds(i + 1, y) && nodes[i + 1].OpType == "Relu")
             {
@@ -74,11 +82,21 @@ internal static class Fusion
             case FusedOp.ConvReluMaxPool:
                 return Functional.Conv2dReluMaxPool(c.X, c.W, c.B, c.Stride, c.Padding, c.Dilation, c.Groups);
             default:
+                Tensor? residual = null;
+                if (run.Op == FusedOp.ConvBatchNormAddRelu)
+                {
+                    // the Add's other operand; one that would broadcast rather than match the output runs node by node
+                    var add = nodes[2];
+                    residual = args[2][add.Inputs[0] == nodes[1].Outputs[0] ? 1 : 0]?.Float;
+                    int oh = (c.X.Shape[2] + 2 * c.Padding.H - c.Dilation.H * (c.W.Shape[2] - 1) - 1) / c.Stride.H + 1;
+                    int ow = (c.X.Shape[3] + 2 * c.Padding.W - c.Dilation.W * (c.W.Shape[3] - 1) - 1) / c.Stride.W + 1;
+                    if (residual == null || !residual.Shape.AsSpan().SequenceEqual([c.X.Shape[0], c.W.Shape[0], oh, ow])) return null;
+                }
                 var bn = nodes[1];
                 var a = args[1];
                 return Functional.Conv2dBatchNorm(c.X, c.W, c.B, c.Stride, c.Padding, c.Dilation, c.Groups,
                     runningMean: bn.FloatInput(a, 3), runningVar: bn.FloatInput(a, 4), bnWeight: bn.FloatInput(a, 1), bnBias: bn.FloatInput(a, 2),
-                    eps: bn.Float("epsilon", 1e-5f), residual: null, relu: run.Op == FusedOp.ConvBatchNormRelu);
+                    eps: bn.Float("epsilon", 1e-5f), residual: residual, relu: run.Op != FusedOp.ConvBatchNorm);
         }
     }
 }
