@@ -174,26 +174,22 @@ internal sealed class OnnxGraph
         var nodes = Enumerable.Range(at, run.Length).Select(i => program[i].node).ToList();
         Tensor? y;
         try { y = Fusion.Run(run, nodes, nodes.Select(args).ToList()); }
-        catch (Exception e) when (!e.Message.StartsWith(nodes[0].Describe(), StringComparison.Ordinal))
-        {
-            if (e is NotSupportedException) throw new NotSupportedException($"{nodes[0].Describe()}: {e.Message}", e);
-            throw new InvalidDataException($"{nodes[0].Describe()}: {e.Message}", e);
-        }
+        catch (Exception e) when (!e.Message.StartsWith(nodes[0].Describe(), StringComparison.Ordinal)) { throw InNode(nodes[0], e); }
         if (y == null) return false;
         env[nodes[^1].Outputs[0]] = OnnxValue.Of(y);
         return true;
     }
 
+    /// <summary>Engine errors say what was wrong with the tensors; this adds where in the model it happened.</summary>
+    static Exception InNode(OnnxNode node, Exception e) => e is NotSupportedException
+        ? new NotSupportedException($"{node.Describe()}: {e.Message}", e)
+        : new InvalidDataException($"{node.Describe()}: {e.Message}", e);
+
     static OnnxValue?[] Execute(OnnxNode node, OpHandler handler, OnnxValue?[] args)
     {
         OnnxValue?[] outputs;
         try { outputs = handler(node, args); }
-        catch (Exception e) when (!e.Message.StartsWith(node.Describe(), StringComparison.Ordinal))
-        {
-            // engine errors say what was wrong with the tensors; add where in the model it happened
-            if (e is NotSupportedException) throw new NotSupportedException($"{node.Describe()}: {e.Message}", e);
-            throw new InvalidDataException($"{node.Describe()}: {e.Message}", e);
-        }
+        catch (Exception e) when (!e.Message.StartsWith(node.Describe(), StringComparison.Ordinal)) { throw InNode(node, e); }
         if (outputs.Length < node.Outputs.Count)
         {
             for (int k = outputs.Length; k < node.Outputs.Count; k++)
