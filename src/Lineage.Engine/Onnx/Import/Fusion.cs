@@ -88,8 +88,8 @@ internal static class Fusion
                     // the Add's other operand; one that would broadcast rather than match the output runs node by node
                     var add = nodes[2];
                     residual = args[2][add.Inputs[0] == nodes[1].Outputs[0] ? 1 : 0]?.Float;
-                    int oh = (c.X.Shape[2] + 2 * c.Padding.H - c.Dilation.H * (c.W.Shape[2] - 1) - 1) / c.Stride.H + 1;
-                    int ow = (c.X.Shape[3] + 2 * c.Padding.W - c.Dilation.W * (c.W.Shape[3] - 1) - 1) / c.Stride.W + 1;
+                    int oh = Kernels.ConvGeometry.OutSize(c.X.Shape[2], c.W.Shape[2], c.Stride.H, c.Padding.H, c.Dilation.H);
+                    int ow = Kernels.ConvGeometry.OutSize(c.X.Shape[3], c.W.Shape[3], c.Stride.W, c.Padding.W, c.Dilation.W);
                     if (residual == null || !residual.Shape.AsSpan().SequenceEqual([c.X.Shape[0], c.W.Shape[0], oh, ow])) return null;
                 }
                 var bn = nodes[1];
