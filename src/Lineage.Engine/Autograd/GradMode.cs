@@ -7,6 +7,9 @@ public static class GradMode
 
     public static bool IsEnabled => disabledDepth == 0;
 
+    /// <summary>Whether an op on these inputs records a graph node: recording is on and one of them needs a gradient.</summary>
+    public static bool Records(params Tensor?[] inputs) => IsEnabled && inputs.Any(t => t?.RequiresGrad == true);
+
     /// <summary><c>using (GradMode.NoGrad()) { ... }</c> records no graph inside.</summary>
     public static IDisposable NoGrad() { disabledDepth++; return new Restore(); }
 

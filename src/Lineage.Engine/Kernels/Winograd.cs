@@ -51,7 +51,7 @@ internal static unsafe class Winograd
     /// <summary>U = G g Gᵀ for every filter, as 16 matrices [Cout, Cin] (one per ξ = 4·row + column of the 4×4
     /// transform) packed in <see cref="ImplicitConv.PackWeights"/>'s MR-row panels; rows past Cout are zero.
     /// G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].</summary>
-    public static float[] TransformWeights(float[] w, int cout, int cin)
+    static float[] TransformWeights(float[] w, int cout, int cin)
     {
         int rows = (cout + MR - 1) / MR * MR, block = WeightPlane(rows, cin);
         var u = BufferPool.Rent(16 * block);
@@ -131,9 +131,16 @@ internal static unsafe class Winograd
     }
 
     /// <summary>o[n, M, OH, OW] = conv3×3(x, w) (+ bias, + <paramref name="residual"/> of the output's shape, then ReLU
-    /// when <paramref name="relu"/>), stride 1, with the weights from <see cref="TransformWeights"/>; with
-    /// <paramref name="pool"/>, o[n, M, ⌊OH/2⌋, ⌊OW/2⌋] is its 2×2 stride-2 max pooling (no residual).</summary>
-    public static void Forward(float[] x, int n, in ConvGeometry g, float[] u, int m, float[]? bias, float[] o, bool relu, float[]? residual = null, bool pool = false)
+    /// when <paramref name="relu"/>), stride 1, w [M, C, 3, 3]; with <paramref name="pool"/>, o[n, M, ⌊OH/2⌋, ⌊OW/2⌋]
+    /// is its 2×2 stride-2 max pooling (no residual).</summary>
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] w, int m, float[]? bias, float[] o, bool relu, float[]? residual = null, bool pool = false)
+    {
+        var u = TransformWeights(w, m, g.C);
+        try { Run(x, n, g, u, m, bias, o, relu, residual, pool); }
+        finally { BufferPool.Return(u); }
+    }
+
+    static void Run(float[] x, int n, in ConvGeometry g, float[] u, int m, float[]? bias, float[] o, bool relu, float[]? residual, bool pool)
     {
         var plan = Plan.For(g, n);
         int c = g.C, rows = (m + MR - 1) / MR * MR, stride = plan.Stride;
@@ -303,14 +310,8 @@ internal static unsafe class Winograd
             long top = (long)oy * g.OW;
             for (int tx = 0; tx < plan.TW; tx += 8)
             {
-                float* q = p + r * plan.W1 + tx;
-                Vector256<float> L(int xi) => Vector256.Load(q + xi * xiStride);
-                // Aᵀ m: rows q0 = m0 + m1 + m2, q1 = m1 − m2 − m3 (each a row of 4 products)
-                var q00 = L(0) + L(4) + L(8); var q01 = L(1) + L(5) + L(9); var q02 = L(2) + L(6) + L(10); var q03 = L(3) + L(7) + L(11);
-                var q10 = L(4) - L(8) - L(12); var q11 = L(5) - L(9) - L(13); var q12 = L(6) - L(10) - L(14); var q13 = L(7) - L(11) - L(15);
-                // (Aᵀ m) A: each row of 4 becomes 2
-                var y00 = q00 + q01 + q02 + bv; var y01 = q01 - q02 - q03 + bv;
-                var y10 = q10 + q11 + q12 + bv; var y11 = q11 - q12 - q13 + bv;
+                var (y00, y01, y10, y11) = TileOutputs(p + r * plan.W1 + tx, xiStride);
+                y00 += bv; y01 += bv; y10 += bv; y11 += bv;
                 int columns = Math.Min(16, g.OW - 2 * tx);
                 long at = top + 2 * tx;
                 StorePairs(y00, y01, o + at, columns, residual == null ? null : residual + at, relu);
@@ -332,18 +333,25 @@ internal static unsafe class Winograd
             float* dst = o + (long)(ty0 + r) * pw;
             for (int tx = 0; tx < pw; tx += 8)
             {
-                float* q = p + r * plan.W1 + tx;
-                Vector256<float> L(int xi) => Vector256.Load(q + xi * xiStride);
-                var q00 = L(0) + L(4) + L(8); var q01 = L(1) + L(5) + L(9); var q02 = L(2) + L(6) + L(10); var q03 = L(3) + L(7) + L(11);
-                var q10 = L(4) - L(8) - L(12); var q11 = L(5) - L(9) - L(13); var q12 = L(6) - L(10) - L(14); var q13 = L(7) - L(11) - L(15);
-                var top = Vector256.Max(q00 + q01 + q02, q01 - q02 - q03);
-                var bottom = Vector256.Max(q10 + q11 + q12, q11 - q12 - q13);
-                var v = Vector256.Max(top, bottom) + bv;
+                var (y00, y01, y10, y11) = TileOutputs(p + r * plan.W1 + tx, xiStride);
+                var v = Vector256.Max(Vector256.Max(y00, y01), Vector256.Max(y10, y11)) + bv;
                 if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
                 int columns = pw - tx;
                 if (columns >= 8) v.Store(dst + tx); else Avx.MaskStore(dst + tx, Mask(columns), v);
             }
         }
+    }
+
+    /// <summary>The 2×2 outputs y00, y01, y10, y11 of 8 consecutive tiles, Aᵀ m A with Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]],
+    /// from their 16 products (product ξ of tile f at q[ξ·xiStride + f]).</summary>
+    static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) TileOutputs(float* q, long xiStride)
+    {
+        Vector256<float> L(int xi) => Vector256.Load(q + xi * xiStride);
+        // Aᵀ m: rows q0 = m0 + m1 + m2, q1 = m1 − m2 − m3 (each a row of 4 products)
+        var q00 = L(0) + L(4) + L(8); var q01 = L(1) + L(5) + L(9); var q02 = L(2) + L(6) + L(10); var q03 = L(3) + L(7) + L(11);
+        var q10 = L(4) - L(8) - L(12); var q11 = L(5) - L(9) - L(13); var q12 = L(6) - L(10) - L(14); var q13 = L(7) - L(11) - L(15);
+        // (Aᵀ m) A: each row of 4 becomes 2
+        return (q00 + q01 + q02, q01 - q02 - q03, q10 + q11 + q12, q11 - q12 - q13);
     }
 
     /// <summary>d[2i] = a[i], d[2i + 1] = b[i] (+ residual[·], then ReLU when asked), only the first

@@ -18,11 +18,7 @@ public static partial class Functional
     /// each image's output is stored (inference: one write of the output instead of a conv write, a ReLU read and a
     /// ReLU write); when a gradient is needed it is the two ops in turn, so backward is unchanged.</summary>
     public static Tensor Conv2dRelu(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
-    {
-        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
-        return recorded ? Conv2d(input, weight, bias, stride, padding, dilation, groups).Relu()
-                        : Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true);
-    }
+        => Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true);
 
     /// <summary>max_pool2d(relu(conv2d(...)), 2): a convolution, ReLU and 2×2 stride-2 max pooling. Without a gradient to
     /// record, the kernel pools as it stores its output, so the full-resolution output is never written or read back:
@@ -31,9 +27,10 @@ public static partial class Functional
     public static Tensor Conv2dReluMaxPool(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1)
         => Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: true, residual: null, pool: true);
 
-    /// <summary>The convolution (+ bias), then + <paramref name="residual"/> (the output's shape; only when nothing is
-    /// recorded) and ReLU when <paramref name="relu"/>, each added as the kernels store their output; with
-    /// <paramref name="pool"/> (and <paramref name="relu"/>) a 2×2 stride-2 max pooling of the result.</summary>
+    /// <summary>The convolution (+ bias), then + <paramref name="residual"/> (the output's shape) and ReLU when
+    /// <paramref name="relu"/>, each added as the kernels store their output; with <paramref name="pool"/> a 2×2
+    /// stride-2 max pooling of the result. The fused stores have no backward pass of their own, so with a gradient to
+    /// record these are the separate ops.</summary>
     static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, bool relu, Tensor? residual = null, bool pool = false)
     {
         if (input.Rank != 4) throw new ArgumentException($"conv2d: input must be [N, C, H, W], got {Tensor.FormatShape(input.Shape)}");
@@ -54,24 +51,31 @@ public static partial class Functional
         bool pointwise = geo.IsPointwise;
         int scratch = pointwise ? 0 : ckk * hw;
         long cost = 2L * cout * ckk * hw;
-        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true);
+        if (residual != null && (residual.Rank != 4 || residual.Shape[0] != n || residual.Shape[1] != cout || residual.Shape[2] != oh || residual.Shape[3] != ow))
+            throw new ArgumentException($"conv2d: the residual {Tensor.FormatShape(residual.Shape)} must have the output's shape [{n}, {cout}, {oh}, {ow}]");
+        bool recorded = GradMode.Records(input, weight, bias, residual);
+        if (recorded && (relu || residual != null || pool))
+        {
+            var y = Conv2d(input, weight, bias, stride, padding, dilation, groups, relu: false);
+            if (residual != null) y = y + residual;
+            if (relu) y = y.Relu();
+            return pool ? MaxPool2d(y, 2) : y;
+        }
         if (pool)
         {
             bool winograd = Winograd.Applies(geo, groups, cout);
-            if (recorded || oh < 2 || ow < 2 || !winograd && !ImplicitConv.Applies(geo, groups))
-                return MaxPool2d(Conv2dRelu(input, weight, bias, stride, padding, dilation, groups), 2);
+            if (oh < 2 || ow < 2 || !winograd && !ImplicitConv.Applies(geo, groups))
+                return MaxPool2d(Conv2d(input, weight, bias, stride, padding, dilation, groups, relu), 2);
             var pooled = Tensor.Empty(n, cout, oh / 2, ow / 2);
-            var packed = winograd ? Winograd.TransformWeights(weight.Data, cout, cin) : ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
-            try
+            if (winograd) Winograd.Forward(input.Data, n, geo, weight.Data, cout, bias?.Data, pooled.Data, relu, pool: true);
+            else
             {
-                if (winograd) Winograd.Forward(input.Data, n, geo, packed, cout, bias?.Data, pooled.Data, relu: true, pool: true);
-                else ImplicitConv.Forward(input.Data, n, geo, packed, cout, bias?.Data, pooled.Data, padded: null, relu: true, pool: true);
+                var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
+                try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, pooled.Data, padded: null, relu, pool: true); }
+                finally { BufferPool.Return(panels); }
             }
-            finally { BufferPool.Return(packed); }
             return pooled;
         }
-        if (residual != null && (residual.Rank != 4 || residual.Shape[0] != n || residual.Shape[1] != cout || residual.Shape[2] != oh || residual.Shape[3] != ow))
-            throw new ArgumentException($"conv2d: the residual {Tensor.FormatShape(residual.Shape)} must have the output's shape [{n}, {cout}, {oh}, {ow}]");
         var o = Tensor.Empty(n, cout, oh, ow);
         float[]? rd = residual?.Data;
         float[] xd = input.Data, wd = weight.Data, od = o.Data;
@@ -83,14 +87,9 @@ public static partial class Functional
             if (residual != null) d = d + residual;
             return relu ? d.Relu() : d;
         }
-        // the fused residual has no backward pass: Conv2dBatchNorm passes one only when nothing is recorded
-        if (residual != null && (recorded || GradMode.IsEnabled && residual.RequiresGrad))
-            throw new InvalidOperationException("internal error: conv2d with a fused residual while a gradient is recorded");
         if (!recorded && Winograd.Applies(geo, groups, cout))
         {
-            var u = Winograd.TransformWeights(wd, cout, cin);
-            try { Winograd.Forward(xd, n, geo, u, cout, bd, od, relu, rd); }
-            finally { BufferPool.Return(u); }
+            Winograd.Forward(xd, n, geo, wd, cout, bd, od, relu, rd);
             return o;
         }
         if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu, rd);

@@ -20,9 +20,7 @@ public static partial class Functional
         foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (bnWeight, "weight"), (bnBias, "bias") })
             if (t != null && t.Size != cout)
                 throw new ArgumentException($"conv2d + batch_norm: the batch norm's {name} has {t.Size} elements for the convolution's {cout} output channels");
-        bool recorded = GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || bias?.RequiresGrad == true
-            || bnWeight?.RequiresGrad == true || bnBias?.RequiresGrad == true || residual?.RequiresGrad == true);
-        if (recorded)
+        if (GradMode.Records(input, weight, bias, bnWeight, bnBias, residual))
             return BatchNorm(Conv2d(input, weight, bias, stride, padding, dilation, groups), runningMean, runningVar, bnWeight, bnBias, training: false, eps: eps, residual: residual, relu: relu);
 
         int perChannel = weight.Size / cout;
