@@ -22,8 +22,8 @@ public class FingerprintCatalogTests(TrainedModelsFixture models) : IClassFixtur
 
     /// <summary>Every method but MetaFinger, whose screen on this fixture's chance-level kit models keeps no query (it
     /// then fails with the counts, as it should; MetaFingerMethodTests round-trips it on a kit whose screen passes), and
-    /// NaturalFinger, which needs a trained GAN besides the kit and whose screen on these shapes models, which agree
-    /// nearly everywhere, keeps nothing either (NaturalFingerTests covers its parts and that failure).</summary>
+    /// NaturalFinger, which needs a GAN trained on the same data besides the kit (NaturalFingerTests trains one, makes a
+    /// fingerprint end to end on the tiny kit, round-trips it, and covers the empty-screen failure).</summary>
     public static TheoryData<string> Methods() => [.. FingerprintCatalog.Names.Where(n => n is not ("metafinger" or "naturalfinger"))];
 
     [Fact]
