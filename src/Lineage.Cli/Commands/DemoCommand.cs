@@ -19,7 +19,7 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
         var keep = new Option<string?>("--keep") { Description = "Folder to keep the demo's models and fingerprints in" };
         var fpr = new Option<double>("--fpr") { Description = "False-positive rate the combined verdict controls", DefaultValueFactory = _ => 0.01 };
-        var calibration = new Option<int>("--calibration-models") { Description = "Independent models the owner trains to calibrate on (at least 2)", DefaultValueFactory = _ => 6 };
+        var calibration = new Option<int>("--calibration-models") { Description = "Independent models the owner trains to calibrate on (at least 2)", DefaultValueFactory = _ => new DemoOptions().CalibrationModels };
         var json = new Option<bool>("--json");
         var cmd = new Command("demo", "Train a source, steal it twice, train an independent model, fingerprint the source (SAC-m, IPGuard, AKH) and judge all three suspects, method by method and combined");
         foreach (var o in new Option[] { data, dataDir, epochs, count, seed, keep, fpr, calibration, json }) cmd.Options.Add(o);
