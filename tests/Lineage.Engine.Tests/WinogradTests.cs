@@ -22,6 +22,8 @@ public class WinogradTests
         [2, 8, 7, 9, 12, 1, true],       // odd output height and width: the last tiles are cut
         [2, 9, 6, 5, 8, 0, false],       // no padding: 4×3 outputs
         [2, 8, 5, 6, 9, 2, true],        // padding 2: the output is larger than the input
+        [2, 8, 5, 19, 9, 2, false],      // padding 2, rows split 16 + 3 columns: the odd phase starts one column in
+        [2, 8, 4, 25, 9, 0, true],       // no padding, rows split 16 + 8 + 1 columns
         [1, 300, 6, 6, 10, 1, true],     // Cin past one 256-deep GEMM block
         [1, 8, 1, 1, 8, 1, false],       // a single pixel: one tile, three quarters of it padding
     ];
