@@ -31,6 +31,7 @@ public class ConvBatchNormTests
         // n, cin, h, w, cout, kernel, stride, padding, groups, conv bias, residual, relu: the path each takes
         [2, 32, 10, 10, 32, 3, 1, 1, 1, false, true, true],    // Winograd (stride 1, 3×3, enough channels)
         [2, 32, 9, 7, 32, 3, 1, 1, 1, true, false, true],     // Winograd, odd sizes
+        [2, 32, 13, 19, 24, 3, 1, 1, 1, true, true, true],   // Winograd: an odd edge on both sides, residual
         [2, 16, 12, 12, 32, 3, 2, 1, 1, false, false, true],  // implicit GEMM, stride 2
         [2, 16, 8, 8, 16, 3, 1, 1, 1, true, true, false],     // implicit GEMM: too few channels for Winograd
         [2, 16, 8, 8, 32, 1, 2, 0, 1, false, false, false],   // 1×1 stride-2 shortcut

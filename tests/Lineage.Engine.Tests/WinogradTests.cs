@@ -26,6 +26,7 @@ public class WinogradTests
         [2, 8, 4, 25, 9, 0, true],       // no padding, rows split 16 + 8 + 1 columns
         [1, 300, 6, 6, 10, 1, true],     // Cin past one 256-deep GEMM block
         [1, 8, 1, 1, 8, 1, false],       // a single pixel: one tile, three quarters of it padding
+        [2, 8, 11, 37, 8, 1, true],      // rows split 16 + 16 + 5 columns, the last tiles cut on both sides
     ];
 
     static Tensor Conv(Tensor x, Tensor w, Tensor? b, int pad, bool relu)
