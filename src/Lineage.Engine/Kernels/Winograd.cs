@@ -83,22 +83,26 @@ internal static unsafe class Winograd
         return u;
     }
 
-    /// <summary>How the tiles are grouped: tile (ty, tx) of an image sits at f = ty·W1 + tx on a grid of rows
-    /// W1 = TW + 1 wide (the extra column wraps, like the implicit convolution's grid, and is dropped), so that
-    /// every transform is a vector operation over consecutive f. A chunk is a run of segments laid end to end:
-    /// whole images when one fits (<see cref="ChunkBytes"/> of transformed inputs), else a band of tile rows of
-    /// one image.</summary>
-    readonly record struct Plan(int TH, int TW, int W1, int BandRows, int ImagesPerChunk, int Chunks, int Bands, int Columns, int Stride)
+    /// <summary>How the tiles are grouped: the phase planes have rows W1 = TW + 1 wide (the extra column holds the
+    /// window's right edge for the last tile), and tile (ty, tx) of an image sits at f = ty·Pitch + tx among the
+    /// transformed values, so that every transform is a vector operation over 8 consecutive f. Rows of 8, 16, …
+    /// tiles (Pitch = TW) and of 4 (two rows per vector, Pitch = TW) are packed; other widths keep the phase
+    /// planes' pitch W1, their extra column wrapping like the implicit convolution's grid (a fifth of the GEMM's
+    /// columns for 8×8 outputs, which the packed rows do not compute: ResNet-20's inference took 63.2–66.0 ms
+    /// with packed rows against 66.0–68.3 with wrapped ones, rounds interleaved in one process). A chunk is a run
+    /// of segments laid end to end: whole images when one fits (<see cref="ChunkBytes"/> of transformed inputs),
+    /// else a band of tile rows of one image.</summary>
+    readonly record struct Plan(int TH, int TW, int W1, int Pitch, int BandRows, int ImagesPerChunk, int Chunks, int Bands, int Columns, int Stride)
     {
         public static Plan For(in ConvGeometry g, int n)
         {
-            int th = (g.OH + 1) / 2, tw = (g.OW + 1) / 2, w1 = tw + 1;
+            int th = (g.OH + 1) / 2, tw = (g.OW + 1) / 2, w1 = tw + 1, pitch = tw % 8 == 0 || tw == 4 ? tw : w1;
             int budget = Math.Max(32, ChunkBytes / (4 * 16 * g.C));
-            int bandRows = Math.Clamp(budget / w1, 1, th), bands = (th + bandRows - 1) / bandRows;
-            int images = bandRows == th ? Math.Clamp(budget / (th * w1), 1, n) : 1;
+            int bandRows = Math.Clamp(budget / pitch, 1, th), bands = (th + bandRows - 1) / bandRows;
+            int images = bandRows == th ? Math.Clamp(budget / (th * pitch), 1, n) : 1;
             int chunks = bandRows == th ? (n + images - 1) / images : n * bands;
-            int columns = images * bandRows * w1;
-            return new Plan(th, tw, w1, bandRows, images, chunks, bands, columns, RowFloats(columns, g.C));
+            int columns = images * bandRows * pitch;
+            return new Plan(th, tw, w1, pitch, bandRows, images, chunks, bands, columns, RowFloats(columns, g.C));
         }
 
         /// <summary>Floats from one transformed-input row to the next: the columns, + 16 that the vector loops of the
@@ -161,7 +165,7 @@ internal static unsafe class Winograd
                     for (int ch = s; ch < e; ch++)
                     {
                         var (img0, images, ty0, bandRows) = Segments(plan, n, ch);
-                        int segment = bandRows * plan.W1, used = images * segment;
+                        int segment = bandRows * plan.Pitch, used = images * segment;
                         for (int i = 0; i < images; i++)
                             for (int ci = 0; ci < c; ci++)
                             {
@@ -170,7 +174,8 @@ internal static unsafe class Winograd
                                 // and its short rows, read every other one, are not streamed in by the prefetchers)
                                 ImplicitConv.Prefetch(src + geo.H * geo.W, geo.H * geo.W);
                                 PhasePlanes(src, geo, ty0, plan, ph0);
-                                InputTransform(ph0, plan.PhaseFloats, plan.W1, segment, dst, (long)c * stride);
+                                if (plan.Pitch == 4) InputTransform<TwoRowsOfFour>(ph0, plan.PhaseFloats, plan.W1, 4, segment, dst, (long)c * stride);
+                                else InputTransform<RowOfEight>(ph0, plan.PhaseFloats, plan.W1, plan.Pitch, segment, dst, (long)c * stride);
                             }
                         for (int r0 = 0; r0 < rows; r0 += MR)
                         {
@@ -252,20 +257,32 @@ internal static unsafe class Winograd
             }
     }
 
-    /// <summary>v[ξ, f] = (Bᵀ d B)[ξ] for the tiles f = 0..count of a band, Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0],
-    /// [0, −1, 1, 0], [0, 1, 0, −1]], from the phase planes: the window's rows are P0·[f], P1·[f], P0·[f + W1],
-    /// P1·[f + W1] and its columns, within each, phases 0 and 1 at f and at f + 1. ξ-planes are
-    /// <paramref name="xiStride"/> apart; up to 15 columns past <paramref name="count"/> are written too.</summary>
-    static void InputTransform(float* phases, int planeFloats, int w1, int count, float* v, long xiStride)
+    /// <summary>How 8 tiles' values are loaded from a phase plane whose rows are W1 apart.</summary>
+    interface ITileLoad { static abstract Vector256<float> Load(float* p, int w1); }
+
+    /// <summary>Eight consecutive tiles of one row (or, with Pitch = W1, running on into the next).</summary>
+    readonly struct RowOfEight : ITileLoad { public static Vector256<float> Load(float* p, int w1) => Vector256.Load(p); }
+
+    /// <summary>The four tiles of a row and the four below them.</summary>
+    readonly struct TwoRowsOfFour : ITileLoad { public static Vector256<float> Load(float* p, int w1) => Vector256.Create(Vector128.Load(p), Vector128.Load(p + w1)); }
+
+    /// <summary>v[ξ, f] = (Bᵀ d B)[ξ] for the tiles f = 0..count of a band (tile (r, tx) at f = r·pitch + tx), Bᵀ =
+    /// [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]], from the phase planes: with q = r·W1 + tx, the
+    /// window's rows are P0·[q], P1·[q], P0·[q + W1], P1·[q + W1] and its columns, within each, phases 0 and 1 at q
+    /// and at q + 1. ξ-planes are <paramref name="xiStride"/> apart; up to 7 columns past <paramref name="count"/>
+    /// are written too.</summary>
+    static void InputTransform<TLoad>(float* phases, int planeFloats, int w1, int pitch, int count, float* v, long xiStride) where TLoad : ITileLoad
     {
         float* p00 = phases, p01 = phases + planeFloats, p10 = p01 + planeFloats, p11 = p10 + planeFloats;
         for (int f = 0; f < count; f += 8)
         {
+            int r = f / pitch;
+            int q = r * w1 + f - r * pitch;
             // Bᵀ d: the four combined rows T_i, at phase b and column offset 0 or 1 (T_i,b,+1 is column 2tx + 2 + b)
-            var (t00, t10, t20, t30) = Rows(p00 + f, p10 + f, w1);
-            var (t01, t11, t21, t31) = Rows(p01 + f, p11 + f, w1);
-            var (s00, s10, s20, s30) = Rows(p00 + f + 1, p10 + f + 1, w1);
-            var (s01, s11, s21, s31) = Rows(p01 + f + 1, p11 + f + 1, w1);
+            var (t00, t10, t20, t30) = Rows<TLoad>(p00 + q, p10 + q, w1);
+            var (t01, t11, t21, t31) = Rows<TLoad>(p01 + q, p11 + q, w1);
+            var (s00, s10, s20, s30) = Rows<TLoad>(p00 + q + 1, p10 + q + 1, w1);
+            var (s01, s11, s21, s31) = Rows<TLoad>(p01 + q + 1, p11 + q + 1, w1);
             // (Bᵀ d) B: columns 2tx..2tx+3 of row i are t_i0, t_i1, s_i0, s_i1
             float* d = v + f;
             Columns(t00, t01, s00, s01, d, xiStride);
@@ -277,9 +294,9 @@ internal static unsafe class Winograd
 
     /// <summary>Bᵀ applied down the columns: rows r0 = p0[f], r1 = p1[f], r2 = p0[f + W1], r3 = p1[f + W1] give
     /// r0 − r2, r1 + r2, r2 − r1, r1 − r3.</summary>
-    static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Rows(float* p0, float* p1, int w1)
+    static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Rows<TLoad>(float* p0, float* p1, int w1) where TLoad : ITileLoad
     {
-        var r0 = Vector256.Load(p0); var r1 = Vector256.Load(p1); var r2 = Vector256.Load(p0 + w1); var r3 = Vector256.Load(p1 + w1);
+        var r0 = TLoad.Load(p0, w1); var r1 = TLoad.Load(p1, w1); var r2 = TLoad.Load(p0 + w1, w1); var r3 = TLoad.Load(p1 + w1, w1);
         return (r0 - r2, r1 + r2, r2 - r1, r1 - r3);
     }
 
@@ -307,7 +324,7 @@ internal static unsafe class Winograd
             long top = (long)oy * g.OW;
             for (int tx = 0; tx < plan.TW; tx += 8)
             {
-                var (y00, y01, y10, y11) = TileOutputs(p + r * plan.W1 + tx, xiStride);
+                var (y00, y01, y10, y11) = TileOutputs(p + r * plan.Pitch + tx, xiStride);
                 y00 += bv; y01 += bv; y10 += bv; y11 += bv;
                 int columns = Math.Min(16, g.OW - 2 * tx);
                 long at = top + 2 * tx;
@@ -330,7 +347,7 @@ internal static unsafe class Winograd
             float* dst = o + (long)(ty0 + r) * pw;
             for (int tx = 0; tx < pw; tx += 8)
             {
-                var (y00, y01, y10, y11) = TileOutputs(p + r * plan.W1 + tx, xiStride);
+                var (y00, y01, y10, y11) = TileOutputs(p + r * plan.Pitch + tx, xiStride);
                 var v = Vector256.Max(Vector256.Max(y00, y01), Vector256.Max(y10, y11)) + bv;
                 if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
                 int columns = pw - tx;
