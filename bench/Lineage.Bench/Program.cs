@@ -11,13 +11,14 @@ namespace Lineage.Bench;
 /// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
 /// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only]
-/// [--profile-loops] [--steps N] [--compare-onnxruntime] [--peak]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>);
+/// [--profile-loops] [--profile-inference] [--steps N] [--compare-onnxruntime] [--peak]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>);
 /// or Lineage.Bench --uap ZOO_DIR KIT_DIR [options] (<see cref="UapBench"/>)
 /// </summary>
 public static class Program
 {
     static double seconds = 1.0;
-    /// <summary>--steps: measured steps of --check-memory (default 200) and --profile-loops (default 20).</summary>
+    /// <summary>--steps: measured steps of --check-memory (default 200) and --profile-loops (default 20), forwards of
+    /// --profile-inference (default 10).</summary>
     static int? stepsOption;
 
     public static int Main(string[] args)
@@ -25,7 +26,7 @@ public static class Program
         int threads = 2;
         if (args.Length > 0 && args[0] == "--cae") { EngineSettings.Threads = threads; return CaeBench.Run(args[1..]); }
         if (args.Length > 0 && args[0] == "--uap") { EngineSettings.Threads = threads; return UapBench.Run(args[1..]); }
-        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false, compareOrt = false, peak = false;
+        bool json = false, checkMemory = false, fingerprint = false, resnetOnly = false, profileLoops = false, profileInference = false, compareOrt = false, peak = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -37,16 +38,18 @@ public static class Program
                 case "--fingerprint": fingerprint = true; break;
                 case "--resnet-only": resnetOnly = true; break;
                 case "--profile-loops": profileLoops = true; break;
+                case "--profile-inference": profileInference = true; break;
                 case "--steps": stepsOption = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--compare-onnxruntime": compareOrt = true; break;
                 case "--peak": peak = true; break;
-                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--steps N] [--compare-onnxruntime] [--peak]"); return 2;
+                default: Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only] [--profile-loops] [--profile-inference] [--steps N] [--compare-onnxruntime] [--peak]"); return 2;
             }
         }
         EngineSettings.Threads = threads;
         if (checkMemory) { CheckMemory(); return 0; }
         if (fingerprint) { FingerprintBench.Run(rounds: 5); return 0; }
         if (profileLoops) { ProfileLoops(json); return 0; }
+        if (profileInference) { InferenceProfile.Run(threads, stepsOption ?? 10, json); return 0; }
         if (compareOrt) { OnnxRuntimeComparison.Run(threads, seconds, json); return 0; }
         if (peak) { PeakFlops.Run(threads, json); return 0; }
 

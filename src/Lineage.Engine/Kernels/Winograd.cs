@@ -317,6 +317,11 @@ internal static unsafe class Winograd
     static void OutputTransform(float* p, long xiStride, in Plan plan, in ConvGeometry g, int ty0, int rows, float b, bool relu, float* o, float* residual)
     {
         var bv = Vector256.Create(b);
+        if (plan.Pitch == 4)
+        {
+            OutputTransformRowsOfFour(p, xiStride, g, ty0, rows, bv, relu, o, residual);
+            return;
+        }
         for (int r = 0; r < rows; r++)
         {
             int oy = 2 * (ty0 + r);
@@ -330,6 +335,28 @@ internal static unsafe class Winograd
                 long at = top + 2 * tx;
                 StorePairs(y00, y01, o + at, columns, residual == null ? null : residual + at, relu);
                 if (lower) StorePairs(y10, y11, o + at + g.OW, columns, residual == null ? null : residual + at + g.OW, relu);
+            }
+        }
+    }
+
+    /// <summary><see cref="OutputTransform"/> for rows of 4 tiles (7 or 8 output columns), two tile rows per vector as
+    /// they were packed: lanes 0–3 are tile row r, lanes 4–7 row r + 1, where the row-by-row loop computed 8 tiles to
+    /// store 4 (a 64→64 8×8 layer with bias, residual and ReLU, batch 256, 2 threads, 25 interleaved rounds in two
+    /// runs: 2.95–3.06 ms against 3.14–3.16).</summary>
+    static void OutputTransformRowsOfFour(float* p, long xiStride, in ConvGeometry g, int ty0, int rows, Vector256<float> bv, bool relu, float* o, float* residual)
+    {
+        int columns = g.OW;
+        for (int r = 0; r < rows; r += 2)
+        {
+            var (y00, y01, y10, y11) = TileOutputs(p + r * 4, xiStride);
+            var (top0, top1) = Interleave(y00 + bv, y01 + bv);      // output rows 2r (tile row r), 2r + 2 (row r + 1)
+            var (bottom0, bottom1) = Interleave(y10 + bv, y11 + bv);
+            int oy = 2 * (ty0 + r);
+            for (int k = 0; k < 4 && oy + k < g.OH && (k < 2 || r + 1 < rows); k++)
+            {
+                var v = k switch { 0 => top0, 1 => bottom0, 2 => top1, _ => bottom1 };
+                long at = (long)(oy + k) * g.OW;
+                StoreEight(v, o + at, columns, residual == null ? null : residual + at, relu);
             }
         }
     }
@@ -372,21 +399,34 @@ internal static unsafe class Winograd
     /// <paramref name="columns"/> (≤ 16) of d written and of the residual read.</summary>
     static void StorePairs(Vector256<float> a, Vector256<float> b, float* d, int columns, float* residual, bool relu)
     {
+        var (first, second) = Interleave(a, b);
+        StoreEight(first, d, columns, residual, relu);
+        if (columns > 8) StoreEight(second, d + 8, columns - 8, residual == null ? null : residual + 8, relu);
+    }
+
+    /// <summary>(a0 b0 a1 b1 a2 b2 a3 b3, a4 b4 … a7 b7).</summary>
+    static (Vector256<float> First, Vector256<float> Second) Interleave(Vector256<float> a, Vector256<float> b)
+    {
         // unpack works within 128-bit lanes: lo = a0 b0 a1 b1 | a4 b4 a5 b5, hi = a2 b2 a3 b3 | a6 b6 a7 b7
         var lo = Avx.UnpackLow(a, b);
         var hi = Avx.UnpackHigh(a, b);
-        var first = Avx.Permute2x128(lo, hi, 0x20);
-        var second = Avx.Permute2x128(lo, hi, 0x31);
-        var m0 = columns >= 8 ? Vector256<float>.AllBitsSet : Mask(columns);
-        var m1 = columns >= 16 ? Vector256<float>.AllBitsSet : Mask(columns - 8);
-        if (residual != null)
+        return (Avx.Permute2x128(lo, hi, 0x20), Avx.Permute2x128(lo, hi, 0x31));
+    }
+
+    /// <summary>d[0..columns] = v (+ residual, then ReLU when asked), columns ≤ 8; a mask below 8.</summary>
+    static void StoreEight(Vector256<float> v, float* d, int columns, float* residual, bool relu)
+    {
+        if (columns >= 8)
         {
-            first += columns >= 8 ? Vector256.Load(residual) : Avx.MaskLoad(residual, m0);
-            if (columns > 8) second += columns >= 16 ? Vector256.Load(residual + 8) : Avx.MaskLoad(residual + 8, m1);
+            if (residual != null) v += Vector256.Load(residual);
+            if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+            v.Store(d);
+            return;
         }
-        if (relu) { first = Vector256.Max(first, Vector256<float>.Zero); second = Vector256.Max(second, Vector256<float>.Zero); }
-        if (columns >= 8) first.Store(d); else Avx.MaskStore(d, m0, first);
-        if (columns >= 16) second.Store(d + 8); else if (columns > 8) Avx.MaskStore(d + 8, m1, second);
+        var m = Mask(columns);
+        if (residual != null) v += Avx.MaskLoad(residual, m);
+        if (relu) v = Vector256.Max(v, Vector256<float>.Zero);
+        Avx.MaskStore(d, m, v);
     }
 
     /// <summary>Lanes 0..count−1 set (count ≤ 0: none).</summary>
