@@ -32,6 +32,7 @@ public class ImplicitConvTests
         [2, 4, 15, 15, 6, 3, 2, 2, false, 2],   // dilation 2: every tap in phase (0, 0)
         [2, 3, 7, 37, 4, 5, 2, 1, true, 2],     // rows split 16 columns at a time by vector shuffles, then 5 one by one
         [2, 3, 6, 33, 4, 3, 1, 1, false, 2],    // the same with padding 1: the even columns start a phase row
+        [2, 4, 11, 10, 6, 3, 2, 1, true, 2],    // padding 2: the phases start two columns in; 7×6 outputs
     ];
 
     /// <summary>Every shape on both stride-1 grids: the padded rows, and the column-shifted copies.</summary>
