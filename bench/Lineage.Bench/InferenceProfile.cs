@@ -81,8 +81,9 @@ public static class InferenceProfile
             for (int i = 0; i < 10; i++) RunOnce();
             // profiling is a session option; a second session with it on runs the same optimised graph
             using var profiled = OnnxRuntimeClassifier.SessionOptionsFor(threads);
-            profiled.EnableProfiling = true;
+            // the prefix first: enabling profiling takes the prefix set at that moment
             profiled.ProfileOutputPathPrefix = Path.Combine(dir.FullName, "ort");
+            profiled.EnableProfiling = true;
             using var session2 = new InferenceSession(onnx, profiled);
             void RunProfiled() { using var y = session2.Run(runOptions, [session2.InputNames[0]], [input], [session2.OutputNames[0]]); }
             for (int i = 0; i < 10; i++) RunProfiled();
