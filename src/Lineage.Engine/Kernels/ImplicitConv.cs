@@ -337,8 +337,8 @@ internal static unsafe partial class ImplicitConv
     /// while it copies one (the input comes from L3 or memory): measured at batch 256 on 2 threads (JIT tiering
     /// off, two runs each), the copies of a 16→16 32×32 layer took 0.69–0.71 ms of thread time against 1.06–1.13,
     /// the layer 3.5–3.6 ms against 3.7; a 16→32 stride-2 layer 2.3 against 2.7, and a 1×1 stride-2 one 0.70
-    /// against 1.27. Inside ResNet-20's inference, whose layers read what the previous one just wrote, it made no
-    /// difference (82.0–84.0 ms against 81.3–84.8, rounds interleaved).</summary>
+    /// against 1.27; with Winograd's prefetch too, ResNet-20's inference 60.4–62.4 ms against 62.6–63.2 (rounds
+    /// interleaved in one process, three sets).</summary>
     static void PadImage(float* src, float* dst, in ConvGeometry g, bool forwardOnly = false)
     {
         if (g.SH != 1) { PhaseImage(src, dst, g, forwardOnly); return; }
