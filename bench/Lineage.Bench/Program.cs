@@ -8,7 +8,7 @@ using Lineage.Engine.Nn;
 namespace Lineage.Bench;
 
 /// <summary>
-/// The engine's side of /work/shared/bench/torch_reference.py: the same work, the same timing
+/// The engine's side of the project's PyTorch reference script (torch_reference.py): the same work, the same timing
 /// (median of 5 rounds, each about --seconds long), the same JSON keys.
 /// Usage: Lineage.Bench [--json] [--threads N] [--seconds S] [--check-memory] [--fingerprint] [--resnet-only]
 /// [--profile-loops] [--profile-inference] [--steps N] [--compare-onnxruntime] [--peak]; or Lineage.Bench --cae ZOO_DIR KIT_DIR [options] (<see cref="CaeBench"/>);
