@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Lineage.Engine;
 using Lineage.Engine.Onnx;
-using Lineage.Suspects;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Lineage.Bench;
 
@@ -65,7 +63,7 @@ public static class InferenceProfile
             Console.WriteLine($"{n.Ms,9:0.00} {n.Count,6}  {n.Op} ({n.Shapes})");
     }
 
-    /// <summary>ONNX Runtime's profile of <paramref name="forwards"/> runs after 10 unprofiled ones: the median
+    /// <summary>ONNX Runtime's profile of <paramref name="forwards"/> runs after 10 warm-up ones: the median
     /// time of each node, summed over the nodes of one operator and shapes, slowest first.</summary>
     static (double RunMs, List<(string Op, string Shapes, double Ms, int Count)> Nodes) OnnxRuntimeNodes(ResNet20 net, Tensor x, int threads, int forwards)
     {
@@ -73,24 +71,12 @@ public static class InferenceProfile
         var dir = Directory.CreateTempSubdirectory("lineage-ort-profile-");
         try
         {
-            using var options = OnnxRuntimeClassifier.SessionOptionsFor(threads);
-            using var session = new InferenceSession(onnx, options);
-            using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(x.Data, 0, x.Size), x.Shape.Select(d => (long)d).ToArray());
-            using var runOptions = new RunOptions();
-            void RunOnce() { using var y = session.Run(runOptions, [session.InputNames[0]], [input], [session.OutputNames[0]]); }
-            for (int i = 0; i < 10; i++) RunOnce();
-            // profiling is a session option; a second session with it on runs the same optimised graph
-            using var profiled = OnnxRuntimeClassifier.SessionOptionsFor(threads);
-            // the prefix first: enabling profiling takes the prefix set at that moment
-            profiled.ProfileOutputPathPrefix = Path.Combine(dir.FullName, "ort");
-            profiled.EnableProfiling = true;
-            using var session2 = new InferenceSession(onnx, profiled);
-            void RunProfiled() { using var y = session2.Run(runOptions, [session2.InputNames[0]], [input], [session2.OutputNames[0]]); }
-            for (int i = 0; i < 10; i++) RunProfiled();
+            using var ort = new OnnxRuntimeRunner(onnx, x, threads, Path.Combine(dir.FullName, "ort"));
+            for (int i = 0; i < 10; i++) ort.Run();
             var sw = Stopwatch.StartNew();
-            for (int i = 0; i < forwards; i++) RunProfiled();
+            for (int i = 0; i < forwards; i++) ort.Run();
             double runMs = sw.Elapsed.TotalMilliseconds / forwards;
-            var file = session2.EndProfiling();
+            var file = ort.EndProfiling();
             using var doc = JsonDocument.Parse(File.ReadAllText(file));
             var perNode = new Dictionary<string, (string Op, string Shapes, List<double> Ms)>();
             foreach (var e in doc.RootElement.EnumerateArray())

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Lineage.Engine;
 using Lineage.Engine.Nn;
 using Lineage.Engine.Onnx;
-using Lineage.Suspects;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Lineage.Bench;
@@ -41,19 +40,14 @@ public static class OnnxRuntimeComparison
         net.Eval();
         var onnx = OnnxExporter.ExportToBytes(net, inputShape);
         var x = Tensor.Rand(gen, [Batch, .. inputShape]).ClonePersistent();
-        using var options = OnnxRuntimeClassifier.SessionOptionsFor(threads);
-        using var session = new InferenceSession(onnx, options);
+        using var ort = new OnnxRuntimeRunner(onnx, x, threads);
         var imported = OnnxModel.Load(onnx, "export");
-        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(x.Data, 0, x.Size), x.Shape.Select(d => (long)d).ToArray());
-        string[] inputNames = [session.InputNames[0]], outputNames = [session.OutputNames[0]];
-        using var runOptions = new RunOptions();
 
         float[] EngineOutput(Module m) { using var scope = TensorScope.Begin(); using var noGrad = GradMode.NoGrad(); return m.Forward(x).ToArray(); }
-        float[] OrtOutput() { using var y = session.Run(runOptions, inputNames, [input], outputNames); return y[0].GetTensorDataAsSpan<float>().ToArray(); }
 
         var rates = InterleavedRates(seconds, Batch,
             () => { using var scope = TensorScope.Begin(); using var noGrad = GradMode.NoGrad(); net.Forward(x); },
-            () => { using var y = session.Run(runOptions, inputNames, [input], outputNames); },
+            ort.Run,
             () => { using var scope = TensorScope.Begin(); using var noGrad = GradMode.NoGrad(); imported.Forward(x); });
         var reference = EngineOutput(net);
         return new Dictionary<string, object>
@@ -63,7 +57,7 @@ public static class OnnxRuntimeComparison
             ["lineage_onnx_import_img_s"] = Math.Round(rates[2]),
             ["lineage_over_onnxruntime"] = Math.Round(rates[0] / rates[1], 2),
             // the three compute the same function: the largest logit difference says so
-            ["max_abs_diff_onnxruntime"] = MaxAbsDiff(reference, OrtOutput()),
+            ["max_abs_diff_onnxruntime"] = MaxAbsDiff(reference, ort.Output()),
             ["max_abs_diff_onnx_import"] = MaxAbsDiff(reference, EngineOutput(imported)),
         };
     }
