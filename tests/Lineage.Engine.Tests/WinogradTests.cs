@@ -5,8 +5,8 @@ namespace Lineage.Engine.Tests;
 /// <summary>The Winograd F(2×2, 3×3) convolution that 3×3 stride-1 layers take when no gradient is recorded: outputs
 /// against the direct reference on every kind of geometry (odd sizes, padding 0–2, channels past one GEMM block or not
 /// a multiple of the weight panel, whole images per chunk and bands of tile rows), on the AVX-512 and the AVX2 tiles,
-/// with bias and fused ReLU; with a 2×2 max pooling taken in the kernel; independent of the thread count; and never used
-/// when a gradient is recorded.</summary>
+/// with bias and fused ReLU; with a 2×2 max pooling taken in the kernel; independent of the thread count; and in
+/// training, where it also computes the input gradient and the weight gradient's are the direct kernels' to the bit.</summary>
 [Collection(EngineGlobalsCollection.Name)]
 public class WinogradTests
 {
@@ -106,7 +106,7 @@ public class WinogradTests
         var x = R(12, 2, 16, 8, 8); var wt = R(13, 16, 16, 3, 3);
         wt.RequiresGrad = true;
         var y = AnyChannels(() => Functional.Conv2dReluMaxPool(x, wt, null, (1, 1), (1, 1), (1, 1)));
-        var expected = Functional.MaxPool2d(Functional.Conv2d(x, wt, null, 1, 1).Relu(), 2);
+        var expected = AnyChannels(() => Functional.MaxPool2d(Functional.Conv2d(x, wt, null, 1, 1).Relu(), 2));
         Assert.Equal(expected.ToArray(), y.ToArray());
         Assert.Equal(Autograd.Grad(expected.Sum(), [wt])[0]!.ToArray(), Autograd.Grad(y.Sum(), [wt])[0]!.ToArray());
     }
@@ -143,24 +143,58 @@ public class WinogradTests
         Assert.Equal(Run(1), Run(3));
     }
 
-    [ImplicitGemmFact]
-    public void TrainingKeepsTheDirectKernels()
+    public static IEnumerable<object[]> TrainingShapes() =>
+        new object[][]
+        {
+            // n, cin, h, w, cout, pad
+            [3, 16, 8, 8, 16, 1],     // 8×8 planes: column-shifted grid, the weight gradient lays out dy itself
+            [2, 16, 16, 16, 24, 1],   // "same" padding: dy copied onto the weight gradient's grid by the input gradient
+            [2, 12, 7, 9, 8, 0],      // no padding: the input gradient pads dy by 2; odd sizes
+            [2, 8, 5, 6, 10, 2],      // padding 2: the input gradient crops; Cin, Cout not multiples of 8
+            [2, 64, 32, 32, 8, 1],    // bands of tile rows: each image copied for the weight gradient with its first band
+        }.SelectMany(row => (Gemm.Path == GemmPath.Vector512 ? new[] { true, false } : [false]).Select(avx512 => (object[])[.. row, avx512]));
+
+    [ImplicitGemmTheory, MemberData(nameof(TrainingShapes))]
+    public void TrainingRunsOnWinogradWithTheDirectKernelsGradients(int n, int cin, int h, int w, int cout, int pad, bool avx512)
     {
-        // with a gradient to record, the forward is the implicit GEMM's (whose backward pass it feeds): bit for bit
-        // what the same layer computes with Winograd switched off
-        var x = R(7, 2, 16, 8, 8); var wt = R(8, 16, 16, 3, 3);
-        wt.RequiresGrad = true;
-        var recorded = AnyChannels(() => Functional.Conv2d(x, wt, null, 1, 1).ToArray());
-        bool saved = Winograd.Enabled;
-        Winograd.Enabled = false;
-        float[] direct;
-        try { direct = Conv(x, wt, null, 1, relu: false).ToArray(); }
-        finally { Winograd.Enabled = saved; }
-        Assert.Equal(direct, recorded);
-        // and without one it is Winograd's: the same function, different rounding
-        var inference = AnyChannels(() => Conv(x, wt, null, 1, relu: false).ToArray());
-        Assert.NotEqual(direct, inference);
-        for (int i = 0; i < direct.Length; i++) Assert.True(MathF.Abs(direct[i] - inference[i]) < 1e-4f, $"[{i}]");
+        // with a gradient to record, the forward pass and the input gradient are Winograd convolutions (the same function
+        // as the direct kernels', different rounding); the weight gradient is the implicit GEMM's on grids the Winograd
+        // passes copied: bit for bit the direct path's
+        var x = R(7, n, cin, h, w); var wt = R(8, cout, cin, 3, 3); var b = R(9, cout);
+        int oh = h + 2 * pad - 2, ow = w + 2 * pad - 2;
+        var upstream = R(10, n, cout, oh, ow);
+        (float[] Y, float[] Gx, float[] Gw, float[] Gb) Run(bool winograd)
+        {
+            bool saved = Winograd.Enabled;
+            Winograd.Enabled = winograd;
+            try
+            {
+                return OnPath(avx512, () =>
+                {
+                    var xs = x.Clone(); var ws = wt.Clone(); var bs = b.Clone();
+                    xs.RequiresGrad = true; ws.RequiresGrad = true; bs.RequiresGrad = true;
+                    var y = Functional.Conv2d(xs, ws, bs, 1, pad);
+                    var g = Autograd.Grad((y * upstream).Sum(), [xs, ws, bs]);
+                    return (y.ToArray(), g[0]!.ToArray(), g[1]!.ToArray(), g[2]!.ToArray());
+                });
+            }
+            finally { Winograd.Enabled = saved; }
+        }
+        var direct = Run(winograd: false);
+        var wino = Run(winograd: true);
+        Assert.NotEqual(direct.Y, wino.Y);   // the Winograd kernel ran
+        AssertClose(direct.Y, wino.Y, "output");
+        AssertClose(direct.Gx, wino.Gx, "input gradient");
+        Assert.NotEqual(direct.Gx, wino.Gx);
+        Assert.Equal(direct.Gw, wino.Gw);
+        Assert.Equal(direct.Gb, wino.Gb);
+    }
+
+    static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= 2e-4f * (1 + MathF.Abs(expected[i])), $"{what} [{i}] {actual[i]} vs {expected[i]}");
     }
 
     [Fact]

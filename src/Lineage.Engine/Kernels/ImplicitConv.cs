@@ -80,6 +80,12 @@ internal static unsafe partial class ImplicitConv
     /// <summary>Floats of the zero-padded copy of n images (<see cref="PadImages"/>), slack included.</summary>
     public static int PaddedFloats(in ConvGeometry g, int n) => n * PaddedImage(g) + Slack(g);
 
+    /// <summary>Floats of one image's grid in a padded copy: image i starts at i times this.</summary>
+    internal static int PaddedImageFloats(in ConvGeometry g) => PaddedImage(g);
+
+    /// <summary>Zeroes the slack after the last of n images of a padded copy, which the widest tiles read.</summary>
+    internal static void ClearSlack(float[] xp, int n, in ConvGeometry g) => xp.AsSpan(n * PaddedImage(g), Slack(g)).Clear();
+
     /// <summary>o[n, M, OH, OW] = Σ_k w[M, K] · tap_k(x) (+ bias), w given as panels from <see cref="PackWeights"/>.
     /// Each image is copied into its zero-padded planes just before its tiles are computed, so the tiles read
     /// it from L2 instead of from a batch-wide padded copy made earlier (which a 16-channel 32×32 layer's
@@ -326,7 +332,7 @@ internal static unsafe partial class ImplicitConv
             fixed (float* x0 = x, xp0 = xp)
                 for (int im = s; im < e; im++) PadImage(x0 + (long)im * inImage, xp0 + (long)im * img, geo);
         });
-        xp.AsSpan(n * img, Slack(g)).Clear();
+        ClearSlack(xp, n, g);
     }
 
     /// <summary>One image [C, H, W] onto its grid (<see cref="GridWidth"/>): for stride 1, per channel PW zeros,
@@ -339,7 +345,7 @@ internal static unsafe partial class ImplicitConv
     /// the layer 3.5–3.6 ms against 3.7; a 16→32 stride-2 layer 2.3 against 2.7, and a 1×1 stride-2 one 0.70
     /// against 1.27; with Winograd's prefetch too, ResNet-20's inference 60.4–62.4 ms against 62.6–63.2 (rounds
     /// interleaved in one process, three sets).</summary>
-    static void PadImage(float* src, float* dst, in ConvGeometry g, bool forwardOnly = false)
+    internal static void PadImage(float* src, float* dst, in ConvGeometry g, bool forwardOnly = false)
     {
         if (g.SH != 1) { PhaseImage(src, dst, g, forwardOnly); return; }
         if (ColumnShifted(g)) { ShiftedImage(src, dst, g); return; }

@@ -4,7 +4,7 @@ namespace Lineage.Engine;
 
 /// <summary>2-D convolution as torch.nn.functional.conv2d: im2col + GEMM per image and group
 /// (no unfolding for pointwise 1×1 kernels), images spread over threads; an implicit GEMM where it applies, and
-/// Winograd's F(2×2, 3×3) for 3×3 stride-1 layers when no gradient is recorded.</summary>
+/// Winograd's F(2×2, 3×3) for the forward pass and input gradient of 3×3 stride-1 layers with enough channels.</summary>
 public static partial class Functional
 {
     /// <summary>input [N, Cin, H, W] ⊛ weight [Cout, Cin/groups, kH, kW] (+ bias [Cout]) → [N, Cout, OH, OW].</summary>
@@ -61,9 +61,9 @@ public static partial class Functional
             if (relu) y = y.Relu();
             return pool ? MaxPool2d(y, 2) : y;
         }
+        bool winograd = Winograd.Applies(geo, groups, cout);
         if (pool)
         {
-            bool winograd = Winograd.Applies(geo, groups, cout);
             if (oh < 2 || ow < 2 || !winograd && !ImplicitConv.Applies(geo, groups))
                 return MaxPool2d(Conv2d(input, weight, bias, stride, padding, dilation, groups, relu), 2);
             var pooled = Tensor.Empty(n, cout, oh / 2, ow / 2);
@@ -87,12 +87,12 @@ public static partial class Functional
             if (residual != null) d = d + residual;
             return relu ? d.Relu() : d;
         }
-        if (!recorded && Winograd.Applies(geo, groups, cout))
+        if (!recorded && winograd)
         {
             Winograd.Forward(xd, n, geo, wd, cout, bd, od, relu, rd);
             return o;
         }
-        if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu, rd);
+        if (ImplicitConv.Applies(geo, groups)) return ImplicitConv2d(input, weight, bias, o, geo, args, relu, rd, winograd);
         BatchLoops.ForEachImage(n, cost, scratch, (img, col, serial) =>
         {
             int outBase = img * cout * hw;
@@ -155,15 +155,22 @@ public static partial class Functional
     /// gradient with rotated weights; the stride-2 one is one such GEMM per phase of the input.
     /// When the weight will need a gradient, the zero-padded input of the forward pass is kept (as a
     /// scope-tracked pooled tensor) for the weight gradient instead of being padded again, and with
-    /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.</summary>
-    static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args, bool relu, float[]? residual)
+    /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.
+    /// With <paramref name="winograd"/> (a 3×3 stride-1 layer <see cref="Winograd.Applies"/> to) the forward pass and
+    /// the input gradient are Winograd convolutions, 2.25× fewer multiplications, which copy the padded input and
+    /// output gradient for the weight gradient as they go.</summary>
+    static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args, bool relu, float[]? residual, bool winograd = false)
     {
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
         bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad;
         var padded = keepPadded ? Tensor.Empty(ImplicitConv.PaddedFloats(geo, n)) : null;
-        var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
-        try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data, padded?.Data, relu, residual); }
-        finally { BufferPool.Return(panels); }
+        if (winograd) Winograd.Forward(input.Data, n, geo, weight.Data, cout, bias?.Data, o.Data, relu, residual, padded: padded?.Data);
+        else
+        {
+            var panels = ImplicitConv.PackWeights(weight.Data, cout, geo.ColRows);
+            try { ImplicitConv.Forward(input.Data, n, geo, panels, cout, bias?.Data, o.Data, padded?.Data, relu, residual); }
+            finally { BufferPool.Return(panels); }
+        }
         Tensor[] parents = bias != null ? [input, weight, bias] : [input, weight];
         return Tensor.FromOp(o, "conv2d", parents, grad =>
         {
@@ -178,6 +185,11 @@ public static partial class Functional
                 {
                     gx = Tensor.Empty(input.Shape);
                     ImplicitConv.Stride2InputGradient(grad.Data, n, geo, weight.Data, cout, gx.Data);
+                }
+                else if (input.RequiresGrad && Winograd.Applies(bg, 1, cin))
+                {
+                    gx = Tensor.Empty(input.Shape);
+                    Winograd.InputGradient(grad.Data, n, bg, weight.Data, cin, gx.Data, share ? dyp : null);
                 }
                 else if (input.RequiresGrad)
                 {
