@@ -16,7 +16,8 @@ sealed class OnnxRuntimeRunner : IDisposable
 
     public OnnxRuntimeRunner(byte[] onnx, Tensor x, int threads, string? profilePrefix = null)
     {
-        options = OnnxRuntimeClassifier.SessionOptionsFor(threads);
+        // the anchor is ONNX Runtime as deployed on its own: its default, spinning threads
+        options = OnnxRuntimeClassifier.SessionOptionsFor(threads, spinning: true);
         if (profilePrefix != null)
         {
             // the prefix first: enabling profiling takes the prefix set at that moment

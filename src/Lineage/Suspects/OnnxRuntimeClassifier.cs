@@ -53,14 +53,16 @@ public sealed class OnnxRuntimeClassifier : IDisposable
 
     /// <param name="threads">Intra-op threads (default: the engine's <see cref="EngineSettings.Threads"/>, so
     /// LINEAGE_THREADS bounds both runtimes alike).</param>
-    public static OnnxRuntimeClassifier Open(string path, Preprocessing preprocessing, int? threads = null)
+    /// <param name="spinning">Whether ONNX Runtime's threads spin after each run (see <see cref="SessionOptionsFor"/>):
+    /// off for suspects queried beside engine work, on for a process that runs nothing else.</param>
+    public static OnnxRuntimeClassifier Open(string path, Preprocessing preprocessing, int? threads = null, bool spinning = false)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model {path} does not exist", path);
         SessionOptions? options = null;
         InferenceSession session;
         try
         {
-            options = SessionOptionsFor(threads ?? EngineSettings.Threads);
+            options = SessionOptionsFor(threads ?? EngineSettings.Threads, spinning);
             session = new InferenceSession(path, options);
         }
         catch (OnnxRuntimeException e) { throw new InvalidDataException($"{path}: ONNX Runtime cannot load it as an ONNX model: {FirstLine(e.Message)}"); }
@@ -83,14 +85,25 @@ public sealed class OnnxRuntimeClassifier : IDisposable
     }
 
     /// <summary>One inference at a time on <paramref name="threads"/> threads, with every graph optimisation
-    /// ONNX Runtime has (its default): the runtime as a user would deploy it.</summary>
-    public static SessionOptions SessionOptionsFor(int threads) => new()
+    /// ONNX Runtime has (its default): the runtime as a user would deploy it. ONNX Runtime's worker threads spin for
+    /// work after each run by default, which is right for a process that runs nothing else (a model server, the
+    /// benchmark's anchor) and costly for one whose engine works between queries on the same cores (verification and
+    /// evaluation query a suspect, then compute on the source): ResNet-20 on 2 threads, one ONNX Runtime run then
+    /// one engine forward in turn, took 146–151 ms a pair with spinning against 132–138 without at batch 256, and
+    /// 12.6–13.0 against 9.7–9.9 ms at batch 16, while ONNX Runtime alone took 65–68 ms either way at batch 256 and
+    /// 3.9–4.2 against 4.4–4.6 ms at batch 16 (two runs, 12 interleaved rounds each).</summary>
+    public static SessionOptions SessionOptionsFor(int threads, bool spinning)
     {
-        IntraOpNumThreads = threads,
-        InterOpNumThreads = 1,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-    };
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        if (!spinning) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return options;
+    }
 
     static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 

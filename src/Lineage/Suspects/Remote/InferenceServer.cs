@@ -91,7 +91,8 @@ public sealed class InferenceServer : IDisposable
             var onnx = OnnxClassifier.Open(path, preprocessing);
             return new InferenceServer(onnx.Model.Forward, onnx.Classes, preprocessing, options);
         }
-        var ort = OnnxRuntimeClassifier.Open(path, preprocessing);
+        // a server runs only ONNX Runtime: its threads may spin between requests as ONNX Runtime's default has them
+        var ort = OnnxRuntimeClassifier.Open(path, preprocessing, spinning: true);
         try { return new InferenceServer(ort.Run, ort.Classes, preprocessing, options) { ownedRuntime = ort }; }
         catch { ort.Dispose(); throw; }
     }
