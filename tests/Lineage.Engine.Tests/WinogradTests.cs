@@ -17,7 +17,8 @@ public class WinogradTests
         // n, cin, h, w, cout, pad, bias
         [3, 16, 8, 8, 16, 1, false],     // ResNet-20 stage 3 plane: several images per chunk
         [5, 32, 14, 14, 64, 1, true],    // the reference CNN's second layer; last chunk partly filled
-        [2, 16, 32, 32, 16, 1, false],   // CIFAR stage 1: one image per chunk
+        [2, 16, 16, 32, 16, 1, false],   // one image per chunk (8 rows of 16 tiles: the most columns a chunk takes)
+        [2, 16, 32, 32, 16, 1, false],   // CIFAR stage 1: two bands of tile rows per image
         [2, 64, 32, 32, 24, 1, true],    // too large for one chunk: bands of tile rows; Cout not a multiple of 8
         [2, 8, 7, 9, 12, 1, true],       // odd output height and width: the last tiles are cut
         [2, 9, 6, 5, 8, 0, false],       // no padding: 4×3 outputs
