@@ -23,6 +23,9 @@ public class FusedBatchNormTests
     [InlineData(true, true, false, 5, 7)]
     [InlineData(false, true, true, 5, 7)]
     [InlineData(false, false, true, 6, 8)]
+    // a ReLU without a residual: the backward pass finds the mask from the input, in the vector loops and the tail
+    [InlineData(true, false, true, 5, 7)]
+    [InlineData(false, false, true, 5, 7)]
     public void MatchesSeparateOps(bool training, bool withResidual, bool relu, int h, int w)
     {
         Tensor[] Run(bool fused, out Tensor runningMean, out Tensor runningVar)
@@ -50,6 +53,11 @@ public class FusedBatchNormTests
     public void GradientsMatchFiniteDifferences() =>
         GradCheck.Check(x => Functional.BatchNorm(x[0], null, null, x[1], x[2], training: true, residual: x[3], relu: true),
             [R(8, 2, 3, 2, 3), R(9, 3), R(10, 3), R(11, 2, 3, 2, 3)]);
+
+    [Fact]
+    public void GradientsWithoutResidualMatchFiniteDifferences() =>
+        GradCheck.Check(x => Functional.BatchNorm(x[0], null, null, x[1], x[2], training: true, relu: true),
+            [R(15, 2, 3, 4, 5), R(16, 3), R(17, 3)]);
 
     /// <summary>The statistics come from one pass of sums shifted by the channel's first value: a large common
     /// offset must not cost precision (unshifted E[x²] − E[x]² in float would lose it entirely).</summary>
