@@ -23,7 +23,7 @@ public class FusedBatchNormTests
     [InlineData(true, true, false, 5, 7)]
     [InlineData(false, true, true, 5, 7)]
     [InlineData(false, false, true, 6, 8)]
-    // a ReLU without a residual: the backward pass finds the mask from the input, in the vector loops and the tail
+    // a ReLU without a residual, in the vector loops and the scalar tail
     [InlineData(true, false, true, 5, 7)]
     [InlineData(false, false, true, 5, 7)]
     public void MatchesSeparateOps(bool training, bool withResidual, bool relu, int h, int w)

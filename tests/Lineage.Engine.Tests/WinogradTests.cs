@@ -2,11 +2,11 @@ using Lineage.Engine.Kernels;
 
 namespace Lineage.Engine.Tests;
 
-/// <summary>The Winograd F(2×2, 3×3) convolution that 3×3 stride-1 layers take when no gradient is recorded: outputs
+/// <summary>The Winograd F(2×2, 3×3) convolution that 3×3 stride-1 layers with enough channels take: outputs
 /// against the direct reference on every kind of geometry (odd sizes, padding 0–2, channels past one GEMM block or not
 /// a multiple of the weight panel, whole images per chunk and bands of tile rows), on the AVX-512 and the AVX2 tiles,
 /// with bias and fused ReLU; with a 2×2 max pooling taken in the kernel; independent of the thread count; and in
-/// training, where it also computes the input gradient and the weight gradient's are the direct kernels' to the bit.</summary>
+/// training, where it computes the input gradient too and the weight gradients are the direct kernels' to the bit.</summary>
 [Collection(EngineGlobalsCollection.Name)]
 public class WinogradTests
 {

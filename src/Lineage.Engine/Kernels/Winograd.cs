@@ -12,15 +12,16 @@ namespace Lineage.Engine.Kernels;
 /// convolution's weight panels and tiles (<see cref="ImplicitConv.PanelTimesRows"/>), one 8-channel weight panel
 /// at a time, whose 16 products are turned into outputs while they are in cache.
 /// Tiles sit on a grid (<see cref="Plan"/>) on which every transform is a vector operation over consecutive tiles;
-/// a chunk of whole images or of a band of tile rows is transformed at a time, sized so that its transformed inputs
-/// (16 · Cin · tiles floats) stay in L2 and at most 128 tiles long. The transforms run in Vector256 registers on AVX-512 machines too: their
-/// Vector512 versions measured no faster for the input and twice as slow for the output (unaligned 64-byte loads
-/// of the products split cache lines). The result differs from the direct convolution by rounding (the
-/// transforms add and halve before multiplying), not as a function: training uses it for the forward pass and the
-/// input gradient (<see cref="InputGradient"/>, the convolution of the output gradient with the rotated filters) and
-/// keeps the implicit GEMM's weight gradient, fed with the grids these passes copy as they go (ResNet-20's training
-/// step, batch 64, 2 threads, variants interleaved in one process: its 32- and 64-channel forward and input-gradient
-/// convolutions 19.0 ms against 21.9, the step 92.1 ms against 95.2, medians of 20 rounds in a slow spell). Every output element is computed by the same sequence of operations whatever the thread count.
+/// a chunk of whole images or of a band of tile rows is transformed at a time, at most 128 tiles long and sized so
+/// that its transformed inputs (16 · Cin · tiles floats) stay in L2. The transforms run in Vector256 registers on
+/// AVX-512 machines too: their Vector512 versions measured no faster for the input and twice as slow for the output
+/// (unaligned 64-byte loads of the products split cache lines). The result differs from the direct convolution by
+/// rounding (the transforms add and halve before multiplying), not as a function: training uses it for the forward
+/// pass and the input gradient (<see cref="InputGradient"/>, the convolution of the output gradient with the rotated
+/// filters) and keeps the implicit GEMM's weight gradient, fed with the grids these passes copy as they go
+/// (ResNet-20's training step, batch 64, 2 threads, variants interleaved in one process: its 32- and 64-channel
+/// forward and input-gradient convolutions 19.0 ms against 21.9, the step 92.1 ms against 95.2, medians of 20 rounds
+/// in a slow spell). Every output element is computed by the same sequence of operations whatever the thread count.
 /// </summary>
 internal static unsafe class Winograd
 {
