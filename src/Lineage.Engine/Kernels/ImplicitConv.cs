@@ -75,13 +75,11 @@ internal static unsafe partial class ImplicitConv
     /// <summary>Floats read past one image's padded planes by the widest tile (wrapped columns only).</summary>
     static int Slack(in ConvGeometry g) => g.DW * (g.KW - 1) + 2 * NR;
 
-    static int PaddedImage(in ConvGeometry g) => g.C * ChannelFloats(g);
+    /// <summary>Floats of one image's grid in a padded copy: image i starts at i times this.</summary>
+    internal static int PaddedImage(in ConvGeometry g) => g.C * ChannelFloats(g);
 
     /// <summary>Floats of the zero-padded copy of n images (<see cref="PadImages"/>), slack included.</summary>
     public static int PaddedFloats(in ConvGeometry g, int n) => n * PaddedImage(g) + Slack(g);
-
-    /// <summary>Floats of one image's grid in a padded copy: image i starts at i times this.</summary>
-    internal static int PaddedImageFloats(in ConvGeometry g) => PaddedImage(g);
 
     /// <summary>Zeroes the slack after the last of n images of a padded copy, which the widest tiles read.</summary>
     internal static void ClearSlack(float[] xp, int n, in ConvGeometry g) => xp.AsSpan(n * PaddedImage(g), Slack(g)).Clear();

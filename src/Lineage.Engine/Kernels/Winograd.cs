@@ -173,7 +173,7 @@ internal static unsafe class Winograd
 
     static void Run(float[] x, int n, in ConvGeometry g, float[] u, int m, float[]? bias, float[] o, bool relu, float[]? residual, bool pool, float[]? padded)
     {
-        int paddedImage = ImplicitConv.PaddedImageFloats(g);
+        int paddedImage = ImplicitConv.PaddedImage(g);
         if (padded != null) ImplicitConv.ClearSlack(padded, n, g);
         var plan = Plan.For(g, n);
         int c = g.C, rows = (m + MR - 1) / MR * MR, stride = plan.Stride;
