@@ -186,7 +186,9 @@ public static partial class Functional
                     gx = Tensor.Empty(input.Shape);
                     ImplicitConv.Stride2InputGradient(grad.Data, n, geo, weight.Data, cout, gx.Data);
                 }
-                else if (input.RequiresGrad && Winograd.Applies(bg, 1, cin))
+                // the input-gradient convolution has the forward's kernel and channel pair (swapped), so Winograd
+                // applies to it exactly when it applied to the forward pass
+                else if (input.RequiresGrad && winograd)
                 {
                     gx = Tensor.Empty(input.Shape);
                     Winograd.InputGradient(grad.Data, n, bg, weight.Data, cin, gx.Data, share ? dyp : null);
