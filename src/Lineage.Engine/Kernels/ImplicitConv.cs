@@ -405,8 +405,9 @@ internal static unsafe partial class ImplicitConv
 
     /// <summary>How an image row W wide, padded by PW zeros on each side, splits into its two column phases, each
     /// some width wide: phase0[k] = padded column 2k, phase1[k] = padded column 2k + 1 (input column 2k + b − PW,
-    /// zero outside the row). Made once per image and used for every row, by the stride-2 grids and by the Winograd
-    /// convolution's phase planes (a helper that redid this arithmetic for every row made the copies 7–9 % slower).</summary>
+    /// zero outside the row). Made once per image by the stride-2 grids and once per layer by the Winograd
+    /// convolution's phase planes, and used for every row (a helper that redid this arithmetic for every row made
+    /// the copies 7–9 % slower).</summary>
     internal readonly struct RowSplit
     {
         // even input columns land in phase bE = PW mod 2 from column kE, odd ones in the other phase from column kO

@@ -181,6 +181,7 @@ internal static unsafe class Winograd
         var off = new int[c];
         for (int p = 0; p < c; p++) off[p] = p * stride;
         var geo = g;
+        var split = new ImplicitConv.RowSplit(g.W, g.PW);
         Par.For(plan.Chunks, 2L * 16 * rows * c * plan.Columns, (s, e) =>
         {
             var v = BufferPool.Rent(16 * c * stride);
@@ -209,7 +210,7 @@ internal static unsafe class Winograd
                                 // the next plane is read next: ask for it now (the input comes from L3 or memory,
                                 // and its short rows, read every other one, are not streamed in by the prefetchers)
                                 ImplicitConv.Prefetch(src + geo.H * geo.W, geo.H * geo.W);
-                                PhasePlanes(src, geo, ty0, plan, ph0);
+                                PhasePlanes(src, geo, split, ty0, plan, ph0);
                                 if (plan.Pitch == 4) InputTransform<TwoRowsOfFour>(ph0, plan.PhaseFloats, plan.W1, 4, segment, dst, (long)c * stride);
                                 else InputTransform<RowOfEight>(ph0, plan.PhaseFloats, plan.W1, plan.Pitch, segment, dst, (long)c * stride);
                             }
@@ -269,10 +270,9 @@ internal static unsafe class Winograd
     /// 256 on 2 threads (JIT tiering off, two runs each): 32→32 channels on 16×16 3.0–3.1 ms against 4.1,
     /// 64→64 on 8×8 3.5–3.6 against 3.6–3.9, 16→16 on 32×32 4.7–4.8 against 5.7–6.8; without the prefetch the
     /// split alone had gained little (the input, coming from L3 or memory, was what the gather waited for).</summary>
-    static void PhasePlanes(float* plane, in ConvGeometry g, int ty0, in Plan plan, float* phases)
+    static void PhasePlanes(float* plane, in ConvGeometry g, in ImplicitConv.RowSplit split, int ty0, in Plan plan, float* phases)
     {
         int w1 = plan.W1, h = g.H, w = g.W;
-        var split = new ImplicitConv.RowSplit(w, g.PW);
         // rows in the image's order (both row phases of band row r, then r + 1), which the prefetchers follow
         for (int r = 0; r <= plan.BandRows; r++)
             for (int a = 0; a < 2; a++)
