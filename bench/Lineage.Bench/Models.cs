@@ -30,11 +30,16 @@ public sealed class ResidualBlock : Module
     }
 
     /// <summary>relu(b1(c1(x))), then relu(b2(c2(h)) + sc(x)); each batch norm runs fused with what follows it, and
-    /// in inference is folded into its convolution.</summary>
+    /// in inference is folded into its convolution, a projection shortcut computed in c1's pass over x.</summary>
     public override Tensor Forward(Tensor x)
     {
-        var h = ((Conv2d)Child("c1")).ForwardBatchNorm(x, (BatchNormBase)Child("b1"), residual: null, relu: true);
-        return ((Conv2d)Child("c2")).ForwardBatchNorm(h, (BatchNormBase)Child("b2"), residual: Child("sc").Forward(x), relu: true);
+        var c1 = (Conv2d)Child("c1");
+        var b1 = (BatchNormBase)Child("b1");
+        var sc = (Sequential)Child("sc");
+        var (h, shortcut) = projection
+            ? c1.ForwardBatchNormWithProjection(x, b1, relu: true, (Conv2d)sc[0], (BatchNormBase)sc[1])
+            : (c1.ForwardBatchNorm(x, b1, residual: null, relu: true), x);
+        return ((Conv2d)Child("c2")).ForwardBatchNorm(h, (BatchNormBase)Child("b2"), residual: shortcut, relu: true);
     }
 }
 

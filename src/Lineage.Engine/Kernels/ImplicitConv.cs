@@ -91,27 +91,36 @@ internal static unsafe partial class ImplicitConv
     /// <paramref name="padded"/> (<see cref="PaddedFloats"/> long) the padded images are kept there for
     /// the weight gradient; otherwise each thread pads into one image's scratch. With <paramref name="pool"/>,
     /// o[n, M, ⌊OH/2⌋, ⌊OW/2⌋] is the 2×2 stride-2 max pooling of the result (<see cref="StoreImagePooled"/>).</summary>
-    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false, float[]? residual = null, bool pool = false)
+    public static void Forward(float[] x, int n, in ConvGeometry g, float[] panels, int m, float[]? bias, float[] o, float[]? padded, bool relu = false, float[]? residual = null, bool pool = false,
+        Projection? projection = null)
     {
         bool avx512 = Avx512Tiles;
         int wp = GridWidth(g), k = g.ColRows, img = PaddedImage(g), cols = g.OH * wp, slack = Slack(g);
         int tiles = (cols + NR - 1) / NR, outPlane = g.OH * g.OW, inImage = g.C * g.H * g.W;
+        var proj = projection.GetValueOrDefault();
+        bool projecting = projection.HasValue;
+        if (projecting && (pool || padded != null)) throw new ArgumentException("implicit conv: a projection is computed only in a plain forward pass");
+        int rows = Math.Max(m, proj.M);
         var off = ArrayPool<int>.Shared.Rent(k);
+        var projOff = ArrayPool<int>.Shared.Rent(projecting ? g.C : 0);
         try
         {
             TapOffsets(g, off);
+            // the projection's input element (S·y, S·x) is the padded element (S·y + PH, S·x + PW): tap (PH, PW) of each channel
+            for (int c = 0; projecting && c < g.C; c++) projOff[c] = off[(c * g.KH + g.PH) * g.KW + g.PW];
             padded?.AsSpan(n * img, slack).Clear();
             var geo = g;
             int ldg = tiles * NR;
-            Par.For(n, 2L * m * k * ldg, (s, e) =>
+            Par.For(n, 2L * (m * k + proj.M * g.C) * ldg, (s, e) =>
             {
                 var scratch = padded == null ? BufferPool.Rent(img + slack) : null;
-                var grid = BufferPool.Rent((m + MR - 1) / MR * MR * ldg);
+                var grid = BufferPool.Rent((rows + MR - 1) / MR * MR * ldg);
                 try
                 {
                     scratch?.AsSpan(img, slack).Clear();
                     fixed (float* x0 = x, pad0 = padded, scratch0 = scratch, w0 = panels, o0 = o, b0 = bias, g0 = grid, res0 = residual)
-                    fixed (int* off0 = off)
+                    fixed (float* pw0 = proj.Panels, po0 = proj.Output, pb0 = proj.Bias)
+                    fixed (int* off0 = off, projOff0 = projOff)
                     {
                         for (int im = s; im < e; im++)
                         {
@@ -122,6 +131,12 @@ internal static unsafe partial class ImplicitConv
                             if (pool) StoreImagePooled(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * (geo.OH / 2) * (geo.OW / 2), b0, relu);
                             else if (avx512) StoreImage(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu, res);
                             else StoreImageAvx2(g0, ldg, m, wp, geo.OH, geo.OW, o0 + (long)im * m * outPlane, b0, relu, res);
+                            if (!projecting) continue;
+                            // the image's grid is still in cache: the projection reads it instead of its own copy of the input
+                            ComputeImage(xp, proj.M, geo.C, cols, projOff0, pw0, g0, ldg, avx512);
+                            float* po = po0 + (long)im * proj.M * outPlane;
+                            if (avx512) StoreImage(g0, ldg, proj.M, wp, geo.OH, geo.OW, po, pb0, relu: false, residual: null);
+                            else StoreImageAvx2(g0, ldg, proj.M, wp, geo.OH, geo.OW, po, pb0, relu: false, residual: null);
                         }
                     }
                 }
@@ -132,8 +147,25 @@ internal static unsafe partial class ImplicitConv
                 }
             });
         }
-        finally { ArrayPool<int>.Shared.Return(off); }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(off);
+            ArrayPool<int>.Shared.Return(projOff);
+        }
     }
+
+    /// <summary>A 1×1 convolution of the same input with the layer's stride and no padding (a residual block's
+    /// projection shortcut), computed by <see cref="Forward"/> beside the layer: o[n, M, OH, OW] = panels · x[:, S·y, S·x]
+    /// (+ bias), panels from <see cref="PackWeights"/> with K = C. Its input element (S·y, S·x) is tap (PH, PW) of the
+    /// layer's window, already on the layer's grid, so the projection costs its multiplications and its stores only,
+    /// not a second pass over the input (<see cref="ProjectionApplies"/>).</summary>
+    public readonly record struct Projection(float[] Panels, int M, float[]? Bias, float[] Output);
+
+    /// <summary>Whether the 1×1 layer p can run as a <see cref="Projection"/> of layer g: the same input, stride and
+    /// output size, no padding of its own, and g's tap (PH, PW) inside its undilated window.</summary>
+    public static bool ProjectionApplies(in ConvGeometry g, in ConvGeometry p)
+        => p.KH == 1 && p.KW == 1 && p.PH == 0 && p.PW == 0 && p.C == g.C && p.H == g.H && p.W == g.W && p.SH == g.SH && p.SW == g.SW
+           && p.OH == g.OH && p.OW == g.OW && g.DH == 1 && g.DW == 1 && g.PH < g.KH && g.PW < g.KW;
 
     /// <summary>grid[M, ldg] = panels · B over the grid columns 0..cols of one image, where row p of B starts at
     /// xp + off[p]: every MR×NR tile in one micro-kernel call per KC-deep block, in a fixed k order.</summary>

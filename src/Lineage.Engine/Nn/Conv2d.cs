@@ -46,6 +46,21 @@ public sealed class Conv2d : Module
             ? bn.Forward(Forward(input), residual, relu)
             : Functional.Conv2dBatchNorm(input, Weight, Bias, Stride, Padding, Dilation, Groups, bn.RunningMean!, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps, residual, relu);
 
+    /// <summary>(relu(bn(Forward(input))), projectionBn(projection(input))), ReLU optional: a downsampling residual block's
+    /// first convolution and its 1×1 projection shortcut on the same input. With both batch norms in evaluation mode and no
+    /// gradient recorded, both are folded into their convolutions, which run as one pass over the input
+    /// (<see cref="Functional.Conv2dWithProjection"/>); otherwise it is <see cref="ForwardBatchNorm"/> of each.</summary>
+    public (Tensor Output, Tensor Projection) ForwardBatchNormWithProjection(Tensor input, BatchNormBase bn, bool relu, Conv2d projection, BatchNormBase projectionBn)
+    {
+        bool folds = !bn.Training && bn.TrackRunningStats && !projectionBn.Training && projectionBn.TrackRunningStats && Groups == 1 && projection.Groups == 1
+                     && Dilation == (1, 1) && projection.Dilation == (1, 1) && projection.Padding == (0, 0) && projection.Stride == Stride
+                     && !GradMode.Records(input, Weight, Bias, bn.Weight, bn.Bias, projection.Weight, projection.Bias, projectionBn.Weight, projectionBn.Bias);
+        if (!folds) return (ForwardBatchNorm(input, bn, relu: relu), projection.ForwardBatchNorm(input, projectionBn));
+        var (w, b) = Functional.FoldBatchNorm(Weight, Bias, bn.RunningMean!, bn.RunningVar!, bn.Weight, bn.Bias, bn.Eps);
+        var (pw, pb) = Functional.FoldBatchNorm(projection.Weight, projection.Bias, projectionBn.RunningMean!, projectionBn.RunningVar!, projectionBn.Weight, projectionBn.Bias, projectionBn.Eps);
+        return Functional.Conv2dWithProjection(input, w, b, Stride, Padding, pw, pb, relu);
+    }
+
     protected override string ExtraRepr() =>
         $"({InChannels}, {OutChannels}, kernel={KernelSize}, stride={Stride}, padding={Padding}, dilation={Dilation}, groups={Groups}{(Bias == null ? ", no bias" : "")})";
 }

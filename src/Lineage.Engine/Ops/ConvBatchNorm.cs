@@ -15,15 +15,20 @@ public static partial class Functional
     public static Tensor Conv2dBatchNorm(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups,
         Tensor runningMean, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias, float eps, Tensor? residual = null, bool relu = false)
     {
-        if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [Cout, Cin/groups, kH, kW], got {Tensor.FormatShape(weight.Shape)}");
-        int cout = weight.Shape[0];
-        foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (bnWeight, "weight"), (bnBias, "bias") })
-            if (t != null && t.Size != cout)
-                throw new ArgumentException($"conv2d + batch_norm: the batch norm's {name} has {t.Size} elements for the convolution's {cout} output channels");
+        CheckFoldable(weight, runningMean, runningVar, bnWeight, bnBias);
         if (GradMode.Records(input, weight, bias, bnWeight, bnBias, residual))
             return BatchNorm(Conv2d(input, weight, bias, stride, padding, dilation, groups), runningMean, runningVar, bnWeight, bnBias, training: false, eps: eps, residual: residual, relu: relu);
 
-        int perChannel = weight.Size / cout;
+        var (folded, foldedBias) = FoldBatchNorm(weight, bias, runningMean, runningVar, bnWeight, bnBias, eps);
+        return Conv2d(input, folded, foldedBias, stride, padding, dilation, groups, relu, residual);
+    }
+
+    /// <summary>The weight and bias of one convolution equal to conv2d(weight, bias) followed by an evaluation-mode
+    /// batch norm: w' = w·s and b' = (b − μ)·s + β with s = γ / √(σ² + ε). Plain values: no gradient flows through them.</summary>
+    public static (Tensor Weight, Tensor Bias) FoldBatchNorm(Tensor weight, Tensor? bias, Tensor runningMean, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias, float eps)
+    {
+        CheckFoldable(weight, runningMean, runningVar, bnWeight, bnBias);
+        int cout = weight.Shape[0], perChannel = weight.Size / cout;
         var folded = Tensor.Empty(weight.Shape);
         var foldedBias = Tensor.Empty(cout);
         float[] w = weight.Data, fw = folded.Data, fb = foldedBias.Data, mean = runningMean.Data, variance = runningVar.Data;
@@ -33,6 +38,15 @@ public static partial class Functional
             for (int i = c * perChannel; i < (c + 1) * perChannel; i++) fw[i] = w[i] * s;
             fb[c] = ((bias?.Data[c] ?? 0f) - mean[c]) * s + (bnBias?.Data[c] ?? 0f);
         }
-        return Conv2d(input, folded, foldedBias, stride, padding, dilation, groups, relu, residual);
+        return (folded, foldedBias);
+    }
+
+    static void CheckFoldable(Tensor weight, Tensor runningMean, Tensor runningVar, Tensor? bnWeight, Tensor? bnBias)
+    {
+        if (weight.Rank != 4) throw new ArgumentException($"conv2d: weight must be [Cout, Cin/groups, kH, kW], got {Tensor.FormatShape(weight.Shape)}");
+        int cout = weight.Shape[0];
+        foreach (var (t, name) in new[] { (runningMean, "running_mean"), (runningVar, "running_var"), (bnWeight, "weight"), (bnBias, "bias") })
+            if (t != null && t.Size != cout)
+                throw new ArgumentException($"conv2d + batch_norm: the batch norm's {name} has {t.Size} elements for the convolution's {cout} output channels");
     }
 }
