@@ -2,6 +2,7 @@ using Lineage.Attacks;
 using Lineage.Data;
 using Lineage.Models;
 using Lineage.Models.Architectures;
+using Lineage.Models.Training;
 
 namespace Lineage.Tests.Attacks;
 
@@ -70,6 +71,23 @@ public class AttackTests(AttackFixture f)
             Assert.Equal(isPruned, w.Skip(c * per).Take(per).All(v => v == 0));
             if (isPruned) Assert.Equal(0f, b[c]);
         }
+    }
+
+    /// <summary>Fine-Pruning ranks a ResNet's channels through a recorder in place of the last block's bn2: the block
+    /// runs a child that is no longer a batch norm as itself (it once cast it and failed).</summary>
+    [Fact]
+    public void FinePruningRunsOnAResNet()
+    {
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 64, LearningRate = 0.05, Seed = 2 };
+        var source = TrainingJob.Run(f.Data, DataPart.Defender, splitSeed: 1, "resnet20", 0.25f, options).Model;
+        var result = AttackCatalog.Create("fine-prune", P("rate=0.5", "epochs=0")).Run(source, f.Context());
+        Assert.Equal("layer3.2.conv2", result.Lineage.Parameters["layer"]);
+        var conv = (Lineage.Engine.Nn.Conv2d)result.Model.GetModule("layer3.2.conv2");
+        var pruned = result.Lineage.Parameters["pruned_channels"].Split(',').Select(int.Parse).ToArray();
+        Assert.Equal(conv.OutChannels / 2, pruned.Length);
+        int per = conv.Weight.Size / conv.OutChannels;
+        foreach (int c in pruned) Assert.All(conv.Weight.ToArray().Skip(c * per).Take(per), v => Assert.Equal(0f, v));
+        Assert.IsType<Lineage.Engine.Nn.BatchNorm2d>(result.Model.GetModule("layer3.2.bn2"));
     }
 
     [Fact]

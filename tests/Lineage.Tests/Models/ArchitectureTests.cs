@@ -39,6 +39,33 @@ public class ArchitectureTests
         Assert.Equal(4, model.Spec.Classes);
     }
 
+    /// <summary>In evaluation mode a downsampling block folds its batch norms and computes its projection shortcut in
+    /// conv1's pass (<see cref="Conv2d.ForwardBatchNormWithProjection"/>); the result is the layers run one by one.</summary>
+    [Fact]
+    public void DownsamplingBlockInEvaluationEqualsItsLayersInTurn()
+    {
+        var block = new BasicBlock(16, 32, stride: 2, new Generator(3));
+        var gen = new Generator(4);
+        foreach (var (name, t) in block.StateDict())
+            if (name.EndsWith("running_mean", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal)) Tensor.Uniform(gen, -0.5f, 0.5f, t.Shape).Data.AsSpan(0, t.Size).CopyTo(t.Data);
+            else if (name.EndsWith("running_var", StringComparison.Ordinal) || name.EndsWith("bn1.weight", StringComparison.Ordinal)) Tensor.Uniform(gen, 0.5f, 2f, t.Shape).Data.AsSpan(0, t.Size).CopyTo(t.Data);
+        block.Eval();
+        var x = Tensor.Uniform(new Generator(5), -1f, 1f, 2, 16, 12, 12);
+        Tensor fused, apart;
+        using (GradMode.NoGrad())
+        {
+            fused = block.Forward(x);
+            var m = block.NamedModules().ToDictionary(e => e.Name, e => e.Module);
+            var y = m["bn1"].Forward(m["conv1"].Forward(x)).Relu();
+            var shortcut = m["downsample.1"].Forward(m["downsample.0"].Forward(x));
+            apart = (m["bn2"].Forward(m["conv2"].Forward(y)) + shortcut).Relu();
+        }
+        Assert.Equal([2, 32, 6, 6], fused.Shape);
+        var f = fused.ToArray(); var a = apart.ToArray();
+        for (int i = 0; i < a.Length; i++) Assert.True(MathF.Abs(f[i] - a[i]) < 1e-4f * (1 + MathF.Abs(a[i])), $"[{i}] {f[i]} vs {a[i]}");
+        Assert.Contains(f, v => v > 0f);
+    }
+
     [Fact]
     public void StateDictNamesFollowTorchvision()
     {

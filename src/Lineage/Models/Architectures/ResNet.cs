@@ -19,12 +19,27 @@ public sealed class BasicBlock : Module
 
     /// <summary>relu(bn1(conv1(x))), then relu(bn2(conv2(y)) + shortcut(x)); each batch norm runs fused with
     /// the add and ReLU that follow it (one pass instead of three), and in inference is folded into its
-    /// convolution (<see cref="Conv2d.ForwardBatchNorm"/>).</summary>
+    /// convolution (<see cref="Conv2d.ForwardBatchNorm"/>), the downsample then computed in conv1's pass over x
+    /// (<see cref="Conv2d.ForwardBatchNormWithProjection"/>). A child replaced by another module (Fine-Pruning
+    /// records a batch norm's output through a wrapper) runs as itself, the fusions around it skipped.</summary>
     public override Tensor Forward(Tensor input)
     {
-        var y = ((Conv2d)Child("conv1")).ForwardBatchNorm(input, (BatchNormBase)Child("bn1"), residual: null, relu: true);
-        var shortcut = NamedChildren().Any(c => c.Name == "downsample") ? Child("downsample").Forward(input) : input;
-        return ((Conv2d)Child("conv2")).ForwardBatchNorm(y, (BatchNormBase)Child("bn2"), shortcut, relu: true);
+        Tensor y, shortcut;
+        if (NamedChildren().All(c => c.Name != "downsample"))
+            (y, shortcut) = (ConvBatchNorm("conv1", "bn1", input, residual: null), input);
+        else if (Child("conv1") is Conv2d conv1 && Child("bn1") is BatchNormBase bn1
+                 && Child("downsample") is Sequential { Count: 2 } downsample && downsample[0] is Conv2d projection && downsample[1] is BatchNormBase projectionBn)
+            (y, shortcut) = conv1.ForwardBatchNormWithProjection(input, bn1, relu: true, projection, projectionBn);
+        else (y, shortcut) = (ConvBatchNorm("conv1", "bn1", input, residual: null), Child("downsample").Forward(input));
+        return ConvBatchNorm("conv2", "bn2", y, shortcut);
+    }
+
+    /// <summary>relu(bn(conv(x)) + residual), fused when both children are still a convolution and a batch norm.</summary>
+    Tensor ConvBatchNorm(string conv, string bn, Tensor x, Tensor? residual)
+    {
+        if (Child(conv) is Conv2d c && Child(bn) is BatchNormBase b) return c.ForwardBatchNorm(x, b, residual, relu: true);
+        var y = Child(bn).Forward(Child(conv).Forward(x));
+        return (residual is null ? y : y + residual).Relu();
     }
 }
 
