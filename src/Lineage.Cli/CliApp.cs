@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Lineage.Cli.Commands;
+using Spectre.Console;
 
 namespace Lineage.Cli;
 
@@ -8,6 +9,23 @@ namespace Lineage.Cli;
 public static class CliApp
 {
     public const int BadInputExitCode = 2;
+
+    /// <summary>Output going to a file or another program (or NO_COLOR set, https://no-color.org) is plain text: no colour
+    /// escape codes in a saved verdict, and tables and notes as wide as their content rather than wrapped at the 80
+    /// columns a console without a width gets.</summary>
+    public static void PlainWhenRedirected()
+    {
+        bool redirected = Console.IsOutputRedirected;
+        if (redirected || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR")))
+        {
+            AnsiConsole.Profile.Capabilities.Ansi = false;
+            AnsiConsole.Profile.Capabilities.ColorSystem = ColorSystem.NoColors;
+        }
+        if (redirected) AnsiConsole.Profile.Width = RedirectedWidth;
+    }
+
+    /// <summary>Columns of redirected output: wide enough that a verdict table's rows and rule notes stay one line each.</summary>
+    const int RedirectedWidth = 200;
 
     public static RootCommand Build()
     {

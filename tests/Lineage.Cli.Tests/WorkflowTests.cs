@@ -64,6 +64,18 @@ public class WorkflowTests(TinyModelsFixture models) : IClassFixture<TinyModelsF
         Assert.True(verdicts[1].GetProperty("score").GetDouble() < 1.0, "an independent model agreed on every fingerprint point");
     }
 
+    /// <summary>A verdict table sent to a file is plain text: no colour codes, and each row and note on one line.</summary>
+    [Fact]
+    public void RedirectedVerdictTableIsPlainText()
+    {
+        var table = CliAssert.Succeeded(LineageProcess.Run(models.Dir.Path, "verify", "-f", models.Fingerprint, "-s", models.Source, models.Independent1));
+        Assert.DoesNotContain('\u001b', table.Stdout);
+        var lines = table.Stdout.Split('\n');
+        Assert.Contains(lines, l => l.Contains(Path.GetFileName(models.Source), StringComparison.Ordinal) && l.Contains("ipguard", StringComparison.Ordinal) && l.Contains("stolen", StringComparison.Ordinal));
+        // the calibration note is longer than 80 columns and stays one line
+        Assert.Contains(lines, l => l.StartsWith("rule: ", StringComparison.Ordinal) && l.TrimEnd().Length > 80);
+    }
+
     [Fact]
     public void ServeAndVerifyOverHttpMatchTheFileVerdict()
     {
