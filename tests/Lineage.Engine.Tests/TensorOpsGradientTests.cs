@@ -31,6 +31,16 @@ public class TensorOpsGradientTests
     [Fact] public void Tanh() => GradCheck.Check(x => x[0].Tanh(), [R(10, 10)]);
     [Fact] public void Silu() => GradCheck.Check(x => x[0].Silu(), [R(11, 10)]);
     [Fact] public void Gelu() => GradCheck.Check(x => x[0].Gelu(), [R(12, 10)]);
+    [Fact] public void Erf() => GradCheck.Check(x => x[0].Erf(), [R(13, 10)]);
+
+    /// <summary>erf against values to 10 digits (Abramowitz and Stegun, Table 7.1), odd symmetry included.</summary>
+    [Fact]
+    public void ErfValues()
+    {
+        var y = Tensor.FromArray([0f, 0.5f, 1f, 2f, -1f, 3.5f], 6).Erf().ToArray();
+        float[] expected = [0f, 0.5204998778f, 0.8427007929f, 0.9953222650f, -0.8427007929f, 0.9999992569f];
+        for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) < 2e-7f, $"erf[{i}] {y[i]:G9} vs {expected[i]:G9}");
+    }
     [Fact] public void Relu() => GradCheck.Check(x => x[0].Relu(), [Kinked(13, [0f], 40)]);
     [Fact] public void LeakyRelu() => GradCheck.Check(x => x[0].LeakyRelu(0.1f), [Kinked(14, [0f], 40)]);
     [Fact] public void Elu() => GradCheck.Check(x => x[0].Elu(), [Kinked(15, [0f], 40)]);

@@ -42,6 +42,14 @@ internal struct GeluFn : IUnary
     }
 }
 
+/// <summary>The error function (ONNX's Erf; exact GELU is written with it), d/dx erf(x) = 2/√π · e^(−x²).</summary>
+internal struct ErfFn : IUnary
+{
+    const float TwoOverSqrtPi = 1.12837916709551257f;
+    public static float F(float x) => GeluFn.Erf(x);
+    public static float D(float x, float y) => TwoOverSqrtPi * MathF.Exp(-x * x);
+}
+
 /// <summary>Elementwise math and activations.</summary>
 public sealed partial class Tensor
 {
@@ -67,6 +75,7 @@ public sealed partial class Tensor
     public Tensor Tanh() => UnaryOp<TanhFn>("tanh");
     public Tensor Silu() => UnaryOp<SiluFn>("silu");
     public Tensor Gelu() => UnaryOp<GeluFn>("gelu");
+    public Tensor Erf() => UnaryOp<ErfFn>("erf");
 
     public Tensor Square() => Mul(this, this);
 

@@ -11,6 +11,7 @@ public class OnnxImportTests
     [Theory]
     [InlineData("torch_small_cnn")]
     [InlineData("torch_small_resnet")]
+    [InlineData("torch_small_mixer")]   // LayerNormalization, GELU's Erf form, HardSwish (opset 17)
     public void TorchExportsMatchPyTorchForAnyBatch(string name)
     {
         var fx = Fixture.Load($"onnx/{name}.json");
@@ -25,6 +26,7 @@ public class OnnxImportTests
     [Theory]
     [InlineData("torch_small_cnn")]
     [InlineData("torch_small_resnet")]
+    [InlineData("torch_small_mixer")]   // LayerNormalization, GELU's Erf form, HardSwish (opset 17)
     public void InputGradientsMatchPyTorchAndFiniteDifferences(string name)
     {
         var fx = Fixture.Load($"onnx/{name}.json");

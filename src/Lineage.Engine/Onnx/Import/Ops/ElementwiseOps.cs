@@ -1,6 +1,7 @@
 namespace Lineage.Engine.Onnx;
 
-/// <summary>Broadcasting arithmetic and pointwise activations. Float operands map to engine ops;
+/// <summary>Broadcasting arithmetic and pointwise activations (Erf, HardSigmoid and HardSwish among them: the GELU of
+/// transformer blocks and MobileNetV3's activation as PyTorch exports them). Float operands map to engine ops;
 /// integer operands (shape arithmetic) are computed on arrays.</summary>
 internal static class ElementwiseOps
 {
@@ -23,7 +24,14 @@ internal static class ElementwiseOps
         t["Elu"] = (n, i) => Unary(n, i, x => x.Elu(n.Float("alpha", 1f)));
         t["PRelu"] = (n, i) => NodeInputs.One(PRelu(n.FloatInput(i, 0), n.FloatInput(i, 1)));
         t["Clip"] = (n, i) => NodeInputs.One(Clip(n, i));
+        t["Erf"] = (n, i) => Unary(n, i, x => x.Erf());
+        t["HardSigmoid"] = (n, i) => Unary(n, i, x => HardSigmoid(x, n.Float("alpha", 0.2f), n.Float("beta", 0.5f)));
+        // MobileNetV3's activation: x · HardSigmoid(x) with α = 1/6, β = 1/2 (opset 14)
+        t["HardSwish"] = (n, i) => Unary(n, i, x => x * HardSigmoid(x, 1f / 6f, 0.5f));
     }
+
+    /// <summary>max(0, min(1, α·x + β)).</summary>
+    static Tensor HardSigmoid(Tensor x, float alpha, float beta) => (x * alpha + beta).Clamp(0f, 1f);
 
     static OnnxValue?[] Unary(OnnxNode node, OnnxValue?[] inputs, Func<Tensor, Tensor> op) => NodeInputs.One(op(node.FloatInput(inputs, 0)));
 

@@ -1,11 +1,41 @@
 namespace Lineage.Engine.Onnx;
 
-/// <summary>BatchNormalization in inference form: normalises with the given mean and variance.</summary>
+/// <summary>BatchNormalization in inference form (normalises with the given mean and variance), and LayerNormalization
+/// (opset 17: over the dimensions from <c>axis</c> on, as PyTorch's LayerNorm exports).</summary>
 internal static class NormalizationOps
 {
     public static void Register(Dictionary<string, OpHandler> t)
     {
         t["BatchNormalization"] = (n, i) => BatchNorm(n, i);
+        t["LayerNormalization"] = (n, i) => LayerNorm(n, i);
+    }
+
+    static OnnxValue?[] LayerNorm(OnnxNode node, OnnxValue?[] inputs)
+    {
+        var x = node.FloatInput(inputs, 0);
+        var scale = node.FloatInput(inputs, 1);
+        var bias = inputs.Optional(2)?.ToFloat();
+        long axis = node.Int("axis", -1);
+        if (axis < -x.Rank || axis >= x.Rank) throw node.Invalid($"axis {axis} is outside the rank-{x.Rank} input");
+        int first = (int)(axis < 0 ? axis + x.Rank : axis);
+        int[] normalized = x.Shape[first..];
+        float eps = node.Float("epsilon", 1e-5f);
+        bool exact = scale.Shape.AsSpan().SequenceEqual(normalized) && (bias == null || bias.Shape.AsSpan().SequenceEqual(normalized));
+        // a scale or bias of another (broadcastable) shape is applied after the normalisation
+        Tensor y;
+        if (exact) y = Functional.LayerNorm(x, normalized, scale, bias, eps);
+        else
+        {
+            y = Functional.LayerNorm(x, normalized, null, null, eps) * scale;
+            if (bias != null) y = y + bias;
+        }
+        if (node.Outputs.Skip(1).All(o => o.Length == 0)) return NodeInputs.One(y);
+        // the optional statistics, [d0, …, d(axis−1), 1, …, 1]: the mean and 1 / √(variance + ε) of each normalised group
+        int[] axes = Enumerable.Range(first, x.Rank - first).ToArray();
+        var mean = x.Mean(axes, keepDim: true);
+        var centred = x - mean;
+        var invStdDev = ((centred * centred).Mean(axes, keepDim: true) + eps).Sqrt().Pow(-1f);
+        return [OnnxValue.Of(y), OnnxValue.Of(mean), OnnxValue.Of(invStdDev)];
     }
 
     static OnnxValue?[] BatchNorm(OnnxNode node, OnnxValue?[] inputs)
