@@ -64,6 +64,28 @@ public class WorkflowTests(TinyModelsFixture models) : IClassFixture<TinyModelsF
         Assert.True(verdicts[1].GetProperty("score").GetDouble() < 1.0, "an independent model agreed on every fingerprint point");
     }
 
+    /// <summary>`model info` on ONNX files: the file's SHA-256 (its identity everywhere), its inputs and outputs, and whether
+    /// the engine's importer takes it as a white-box source; on a file the importer refuses, the reason, not a misreading
+    /// of the file as a Lineage model file.</summary>
+    [Fact]
+    public void ModelInfoDescribesOnnxFiles()
+    {
+        var exported = Path.Combine(models.Dir.Path, "info-source.onnx");
+        CliAssert.Succeeded(LineageProcess.Run(models.Dir.Path, "model", "export", models.Source, "-o", exported));
+        var info = Json(LineageProcess.Run(models.Dir.Path, "model", "info", exported, "--json"));
+        Assert.Equal("onnx", info.GetProperty("format").GetString());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(exported))), info.GetProperty("hash").GetString());
+        Assert.True(info.GetProperty("white_box_source").GetBoolean());
+        Assert.Equal([-1, 1, 28, 28], info.GetProperty("inputs")[0].GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()));
+
+        var softplus = Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", "torch_softplus_mlp.onnx");
+        var refused = Json(LineageProcess.Run(models.Dir.Path, "model", "info", softplus, "--json"));
+        Assert.False(refused.GetProperty("white_box_source").GetBoolean());
+        Assert.Contains("Softplus", refused.GetProperty("importer_refused").GetString());
+        var text = CliAssert.Succeeded(LineageProcess.Run(models.Dir.Path, "model", "info", softplus)).Stdout;
+        Assert.Contains("white-box      no", text);
+    }
+
     /// <summary>A verdict table sent to a file is plain text: no colour codes, and each row and note on one line.</summary>
     [Fact]
     public void RedirectedVerdictTableIsPlainText()

@@ -9,14 +9,15 @@ internal static class ModelCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "A Lineage model file" };
+        var file = new Argument<string>("file") { Description = "A Lineage model file, or an ONNX file (.onnx)" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
-        var info = new Command("info", "Show a model file's architecture, data, lineage, accuracy and hash");
+        var info = new Command("info", "Show a model file's architecture, data, lineage, accuracy and hash (an ONNX file's opset, inputs, outputs and hash)");
         info.Arguments.Add(file);
         info.Options.Add(json);
         info.SetAction(r => CommandErrors.Guard(() =>
         {
             var path = r.GetValue(file)!;
+            if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return OnnxInfo(path, r.GetValue(json));
             var m = ModelFile.Load(path);
             var facts = new
             {
@@ -59,5 +60,44 @@ internal static class ModelCommand
         cmd.Subcommands.Add(info);
         cmd.Subcommands.Add(export);
         return cmd;
+    }
+
+    /// <summary>An ONNX file has no lineage or data of its own: its identity (the SHA-256 Lineage uses for it everywhere),
+    /// and what the engine's importer makes of it, which decides whether it can be a white-box source (suspects run on
+    /// ONNX Runtime either way).</summary>
+    static int OnnxInfo(string path, bool json)
+    {
+        var bytes = Lineage.Engine.IO.RegularFile.ReadAll(path);
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        Lineage.Engine.Onnx.OnnxModel? model = null;
+        string? refused = null;
+        try { model = Lineage.Engine.Onnx.OnnxModel.Load(bytes, path); }
+        catch (NotSupportedException e) { refused = e.Message; }
+        var facts = new
+        {
+            file = path,
+            format = "onnx",
+            hash,
+            bytes = bytes.Length,
+            opset = model?.Opset,
+            inputs = model?.Inputs.Select(i => new { name = i.Name, shape = i.Shape }),
+            outputs = model?.Outputs,
+            parameters = model?.ParameterCount(),
+            white_box_source = refused == null,
+            importer_refused = refused,
+        };
+        if (json) { Console.WriteLine(JsonSerializer.Serialize(facts)); return 0; }
+        Console.WriteLine($"file           {path} (ONNX, {bytes.Length:N0} bytes)");
+        Console.WriteLine($"hash           {hash}");
+        if (model != null)
+        {
+            Console.WriteLine($"opset          {model.Opset}");
+            foreach (var i in model.Inputs) Console.WriteLine($"input          {i.Name} {Lineage.Engine.Tensor.FormatShape(i.Shape)}");
+            Console.WriteLine($"outputs        {string.Join(", ", model.Outputs)}");
+            Console.WriteLine($"parameters     {model.ParameterCount():N0}");
+            Console.WriteLine("white-box      yes: the engine imports it with gradients, so it can be a fingerprint's source");
+        }
+        else Console.WriteLine($"white-box      no: {refused}; as a suspect it runs on ONNX Runtime");
+        return 0;
     }
 }
