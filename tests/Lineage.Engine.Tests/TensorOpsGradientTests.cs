@@ -32,6 +32,16 @@ public class TensorOpsGradientTests
     [Fact] public void Silu() => GradCheck.Check(x => x[0].Silu(), [R(11, 10)]);
     [Fact] public void Gelu() => GradCheck.Check(x => x[0].Gelu(), [R(12, 10)]);
     [Fact] public void Erf() => GradCheck.Check(x => x[0].Erf(), [R(13, 10)]);
+    [Fact] public void Softplus() => GradCheck.Check(x => (x[0] * 4f).Softplus(), [R(14, 10)]);
+
+    /// <summary>softplus = log(1 + eˣ) without overflow far out on either side.</summary>
+    [Fact]
+    public void SoftplusValues()
+    {
+        var y = Tensor.FromArray([0f, 1f, -1f, 30f, -30f, 100f], 6).Softplus().ToArray();
+        float[] expected = [0.6931471806f, 1.3132616875f, 0.3132616875f, 30f, 9.357623e-14f, 100f];
+        for (int i = 0; i < y.Length; i++) Assert.True(MathF.Abs(y[i] - expected[i]) <= 1e-6f * MathF.Max(1f, MathF.Abs(expected[i])) || i == 4 && MathF.Abs(y[i] / expected[i] - 1f) < 1e-5f, $"softplus[{i}] {y[i]:G9} vs {expected[i]:G9}");
+    }
 
     /// <summary>erf against values to 10 digits (Abramowitz and Stegun, Table 7.1), odd symmetry included.</summary>
     [Fact]

@@ -50,6 +50,14 @@ internal struct ErfFn : IUnary
     public static float D(float x, float y) => TwoOverSqrtPi * MathF.Exp(-x * x);
 }
 
+/// <summary>softplus(x) = log(1 + eˣ), written max(x, 0) + log(1 + e^−|x|) so that it neither overflows nor loses
+/// small values; its derivative is the sigmoid. Mish is x · tanh(softplus(x)).</summary>
+internal struct SoftplusFn : IUnary
+{
+    public static float F(float x) => MathF.Max(x, 0f) + (float)Math.Log(1.0 + Math.Exp(-Math.Abs(x)));
+    public static float D(float x, float y) => SigmoidFn.F(x);
+}
+
 /// <summary>Elementwise math and activations.</summary>
 public sealed partial class Tensor
 {
@@ -76,6 +84,7 @@ public sealed partial class Tensor
     public Tensor Silu() => UnaryOp<SiluFn>("silu");
     public Tensor Gelu() => UnaryOp<GeluFn>("gelu");
     public Tensor Erf() => UnaryOp<ErfFn>("erf");
+    public Tensor Softplus() => UnaryOp<SoftplusFn>("softplus");
 
     public Tensor Square() => Mul(this, this);
 

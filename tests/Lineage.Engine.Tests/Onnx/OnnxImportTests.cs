@@ -12,6 +12,7 @@ public class OnnxImportTests
     [InlineData("torch_small_cnn")]
     [InlineData("torch_small_resnet")]
     [InlineData("torch_small_mixer")]   // LayerNormalization, GELU's Erf form, HardSwish (opset 17)
+    [InlineData("torch_small_vit")]     // attention, a class token's Equal/Where/Expand, Mish's Softplus (opset 17)
     public void TorchExportsMatchPyTorchForAnyBatch(string name)
     {
         var fx = Fixture.Load($"onnx/{name}.json");
@@ -27,6 +28,7 @@ public class OnnxImportTests
     [InlineData("torch_small_cnn")]
     [InlineData("torch_small_resnet")]
     [InlineData("torch_small_mixer")]   // LayerNormalization, GELU's Erf form, HardSwish (opset 17)
+    [InlineData("torch_small_vit")]     // attention, a class token's Equal/Where/Expand, Mish's Softplus (opset 17)
     public void InputGradientsMatchPyTorchAndFiniteDifferences(string name)
     {
         var fx = Fixture.Load($"onnx/{name}.json");

@@ -62,21 +62,21 @@ public sealed class OnnxRuntimeSuspectTests : IDisposable
         AssertClose(viaEngine.Query(queries).Values!, viaOrt.Query(queries).Values!, 1e-4f);
     }
 
-    /// <summary>A PyTorch export with Softplus, an op outside the importer's table (committed with the engine's import
+    /// <summary>A PyTorch export with a sine activation (Sin), an op outside the importer's table (committed with the engine's import
     /// tests, PyTorch's outputs beside it): the importer refuses the file; ONNX Runtime runs it as PyTorch computed it,
     /// and a fingerprint of it verifies against it.</summary>
     [Fact]
     public void AModelTheImporterRefusesVerifiesThroughOnnxRuntime()
     {
-        var path = SoftplusFixture(out var x, out var pytorch);
+        var path = SineFixture(out var x, out var pytorch);
         var refused = Assert.Throws<NotSupportedException>(() => OnnxModel.Load(path));
-        Assert.Contains("Softplus", refused.Message);
+        Assert.Contains("Sin", refused.Message);
         using (var ort = OnnxRuntimeClassifier.Open(path, Preprocessing.Identity(1, 28, 28), threads: 2))
             AssertClose(pytorch, ort.Run(x).ToArray(), 1e-4f);
 
         var owner = DatasetCatalog.Load("shapes", new DatasetLoadOptions { TrainCount = 200, TestCount = 20, Seed = 3 }).Train;
         using var asSource = OnnxRuntimeClassifier.Open(path, owner.Preprocessing, threads: 2);
-        var source = new SourceModel { Name = "softplus", Hash = "softplus", Preprocessing = owner.Preprocessing, Classes = 10, Logits = asSource.Logits };
+        var source = new SourceModel { Name = "sine", Hash = "sine", Preprocessing = owner.Preprocessing, Classes = 10, Logits = asSource.Logits };
         var fp = FingerprintCreation.Create("sac-m", new CreationContext { Source = source, OwnerData = owner, Seed = 1 }, new Dictionary<string, string> { ["samples"] = "30" }, new RuleOptions { Threshold = 0.01 });
 
         var suspect = SuspectFactory.Open(path, fp.Preprocessing);
@@ -91,8 +91,8 @@ public sealed class OnnxRuntimeSuspectTests : IDisposable
     [Fact]
     public void AServedOnnxModelRunsOnOnnxRuntimeEvenWhenTheImporterRefusesIt()
     {
-        var path = SoftplusFixture(out _, out _);
-        using var server = InferenceServer.FromOnnx(path, Preprocessing.Shapes28, new InferenceServerOptions { Name = "softplus" });
+        var path = SineFixture(out _, out _);
+        using var server = InferenceServer.FromOnnx(path, Preprocessing.Shapes28, new InferenceServerOptions { Name = "sine" });
         var remote = SuspectFactory.Open(server.ModelUrl, Preprocessing.Shapes28, remote: new RemoteSuspectOptions { Classes = 10, Timeout = TimeSpan.FromSeconds(20) });
         var local = SuspectFactory.Open(path, Preprocessing.Shapes28);
         var images = Tensor.Rand(new Generator(9), 8, 1, 28, 28);
@@ -100,11 +100,11 @@ public sealed class OnnxRuntimeSuspectTests : IDisposable
         Assert.Throws<NotSupportedException>(() => InferenceServer.FromOnnx(path, Preprocessing.Shapes28, new InferenceServerOptions(), OnnxSuspectRuntime.Engine));
     }
 
-    /// <summary>torch_softplus_mlp.onnx (Flatten, Gemm, Softplus, Gemm; 1×28×28 inputs, 10 classes), its input batch and
+    /// <summary>torch_sine_mlp.onnx (Flatten, Gemm, Sin, Gemm; 1×28×28 inputs, 10 classes), its input batch and
     /// PyTorch's logits for it.</summary>
-    static string SoftplusFixture(out Tensor input, out float[] pytorchOutput)
+    static string SineFixture(out Tensor input, out float[] pytorchOutput)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", "torch_softplus_mlp.onnx");
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "onnx", "torch_sine_mlp.onnx");
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(path, ".json")));
         var x = doc.RootElement.GetProperty("input");
         input = Tensor.FromArray(x.GetProperty("data").EnumerateArray().Select(e => e.GetSingle()).ToArray(), x.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray());

@@ -20,6 +20,24 @@ internal static class IntArrays
         return OnnxValue.OfInts(r, shape);
     }
 
+    /// <summary>x where the condition is non-zero, else y, the three broadcast together (ONNX Where).</summary>
+    public static OnnxValue Select(OnnxValue condition, OnnxValue x, OnnxValue y)
+    {
+        var sc = condition.Shape; var sx = x.Shape; var sy = y.Shape;
+        var shape = Lineage.Engine.Broadcast.ResultShape(Lineage.Engine.Broadcast.ResultShape(sc, sx, "Where"), sy, "Where");
+        int rank = shape.Length;
+        var c = condition.AsLongs(); var a = x.AsLongs(); var b = y.AsLongs();
+        var r = new long[Tensor.ShapeSize(shape)];
+        var idx = new int[rank];
+        for (int k = 0; k < r.Length; k++)
+        {
+            int rem = k;
+            for (int d = rank - 1; d >= 0; d--) { idx[d] = rem % shape[d]; rem /= shape[d]; }
+            r[k] = c[Offset(idx, sc, rank)] != 0 ? a[Offset(idx, sx, rank)] : b[Offset(idx, sy, rank)];
+        }
+        return OnnxValue.OfInts(r, shape, isBool: x.IsBool && y.IsBool);
+    }
+
     /// <summary>Flat offset in a tensor of <paramref name="shape"/> broadcast to <paramref name="rank"/> dimensions.</summary>
     static int Offset(int[] idx, int[] shape, int rank)
     {

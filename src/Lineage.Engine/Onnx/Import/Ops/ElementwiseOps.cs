@@ -28,6 +28,29 @@ internal static class ElementwiseOps
         t["HardSigmoid"] = (n, i) => Unary(n, i, x => HardSigmoid(x, n.Float("alpha", 0.2f), n.Float("beta", 0.5f)));
         // MobileNetV3's activation: x · HardSigmoid(x) with α = 1/6, β = 1/2 (opset 14)
         t["HardSwish"] = (n, i) => Unary(n, i, x => x * HardSigmoid(x, 1f / 6f, 0.5f));
+        t["Softplus"] = (n, i) => Unary(n, i, x => x.Softplus());
+        // comparisons and selections of the shape side-graph (an expand's −1 resolved with Equal and Where)
+        t["Equal"] = (n, i) => NodeInputs.One(Equal(n, i));
+        t["Where"] = (n, i) => NodeInputs.One(Where(n, i));
+    }
+
+    static OnnxValue Equal(OnnxNode node, OnnxValue?[] inputs)
+    {
+        var a = node.Input(inputs, 0);
+        var b = node.Input(inputs, 1);
+        if (a.IsFloat || b.IsFloat) throw node.Unsupported($"Equal of float tensors ({a.Describe()}, {b.Describe()})");
+        var r = IntArrays.Broadcast(a, b, (x, y) => x == y ? 1 : 0);
+        return OnnxValue.OfInts(r.Ints!, r.Shape, isBool: true);
+    }
+
+    /// <summary>Where on integer or boolean values; float selections (attention masks) are not on the differentiable path.</summary>
+    static OnnxValue Where(OnnxNode node, OnnxValue?[] inputs)
+    {
+        var condition = node.Input(inputs, 0);
+        var x = node.Input(inputs, 1);
+        var y = node.Input(inputs, 2);
+        if (condition.IsFloat || x.IsFloat || y.IsFloat) throw node.Unsupported($"Where over float tensors ({x.Describe()}, {y.Describe()})");
+        return IntArrays.Select(condition, x, y);
     }
 
     /// <summary>max(0, min(1, α·x + β)).</summary>

@@ -1,6 +1,6 @@
 namespace Lineage.Engine.Onnx;
 
-/// <summary>ReduceMean, ReduceSum and ReduceMax (global pooling written as reductions). Axes are an
+/// <summary>ReduceMean, ReduceSum, ReduceMax (global pooling written as reductions) and ReduceL2 (a normalisation's norm). Axes are an
 /// attribute, except for ReduceSum from opset 13 where they are an optional input.</summary>
 internal static class ReduceOps
 {
@@ -9,6 +9,8 @@ internal static class ReduceOps
         t["ReduceMean"] = (n, i) => Reduce(n, i, (x, axes, keep) => x.Mean(axes, keep));
         t["ReduceSum"] = (n, i) => Reduce(n, i, (x, axes, keep) => x.Sum(axes, keep));
         t["ReduceMax"] = (n, i) => Reduce(n, i, (x, axes, keep) => x.Max(axes, keep));
+        // F.normalize's norm: √(Σ x²)
+        t["ReduceL2"] = (n, i) => Reduce(n, i, (x, axes, keep) => x.Square().Sum(axes, keep).Sqrt());
     }
 
     static OnnxValue?[] Reduce(OnnxNode node, OnnxValue?[] inputs, Func<Tensor, int[], bool, Tensor> op)
