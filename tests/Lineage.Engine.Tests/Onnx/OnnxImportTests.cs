@@ -179,8 +179,49 @@ public class OnnxImportTests
         Assert.Contains("mode 'reflect'", e.Message);
         Assert.Contains("Pad, opset 13", e.Message);
 
-        var future = new GraphBuilder(18).Input("x", 2).Output("y").Node("Relu", ["x"], ["y"]).Bytes();
-        Assert.Contains("opset 18", Assert.Throws<NotSupportedException>(() => OnnxModel.Load(future, "f.onnx")).Message);
+        var future = new GraphBuilder(23).Input("x", 2).Output("y").Node("Relu", ["x"], ["y"]).Bytes();
+        Assert.Contains("opset 23", Assert.Throws<NotSupportedException>(() => OnnxModel.Load(future, "f.onnx")).Message);
+    }
+
+    /// <summary>Opset 18 made the axes of every reduction an input (ReduceSum's since 13) and gave Pad an axes input.</summary>
+    [Fact]
+    public void Opset18ReductionsAndPadTakeTheirAxesAsInputs()
+    {
+        var x = Rand(30, 2, 3, 4, 5);
+        using var _ = GradMode.NoGrad();
+        foreach (var (op, expected) in new (string, Tensor)[] { ("ReduceMean", x.Mean([1, 3])), ("ReduceMax", x.Max([1, 3])), ("ReduceL2", x.Square().Sum([1, 3]).Sqrt()) })
+        {
+            var bytes = new GraphBuilder(18).Input("x", 2, 3, 4, 5).IntInitializer("axes", 1, -1).Output("y")
+                .Node(op, ["x", "axes"], ["y"], Int("keepdims", 0)).Bytes();
+            Assert.Equal(expected.ToArray(), OnnxModel.Load(bytes).Forward(x).ToArray());
+        }
+        // pads (1, 2) before and (0, 3) after on axes 3 and 1 only
+        var pad = new GraphBuilder(18).Input("x", 2, 3, 4, 5).IntInitializer("pads", 1, 2, 0, 3).IntInitializer("axes", 3, 1).Output("y")
+            .Node("Pad", ["x", "pads", "", "axes"], ["y"]).Bytes();
+        var padded = OnnxModel.Load(pad).Forward(x);
+        Assert.Equal([2, 8, 4, 6], padded.Shape);
+        Assert.Equal(x.Pad([1, 0, 0, 0, 2, 3], 0f).ToArray(), padded.ToArray());
+    }
+
+    /// <summary>Mish (opset 18) and Gelu (opset 20, exact and tanh), ops of their own where earlier exports spelled them
+    /// out, and their input gradients.</summary>
+    [Fact]
+    public void MishAndGeluOpsMatchTheirFormulas()
+    {
+        var x = Rand(31, 3, 7);
+        Tensor Run(int opset, string op, params Lineage.Engine.Onnx.Proto.AttributeProto[] attributes)
+            => OnnxModel.Load(new GraphBuilder(opset).Input("x", 3, 7).Output("y").Node(op, ["x"], ["y"], attributes).Bytes()).Forward(x);
+        var tanh = new Lineage.Engine.Onnx.Proto.AttributeProto { Name = "approximate", S = Google.Protobuf.ByteString.CopyFromUtf8("tanh") };
+        var expectedTanh = x.ToArray().Select(v => 0.5f * v * (1f + MathF.Tanh(MathF.Sqrt(2f / MathF.PI) * (v + 0.044715f * v * v * v)))).ToArray();
+        var expectedMish = x.ToArray().Select(v => v * MathF.Tanh(MathF.Log(1f + MathF.Exp(v)))).ToArray();
+        using (GradMode.NoGrad())
+        {
+            Assert.Equal(x.Gelu().ToArray(), Run(20, "Gelu").ToArray());
+            Fixture.AssertClose(Tensor.FromArray(expectedTanh, 3, 7), Run(20, "Gelu", tanh), "gelu tanh", 1e-6, 1e-5);
+            Fixture.AssertClose(Tensor.FromArray(expectedMish, 3, 7), Run(18, "Mish"), "mish", 1e-6, 1e-5);
+        }
+        GradCheck.Check(t => OnnxModel.Load(new GraphBuilder(18).Input("x", 3, 7).Output("y").Node("Mish", ["x"], ["y"]).Bytes(), "mish.onnx",
+            new OnnxImportOptions { TrainableInitializers = false }).Forward(t[0]), [Rand(32, 3, 7)]);
     }
 
     [Fact]

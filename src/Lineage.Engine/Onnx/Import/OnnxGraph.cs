@@ -15,7 +15,10 @@ public sealed record OnnxInputInfo(string Name, bool IsFloat, int[] Shape);
 /// </summary>
 internal sealed class OnnxGraph
 {
-    public const int MinOpset = 1, MaxOpset = 17;
+    /// <summary>Opsets 18–22 changed the supported ops only in ways handled here (Reduce* axes and Pad axes as inputs, 18;
+    /// AveragePool dilations, 19, refused unless 1; Gelu, 20, and Mish, 18, as ops) or in data types the importer
+    /// does not take (float8, int4, bfloat16 variants).</summary>
+    public const int MinOpset = 1, MaxOpset = 22;
 
     public string File { get; }
     public int Opset { get; }

@@ -29,6 +29,9 @@ internal static class ElementwiseOps
         // MobileNetV3's activation: x · HardSigmoid(x) with α = 1/6, β = 1/2 (opset 14)
         t["HardSwish"] = (n, i) => Unary(n, i, x => x * HardSigmoid(x, 1f / 6f, 0.5f));
         t["Softplus"] = (n, i) => Unary(n, i, x => x.Softplus());
+        // ops of their own from opset 18 (Mish) and 20 (Gelu); earlier exports spell them out
+        t["Mish"] = (n, i) => Unary(n, i, x => x * x.Softplus().Tanh());
+        t["Gelu"] = (n, i) => Unary(n, i, x => Gelu(n, x));
         // comparisons and selections of the shape side-graph (an expand's −1 resolved with Equal and Where)
         t["Equal"] = (n, i) => NodeInputs.One(Equal(n, i));
         t["Where"] = (n, i) => NodeInputs.One(Where(n, i));
@@ -51,6 +54,16 @@ internal static class ElementwiseOps
         var y = node.Input(inputs, 2);
         if (condition.IsFloat || x.IsFloat || y.IsFloat) throw node.Unsupported($"Where over float tensors ({x.Describe()}, {y.Describe()})");
         return IntArrays.Select(condition, x, y);
+    }
+
+    /// <summary>Exact GELU, or with approximate="tanh" 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
+    static Tensor Gelu(OnnxNode node, Tensor x)
+    {
+        var approximate = node.String("approximate", "none");
+        if (approximate == "none") return x.Gelu();
+        if (approximate != "tanh") throw node.Invalid($"approximate='{approximate}' (none or tanh)");
+        var inner = (x + x.Pow(3f) * 0.044715f) * MathF.Sqrt(2f / MathF.PI);
+        return x * 0.5f * (inner.Tanh() + 1f);
     }
 
     /// <summary>max(0, min(1, α·x + β)).</summary>

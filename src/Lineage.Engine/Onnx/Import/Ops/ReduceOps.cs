@@ -17,7 +17,8 @@ internal static class ReduceOps
     {
         var x = node.FloatInput(inputs, 0);
         bool keep = node.Int("keepdims", 1) != 0;
-        var axes = node.OpType == "ReduceSum" && node.Opset >= 13 ? inputs.Optional(1)?.AsLongs() : node.Ints("axes");
+        // axes became an optional input: ReduceSum's at opset 13, every other reduction's at 18
+        var axes = node.OpType == "ReduceSum" && node.Opset >= 13 || node.Opset >= 18 ? inputs.Optional(1)?.AsLongs() : node.Ints("axes");
         if (axes == null || axes.Length == 0)
         {
             if (node.Int("noop_with_empty_axes", 0) != 0) return NodeInputs.One(x);

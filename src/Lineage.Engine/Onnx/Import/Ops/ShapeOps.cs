@@ -167,6 +167,20 @@ internal static class ShapeOps
             value = inputs.Optional(2)?.ScalarFloat() ?? 0f;
         }
         int rank = x.Rank;
+        // opset 18: pads may cover only the axes listed in an optional fourth input; the others are not padded
+        if (node.Opset >= 18 && inputs.Optional(3) is { } axesInput)
+        {
+            var axes = axesInput.AsLongs();
+            if (pads.Length != 2 * axes.Length) throw node.Invalid($"pads has {pads.Length} values for {axes.Length} axes");
+            var full = new long[2 * rank];
+            for (int k = 0; k < axes.Length; k++)
+            {
+                int a = Axis(node, axes[k], rank);
+                full[a] = pads[k];
+                full[a + rank] = pads[k + axes.Length];
+            }
+            pads = full;
+        }
         if (pads.Length != 2 * rank) throw node.Invalid($"pads has {pads.Length} values for rank {rank}");
         // ONNX lists all begins then all ends; the engine pairs (begin, end) from the last axis
         var enginePads = new int[2 * rank];
