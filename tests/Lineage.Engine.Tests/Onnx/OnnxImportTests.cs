@@ -203,6 +203,25 @@ public class OnnxImportTests
         Assert.Equal(x.Pad([1, 0, 0, 0, 2, 3], 0f).ToArray(), padded.ToArray());
     }
 
+    /// <summary>Split into equal parts (opset 13), and at opset 18 into num_outputs parts with a smaller last one; the
+    /// gradient of a weighted sum of the parts reaches every input element (finite differences).</summary>
+    [Fact]
+    public void SplitPartsAndTheirGradients()
+    {
+        var x = Rand(33, 2, 7, 3);
+        using (GradMode.NoGrad())
+        {
+            var parts = OnnxModel.Load(new GraphBuilder(18).Input("x", 2, 7, 3).Output("a").Output("b").Output("c")
+                .Node("Split", ["x"], ["a", "b", "c"], Int("axis", 1), Int("num_outputs", 3)).Bytes()).Run(new Dictionary<string, Tensor> { ["x"] = x });
+            Assert.Equal(x.Slice(1, 0, 3).ToArray(), parts["a"].ToArray());
+            Assert.Equal(x.Slice(1, 3, 6).ToArray(), parts["b"].ToArray());
+            Assert.Equal(x.Slice(1, 6, 7).ToArray(), parts["c"].ToArray());
+        }
+        var equal = new GraphBuilder(13).Input("x", 2, 6).Output("y")
+            .Node("Split", ["x"], ["p", "q"], Int("axis", 1)).Node("Mul", ["p", "q"], ["y"]).Bytes();
+        GradCheck.Check(t => OnnxModel.Load(equal, "split.onnx", new OnnxImportOptions { TrainableInitializers = false }).Forward(t[0]), [Rand(34, 2, 6)]);
+    }
+
     /// <summary>Mish (opset 18) and Gelu (opset 20, exact and tanh), ops of their own where earlier exports spelled them
     /// out, and their input gradients.</summary>
     [Fact]

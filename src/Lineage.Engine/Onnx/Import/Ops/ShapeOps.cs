@@ -26,6 +26,34 @@ internal static class ShapeOps
         t["Slice"] = (n, i) => NodeInputs.One(Slice(n, i));
         t["Gather"] = (n, i) => NodeInputs.One(Gather(n, n.Input(i, 0), n.Input(i, 1)));
         t["Expand"] = (n, i) => NodeInputs.One(Expand(n, n.Input(i, 0), n.Input(i, 1).AsInts()));
+        t["Split"] = (n, i) => Split(n, i);
+    }
+
+    /// <summary>Split along an axis (torch.chunk, a fused qkv projection's unbind): sizes from the `split` attribute
+    /// (before opset 13) or input, else equal parts, one per output (from 18 `num_outputs`, the last part smaller when
+    /// uneven). Each part is a slice, so gradients reach the input.</summary>
+    static OnnxValue?[] Split(OnnxNode node, OnnxValue?[] inputs)
+    {
+        var x = node.Input(inputs, 0);
+        int axis = Axis(node, node.Int("axis", 0), x.Rank), dim = x.Shape[axis];
+        int outputs = node.Outputs.Count;
+        long[]? sizes = node.Opset < 13 ? node.Ints("split") : inputs.Optional(1)?.AsLongs();
+        if (sizes == null || sizes.Length == 0)
+        {
+            int parts = node.Opset >= 18 && node.Int("num_outputs", 0) > 0 ? (int)node.Int("num_outputs", 0) : outputs;
+            int chunk = node.Opset >= 18 ? (dim + parts - 1) / parts : dim / parts;
+            if (node.Opset < 18 && dim % parts != 0) throw node.Invalid($"axis {axis} of size {dim} does not split into {parts} equal parts");
+            sizes = Enumerable.Range(0, parts).Select(p => (long)Math.Clamp(dim - p * chunk, 0, chunk)).ToArray();
+        }
+        if (sizes.Length != outputs) throw node.Invalid($"{sizes.Length} split sizes for {outputs} outputs");
+        if (sizes.Any(v => v < 0) || sizes.Sum() != dim) throw node.Invalid($"split sizes [{string.Join(", ", sizes)}] do not add up to axis {axis}'s {dim}");
+        var result = new OnnxValue?[outputs];
+        for (int p = 0, start = 0; p < outputs; start += (int)sizes[p], p++)
+        {
+            var idx = Enumerable.Range(start, (int)sizes[p]).ToArray();
+            result[p] = x.IsFloat ? OnnxValue.Of(x.Float!.IndexSelect(axis, idx)) : IntArrays.Take(x, axis, idx);
+        }
+        return result;
     }
 
     static int Axis(OnnxNode node, long axis, int rank)
