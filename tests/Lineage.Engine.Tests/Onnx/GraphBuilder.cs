@@ -42,6 +42,16 @@ internal sealed class GraphBuilder(int opset)
         return this;
     }
 
+    /// <summary>A boolean vector initializer (values 0 or 1).</summary>
+    public GraphBuilder BoolInitializer(string name, params int[] values)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Bool };
+        t.Dims.Add(values.Length);
+        t.Int32Data.AddRange(values);
+        graph.Initializer.Add(t);
+        return this;
+    }
+
     public GraphBuilder Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {
         var n = new NodeProto { OpType = op, Name = op.ToLowerInvariant() + graph.Node.Count };

@@ -222,6 +222,39 @@ public class OnnxImportTests
         GradCheck.Check(t => OnnxModel.Load(equal, "split.onnx", new OnnxImportOptions { TrainableInitializers = false }).Forward(t[0]), [Rand(34, 2, 6)]);
     }
 
+    /// <summary>An attention mask as exported: Where(mask, scores, −∞) then Softmax; masked positions get probability 0
+    /// and no gradient, the others the softmax over the unmasked ones (no NaN from −∞·0). And Max of two tensors.</summary>
+    [Fact]
+    public void FloatWhereMasksAndMaxPassGradients()
+    {
+        var model = BoolMaskedSoftmax();
+        var x = Rand(35, 2, 4).RequireGrad();
+        var y = model.Forward(x);
+        var yd = y.ToArray();
+        for (int r = 0; r < 2; r++)
+        {
+            Assert.Equal(0f, yd[r * 4 + 1]); Assert.Equal(0f, yd[r * 4 + 3]);
+            Assert.Equal(1f, yd[r * 4] + yd[r * 4 + 2], 5);
+        }
+        var g = Autograd.Grad((y * Rand(36, 2, 4)).Sum(), [x])[0]!.ToArray();
+        Assert.All(g, v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(0f, g[1]); Assert.Equal(0f, g[3]);
+        Assert.NotEqual(0f, g[0]);
+
+        var max = new GraphBuilder(13).Input("a", 2, 3).Input("b", 3).Output("y").Node("Max", ["a", "b"], ["y"]).Bytes();
+        GradCheck.Check(t => OnnxModel.Load(max, "max.onnx").Run(new Dictionary<string, Tensor> { ["a"] = t[0], ["b"] = t[1] })["y"], [Rand(37, 2, 3), Rand(38, 3)]);
+    }
+
+    /// <summary>softmax over Where(keep, x, −∞) along the last axis, keep a boolean initializer: columns 0 and 2 kept.</summary>
+    static OnnxModel BoolMaskedSoftmax()
+    {
+        var graph = new GraphBuilder(13).Input("x", 2, 4).Output("y")
+            .Initializer("neg", Tensor.FromArray([float.NegativeInfinity], 1))
+            .BoolInitializer("keep", 1, 0, 1, 0)
+            .Node("Where", ["keep", "x", "neg"], ["masked"]).Node("Softmax", ["masked"], ["y"], Int("axis", 1));
+        return OnnxModel.Load(graph.Bytes(), "masked.onnx", new OnnxImportOptions { TrainableInitializers = false });
+    }
+
     /// <summary>Mish (opset 18) and Gelu (opset 20, exact and tanh), ops of their own where earlier exports spelled them
     /// out, and their input gradients.</summary>
     [Fact]

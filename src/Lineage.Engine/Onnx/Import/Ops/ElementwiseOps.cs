@@ -35,6 +35,11 @@ internal static class ElementwiseOps
         // comparisons and selections of the shape side-graph (an expand's −1 resolved with Equal and Where)
         t["Equal"] = (n, i) => NodeInputs.One(Equal(n, i));
         t["Where"] = (n, i) => NodeInputs.One(Where(n, i));
+        t["Max"] = (n, i) => NodeInputs.One(Variadic(n, i, Tensor.Maximum, Math.Max));
+        t["Min"] = (n, i) => NodeInputs.One(Variadic(n, i, Tensor.Minimum, Math.Min));
+        t["Sum"] = (n, i) => NodeInputs.One(Variadic(n, i, Tensor.Add, (a, b) => a + b));
+        t["Mean"] = (n, i) => NodeInputs.One(Variadic(n, i, Tensor.Add, (a, b) => a + b, mean: true));
+        t["Reciprocal"] = (n, i) => Unary(n, i, x => x.Pow(-1f));
     }
 
     static OnnxValue Equal(OnnxNode node, OnnxValue?[] inputs)
@@ -46,14 +51,34 @@ internal static class ElementwiseOps
         return OnnxValue.OfInts(r.Ints!, r.Shape, isBool: true);
     }
 
-    /// <summary>Where on integer or boolean values; float selections (attention masks) are not on the differentiable path.</summary>
+    /// <summary>Where: on integer or boolean values an array selection; with a float operand the engine's select, whose
+    /// gradient goes to the operand each element came from (an attention mask's −∞ never meets a 0 in a product).</summary>
     static OnnxValue Where(OnnxNode node, OnnxValue?[] inputs)
     {
         var condition = node.Input(inputs, 0);
         var x = node.Input(inputs, 1);
         var y = node.Input(inputs, 2);
-        if (condition.IsFloat || x.IsFloat || y.IsFloat) throw node.Unsupported($"Where over float tensors ({x.Describe()}, {y.Describe()})");
-        return IntArrays.Select(condition, x, y);
+        if (condition.IsFloat) throw node.Invalid($"the condition is {condition.Describe()}, not boolean");
+        if (!x.IsFloat && !y.IsFloat) return IntArrays.Select(condition, x, y);
+        var mask = Tensor.FromArray(condition.AsLongs().Select(c => c != 0 ? 1f : 0f).ToArray(), condition.Shape);
+        return OnnxValue.Of(Tensor.Where(mask, x.ToFloat(), y.ToFloat()));
+    }
+
+    /// <summary>Max, Min, Sum and Mean of one or more broadcast operands, folded left to right.</summary>
+    static OnnxValue Variadic(OnnxNode node, OnnxValue?[] inputs, Func<Tensor, Tensor, Tensor> floatOp, Func<long, long, long> intOp, bool mean = false)
+    {
+        var operands = inputs.Where(v => v != null).Select(v => v!).ToList();
+        if (operands.Count == 0) throw node.Invalid("no inputs");
+        if (operands.Any(v => v.IsFloat))
+        {
+            var acc = operands[0].ToFloat();
+            foreach (var v in operands.Skip(1)) acc = floatOp(acc, v.ToFloat());
+            return OnnxValue.Of(mean ? acc * (1f / operands.Count) : acc);
+        }
+        if (mean) throw node.Unsupported("Mean of integer tensors");
+        var r = operands[0];
+        foreach (var v in operands.Skip(1)) r = IntArrays.Broadcast(r, v, intOp);
+        return r;
     }
 
     /// <summary>Exact GELU, or with approximate="tanh" 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
