@@ -1,8 +1,8 @@
 namespace Lineage.Engine.Onnx;
 
-/// <summary>Broadcasting arithmetic and pointwise activations (Erf, HardSigmoid and HardSwish among them: the GELU of
-/// transformer blocks and MobileNetV3's activation as PyTorch exports them). Float operands map to engine ops;
-/// integer operands (shape arithmetic) are computed on arrays.</summary>
+/// <summary>Broadcasting arithmetic (variadic Max, Min, Sum and Mean too), selection and pointwise activations (Erf,
+/// HardSigmoid, HardSwish, Softplus among them: the GELU of transformer blocks, MobileNetV3's activation and Mish as
+/// PyTorch exports them). Float operands map to engine ops; integer operands (shape arithmetic) are computed on arrays.</summary>
 internal static class ElementwiseOps
 {
     public static void Register(Dictionary<string, OpHandler> t)
@@ -32,7 +32,7 @@ internal static class ElementwiseOps
         // ops of their own from opset 18 (Mish) and 20 (Gelu); earlier exports spell them out
         t["Mish"] = (n, i) => Unary(n, i, x => x * x.Softplus().Tanh());
         t["Gelu"] = (n, i) => Unary(n, i, x => Gelu(n, x));
-        // comparisons and selections of the shape side-graph (an expand's −1 resolved with Equal and Where)
+        // Equal of the shape side-graph (an expand's −1 resolved with Equal and Where); Where selects floats too (attention masks)
         t["Equal"] = (n, i) => NodeInputs.One(Equal(n, i));
         t["Where"] = (n, i) => NodeInputs.One(Where(n, i));
         t["Max"] = (n, i) => NodeInputs.One(Variadic(n, i, Tensor.Maximum, Math.Max));
