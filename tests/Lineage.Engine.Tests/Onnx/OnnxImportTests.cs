@@ -245,6 +245,25 @@ public class OnnxImportTests
         GradCheck.Check(t => OnnxModel.Load(max, "max.onnx").Run(new Dictionary<string, Tensor> { ["a"] = t[0], ["b"] = t[1] })["y"], [Rand(37, 2, 3), Rand(38, 3)]);
     }
 
+    /// <summary>Float comparisons give booleans element by element: ∞ equals ∞, NaN equals nothing; Greater picks with Where.</summary>
+    [Fact]
+    public void FloatComparisonsFollowIeee()
+    {
+        float inf = float.PositiveInfinity, nan = float.NaN;
+        var a = Tensor.FromArray([1f, inf, nan, -2f], 4);
+        var b = Tensor.FromArray([1f, inf, nan, 3f], 4);
+        var zero = Tensor.FromArray([0f], 1);
+        var one = Tensor.FromArray([1f], 1);
+        Tensor Run(string op)
+            => OnnxModel.Load(new GraphBuilder(13).Input("a", 4).Input("b", 4).Initializer("one", one).Initializer("zero", zero).Output("y")
+                .Node(op, ["a", "b"], ["c"]).Node("Where", ["c", "one", "zero"], ["y"]).Bytes(), "cmp.onnx", new OnnxImportOptions { TrainableInitializers = false })
+                .Run(new Dictionary<string, Tensor> { ["a"] = a, ["b"] = b })["y"];
+        Assert.Equal([1f, 1f, 0f, 0f], Run("Equal").ToArray());
+        Assert.Equal([0f, 0f, 0f, 1f], Run("Less").ToArray());
+        Assert.Equal([1f, 1f, 0f, 0f], Run("GreaterOrEqual").ToArray());
+        Assert.Equal([0f, 0f, 0f, 0f], Run("Greater").ToArray());
+    }
+
     /// <summary>softmax over Where(keep, x, −∞) along the last axis, keep a boolean initializer: columns 0 and 2 kept.</summary>
     static OnnxModel BoolMaskedSoftmax()
     {

@@ -32,8 +32,17 @@ internal static class ElementwiseOps
         // ops of their own from opset 18 (Mish) and 20 (Gelu); earlier exports spell them out
         t["Mish"] = (n, i) => Unary(n, i, x => x * x.Softplus().Tanh());
         t["Gelu"] = (n, i) => Unary(n, i, x => Gelu(n, x));
-        // Equal of the shape side-graph (an expand's −1 resolved with Equal and Where); Where selects floats too (attention masks)
-        t["Equal"] = (n, i) => NodeInputs.One(Equal(n, i));
+        // comparisons and logic give booleans (an expand's −1 is resolved with Equal and Where, a mask with Greater);
+        // Where selects integers and floats (attention masks)
+        t["Equal"] = (n, i) => NodeInputs.One(Compare(n, i, c => c == 0));
+        t["Greater"] = (n, i) => NodeInputs.One(Compare(n, i, c => c > 0));
+        t["Less"] = (n, i) => NodeInputs.One(Compare(n, i, c => c < 0));
+        t["GreaterOrEqual"] = (n, i) => NodeInputs.One(Compare(n, i, c => c >= 0));
+        t["LessOrEqual"] = (n, i) => NodeInputs.One(Compare(n, i, c => c <= 0));
+        t["Not"] = (n, i) => NodeInputs.One(Logical(n, i, not: true));
+        t["And"] = (n, i) => NodeInputs.One(Logical(n, i, (a, b) => a != 0 && b != 0 ? 1 : 0));
+        t["Or"] = (n, i) => NodeInputs.One(Logical(n, i, (a, b) => a != 0 || b != 0 ? 1 : 0));
+        t["Xor"] = (n, i) => NodeInputs.One(Logical(n, i, (a, b) => (a != 0) != (b != 0) ? 1 : 0));
         t["Where"] = (n, i) => NodeInputs.One(Where(n, i));
         t["Max"] = (n, i) => NodeInputs.One(Variadic(n, i, Tensor.Maximum, Math.Max));
         t["Min"] = (n, i) => NodeInputs.One(Variadic(n, i, Tensor.Minimum, Math.Min));
@@ -42,12 +51,34 @@ internal static class ElementwiseOps
         t["Reciprocal"] = (n, i) => Unary(n, i, x => x.Pow(-1f));
     }
 
-    static OnnxValue Equal(OnnxNode node, OnnxValue?[] inputs)
+    /// <summary>A boolean comparison of two broadcast operands, element by element (no gradient: a comparison has none).</summary>
+    static OnnxValue Compare(OnnxNode node, OnnxValue?[] inputs, Func<int, bool> holds)
     {
         var a = node.Input(inputs, 0);
         var b = node.Input(inputs, 1);
-        if (a.IsFloat || b.IsFloat) throw node.Unsupported($"Equal of float tensors ({a.Describe()}, {b.Describe()})");
-        var r = IntArrays.Broadcast(a, b, (x, y) => x == y ? 1 : 0);
+        if (!a.IsFloat && !b.IsFloat)
+        {
+            var r = IntArrays.Broadcast(a, b, (x, y) => holds(x.CompareTo(y)) ? 1 : 0);
+            return OnnxValue.OfInts(r.Ints!, r.Shape, isBool: true);
+        }
+        var fa = a.ToFloat(); var fb = b.ToFloat();
+        var shape = Lineage.Engine.Broadcast.ResultShape(fa.Shape, fb.Shape, node.OpType);
+        var x = Tensor.ExpandRaw(fa, shape).ToArray(); var y = Tensor.ExpandRaw(fb, shape).ToArray();
+        var result = new long[x.Length];
+        // NaN compares false either way; ±∞ compare as values (∞ == ∞)
+        for (int k = 0; k < x.Length; k++) result[k] = !float.IsNaN(x[k]) && !float.IsNaN(y[k]) && holds(x[k].CompareTo(y[k])) ? 1 : 0;
+        return OnnxValue.OfInts(result, shape, isBool: true);
+    }
+
+    /// <summary>Not, And, Or, Xor of boolean values.</summary>
+    static OnnxValue Logical(OnnxNode node, OnnxValue?[] inputs, Func<long, long, long>? op = null, bool not = false)
+    {
+        var a = node.Input(inputs, 0);
+        if (a.IsFloat) throw node.Invalid($"operand {a.Describe()} is not boolean");
+        if (not) return OnnxValue.OfInts(a.AsLongs().Select(v => v != 0 ? 0L : 1L).ToArray(), a.Shape, isBool: true);
+        var b = node.Input(inputs, 1);
+        if (b.IsFloat) throw node.Invalid($"operand {b.Describe()} is not boolean");
+        var r = IntArrays.Broadcast(a, b, op!);
         return OnnxValue.OfInts(r.Ints!, r.Shape, isBool: true);
     }
 
