@@ -245,7 +245,7 @@ public class OnnxImportTests
         GradCheck.Check(t => OnnxModel.Load(max, "max.onnx").Run(new Dictionary<string, Tensor> { ["a"] = t[0], ["b"] = t[1] })["y"], [Rand(37, 2, 3), Rand(38, 3)]);
     }
 
-    /// <summary>Float comparisons give booleans element by element: ∞ equals ∞, NaN equals nothing; Greater picks with Where.</summary>
+    /// <summary>Float comparisons give booleans element by element (read back through Where): ∞ equals ∞, NaN compares false.</summary>
     [Fact]
     public void FloatComparisonsFollowIeee()
     {
@@ -275,7 +275,7 @@ public class OnnxImportTests
     }
 
     /// <summary>Mish (opset 18) and Gelu (opset 20, exact and tanh), ops of their own where earlier exports spelled them
-    /// out, and their input gradients.</summary>
+    /// out, against their formulas; Mish's input gradient by finite differences.</summary>
     [Fact]
     public void MishAndGeluOpsMatchTheirFormulas()
     {
