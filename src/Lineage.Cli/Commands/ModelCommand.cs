@@ -68,7 +68,7 @@ internal static class ModelCommand
     static int OnnxInfo(string path, bool json)
     {
         var bytes = Lineage.Engine.IO.RegularFile.ReadAll(path);
-        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        string hash = Lineage.Suspects.OnnxClassifier.FileHash(bytes);
         Lineage.Engine.Onnx.OnnxModel? model = null;
         string? refused = null;
         try { model = Lineage.Engine.Onnx.OnnxModel.Load(bytes, path); }

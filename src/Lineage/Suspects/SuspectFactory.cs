@@ -95,7 +95,9 @@ public sealed class OnnxClassifier
                 throw new InvalidDataException($"{path}: expected a classifier with output [N, classes], got {Tensor.FormatShape(y.Shape)} for one image of {Tensor.FormatShape(preprocessing.Shape)}");
             classes = y.Shape[1];
         }
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
-        return new OnnxClassifier { Model = model, Preprocessing = preprocessing, Classes = classes, Hash = hash };
+        return new OnnxClassifier { Model = model, Preprocessing = preprocessing, Classes = classes, Hash = FileHash(bytes) };
     }
+
+    /// <summary>An ONNX file's identity in fingerprints, suspects and kits: the SHA-256 of its bytes, lower-case hex.</summary>
+    public static string FileHash(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 }
