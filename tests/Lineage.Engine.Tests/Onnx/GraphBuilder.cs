@@ -34,20 +34,17 @@ internal sealed class GraphBuilder(int opset)
     }
 
     public GraphBuilder IntInitializer(string name, params long[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        t.Dims.Add(values.Length);
-        t.Int64Data.AddRange(values);
-        graph.Initializer.Add(t);
-        return this;
-    }
+        => VectorInitializer(name, TensorProto.Types.DataType.Int64, values.Length, t => t.Int64Data.AddRange(values));
 
-    /// <summary>A boolean vector initializer (values 0 or 1).</summary>
+    /// <summary>A boolean vector initializer (values 0 or 1, stored as ONNX stores booleans: in int32_data).</summary>
     public GraphBuilder BoolInitializer(string name, params int[] values)
+        => VectorInitializer(name, TensorProto.Types.DataType.Bool, values.Length, t => t.Int32Data.AddRange(values));
+
+    GraphBuilder VectorInitializer(string name, TensorProto.Types.DataType type, int length, Action<TensorProto> fill)
     {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Bool };
-        t.Dims.Add(values.Length);
-        t.Int32Data.AddRange(values);
+        var t = new TensorProto { Name = name, DataType = (int)type };
+        t.Dims.Add(length);
+        fill(t);
         graph.Initializer.Add(t);
         return this;
     }
