@@ -5,37 +5,36 @@ internal static class IntArrays
 {
     public static OnnxValue Broadcast(OnnxValue a, OnnxValue b, Func<long, long, long> op)
     {
-        var sa = a.Shape; var sb = b.Shape;
-        var shape = Lineage.Engine.Broadcast.ResultShape(sa, sb, "integer broadcast");
-        int rank = shape.Length;
         var x = a.AsLongs(); var y = b.AsLongs();
-        var r = new long[Tensor.ShapeSize(shape)];
-        var idx = new int[rank];
-        for (int k = 0; k < r.Length; k++)
-        {
-            int rem = k;
-            for (int d = rank - 1; d >= 0; d--) { idx[d] = rem % shape[d]; rem /= shape[d]; }
-            r[k] = op(x[Offset(idx, sa, rank)], y[Offset(idx, sb, rank)]);
-        }
+        var (r, shape) = Elementwise([a.Shape, b.Shape], "integer broadcast", at => op(x[at[0]], y[at[1]]));
         return OnnxValue.OfInts(r, shape);
     }
 
     /// <summary>x where the condition is non-zero, else y, the three broadcast together (ONNX Where).</summary>
     public static OnnxValue Select(OnnxValue condition, OnnxValue x, OnnxValue y)
     {
-        var sc = condition.Shape; var sx = x.Shape; var sy = y.Shape;
-        var shape = Lineage.Engine.Broadcast.ResultShape(Lineage.Engine.Broadcast.ResultShape(sc, sx, "Where"), sy, "Where");
-        int rank = shape.Length;
         var c = condition.AsLongs(); var a = x.AsLongs(); var b = y.AsLongs();
+        var (r, shape) = Elementwise([condition.Shape, x.Shape, y.Shape], "Where", at => c[at[0]] != 0 ? a[at[1]] : b[at[2]]);
+        return OnnxValue.OfInts(r, shape, isBool: x.IsBool && y.IsBool);
+    }
+
+    /// <summary>One value per element of the operands' broadcast shape, from each operand's flat offset there.</summary>
+    static (long[] Values, int[] Shape) Elementwise(int[][] shapes, string op, Func<int[], long> value)
+    {
+        var shape = shapes[0];
+        foreach (var s in shapes.Skip(1)) shape = Lineage.Engine.Broadcast.ResultShape(shape, s, op);
+        int rank = shape.Length;
         var r = new long[Tensor.ShapeSize(shape)];
         var idx = new int[rank];
+        var at = new int[shapes.Length];
         for (int k = 0; k < r.Length; k++)
         {
             int rem = k;
             for (int d = rank - 1; d >= 0; d--) { idx[d] = rem % shape[d]; rem /= shape[d]; }
-            r[k] = c[Offset(idx, sc, rank)] != 0 ? a[Offset(idx, sx, rank)] : b[Offset(idx, sy, rank)];
+            for (int o = 0; o < shapes.Length; o++) at[o] = Offset(idx, shapes[o], rank);
+            r[k] = value(at);
         }
-        return OnnxValue.OfInts(r, shape, isBool: x.IsBool && y.IsBool);
+        return (r, shape);
     }
 
     /// <summary>Flat offset in a tensor of <paramref name="shape"/> broadcast to <paramref name="rank"/> dimensions.</summary>
