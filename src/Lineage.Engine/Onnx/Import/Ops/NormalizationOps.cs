@@ -15,9 +15,7 @@ internal static class NormalizationOps
         var x = node.FloatInput(inputs, 0);
         var scale = node.FloatInput(inputs, 1);
         var bias = inputs.Optional(2)?.ToFloat();
-        long axis = node.Int("axis", -1);
-        if (axis < -x.Rank || axis >= x.Rank) throw node.Invalid($"axis {axis} is outside the rank-{x.Rank} input");
-        int first = (int)(axis < 0 ? axis + x.Rank : axis);
+        int first = ShapeOps.Axis(node, node.Int("axis", -1), x.Rank);
         int[] normalized = x.Shape[first..];
         float eps = node.Float("epsilon", 1e-5f);
         bool exact = scale.Shape.AsSpan().SequenceEqual(normalized) && (bias == null || bias.Shape.AsSpan().SequenceEqual(normalized));

@@ -56,7 +56,8 @@ internal static class ShapeOps
         return result;
     }
 
-    static int Axis(OnnxNode node, long axis, int rank)
+    /// <summary>An axis attribute or input (negative counts from the end) checked against the rank.</summary>
+    internal static int Axis(OnnxNode node, long axis, int rank)
     {
         long a = axis < 0 ? axis + rank : axis;
         if (a < 0 || a >= rank) throw node.Invalid($"axis {axis} is out of range for rank {rank}");
