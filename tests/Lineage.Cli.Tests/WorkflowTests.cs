@@ -98,6 +98,17 @@ public class WorkflowTests(TinyModelsFixture models) : IClassFixture<TinyModelsF
         Assert.Contains(lines, l => l.StartsWith("rule: ", StringComparison.Ordinal) && l.TrimEnd().Length > 80);
     }
 
+    /// <summary>The evidence records the command as the user typed it, named `lineage`, not the host's path to
+    /// lineage.dll (which would put the machine's install folder into a document meant for others).</summary>
+    [Fact]
+    public void EvidenceRecordsTheCommandAsTyped()
+    {
+        var folder = Path.Combine(models.Dir.Path, "evidence-command");
+        CliAssert.Succeeded(LineageProcess.Run(models.Dir.Path, "verify", "-f", models.Fingerprint, "-s", models.Source, "--evidence", folder));
+        var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "evidence.json"))).RootElement;
+        Assert.Equal($"lineage verify -f {models.Fingerprint} -s {models.Source} --evidence {folder}", doc.GetProperty("command_line").GetString());
+    }
+
     [Fact]
     public void ServeAndVerifyOverHttpMatchTheFileVerdict()
     {

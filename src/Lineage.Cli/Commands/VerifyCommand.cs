@@ -59,7 +59,7 @@ internal static class VerifyCommand
                     combined.Add(verified.Verdict);
                     if (evidenceDir is null) continue;
                     var written = Lineage.Evidence.EvidenceWriter.Write(evidenceDir,
-                        verified.Evidence(path, bundle, string.Join(" ", Environment.GetCommandLineArgs().Select(Quote))), r.GetValue(signKey));
+                        verified.Evidence(path, bundle, CommandLine(r)), r.GetValue(signKey));
                     Console.Error.WriteLine($"evidence written to {written}{(r.GetValue(signKey) is null ? " (not signed: pass --sign-key KEY to sign it)" : " (signed)")}");
                 }
                 if (r.GetValue(json)) { Console.WriteLine(JsonSerializer.Serialize(combined.Select(CombinedVerdictJson.Of))); return 0; }
@@ -94,6 +94,10 @@ internal static class VerifyCommand
         foreach (var v in verdicts.Where(v => v.QueryPValue is not null))
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(v.Method)}'s own test over its queries (reported, not decided on): p = {v.QueryPValue:G3}, {Markup.Escape(v.QueryPValueBasis ?? "")}[/]");
     }
+
+    /// <summary>The command as the user typed it, named `lineage` rather than by the host's path to lineage.dll: the
+    /// evidence records what was asked, not where the tool was installed on the machine that ran it.</summary>
+    static string CommandLine(ParseResult r) => string.Join(" ", r.Tokens.Select(t => Quote(t.Value)).Prepend("lineage"));
 
     static string Quote(string arg) => arg.Length > 0 && arg.All(c => char.IsLetterOrDigit(c) || "-_./:=,+@%".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
 
