@@ -33,6 +33,9 @@ internal static unsafe class Gemm
 
     [ThreadStatic] static float[]? packA;
     [ThreadStatic] static float[]? packB;
+    /// <summary>The B block that <see cref="SharedB"/> packs for all threads: the calling thread's, so a product
+    /// started on another thread meanwhile has its own.</summary>
+    [ThreadStatic] static float[]? packShared;
 
     /// <summary>C = alpha * op(A) * op(B) + beta * C (row-major; see <see cref="GemmReference.Sgemm"/>),
     /// using up to <see cref="EngineSettings.Threads"/> threads. With beta = 0, C is not read.</summary>
@@ -64,7 +67,6 @@ internal static unsafe class Gemm
         int mr = path == GemmPath.Vector512 ? MR512 : MR;
         int rowTiles = (m + mr - 1) / mr, colTiles = (n + nr - 1) / nr;
         int threads = parallel ? EngineSettings.Threads : 1;
-        long costPerRowTile = (long)mr * n * k;
         if (threads <= 1 || (long)m * n * k < 200_000)
         {
             Block(path, mr, nr, transA, transB, 0, m, 0, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
@@ -72,23 +74,50 @@ internal static unsafe class Gemm
         }
         // split the dimension with more tiles so every thread gets a near-equal share
         if (rowTiles >= 2 * threads || rowTiles >= colTiles)
-            Par.For(rowTiles, costPerRowTile, (t0, t1) =>
-                Block(path, mr, nr, transA, transB, t0 * mr, Math.Min(m, t1 * mr), 0, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc));
+            SharedB(path, mr, nr, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc);
         else
             Par.For(colTiles, (long)nr * m * k, (t0, t1) =>
                 Block(path, mr, nr, transA, transB, 0, m, t0 * nr, Math.Min(n, t1 * nr), k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc));
+    }
+
+    /// <summary>C split by rows over the threads, with each KC×NC block of B packed once, by all threads together,
+    /// before any of them multiplies: when every chunk of rows packed B for itself, B was packed once per chunk
+    /// (Par.For makes several chunks per thread), about a tenth of a large product's time.</summary>
+    static void SharedB(GemmPath path, int mr, int nr, bool transA, bool transB, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc)
+    {
+        var pb = packShared;
+        if (pb == null || pb.Length < (NC + nr) * KC) packShared = pb = GC.AllocateUninitializedArray<float>((NC + nr) * KC, pinned: true);
+        int rowTiles = (m + mr - 1) / mr;
+        for (int jc = 0; jc < n; jc += NC)
+        {
+            int nc = Math.Min(NC, n - jc), panels = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc), jc0 = jc, pc0 = pc;
+                float blockBeta = pc == 0 ? beta : 1f;
+                Par.For(panels, 2L * nr * kc, (t0, t1) =>
+                {
+                    fixed (float* b0 = b)
+                        PackB(transB, b0 + bOffset, ldb, pc0, kc, jc0 + t0 * nr, Math.Min(nc, t1 * nr) - t0 * nr, nr, (float*)Unsafe.AsPointer(ref pb[0]) + (long)t0 * nr * kc);
+                });
+                Par.For(rowTiles, (long)mr * nc * kc, (t0, t1) =>
+                {
+                    fixed (float* a0 = a, c0 = c)
+                        MultiplyPackedB(path, mr, nr, transA, t0 * mr, Math.Min(m, t1 * mr), jc0, nc, pc0, kc, alpha, blockBeta,
+                            a0 + aOffset, lda, (float*)Unsafe.AsPointer(ref pb[0]), c0 + cOffset, ldc);
+                });
+            }
+        }
     }
 
     /// <summary>C[i0..i1, j0..j1] on the calling thread.</summary>
     static void Block(GemmPath path, int mrT, int nr, bool transA, bool transB, int i0, int i1, int j0, int j1, int k, float alpha,
         float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb, float beta, float[] c, int cOffset, int ldc)
     {
-        int needA = MC * KC, needB = (NC + nr) * KC;
-        var pa = packA; if (pa == null || pa.Length < needA) packA = pa = GC.AllocateUninitializedArray<float>(needA, pinned: true);
+        int needB = (NC + nr) * KC;
         var pb = packB; if (pb == null || pb.Length < needB) packB = pb = GC.AllocateUninitializedArray<float>(needB, pinned: true);
-        float* ap = (float*)Unsafe.AsPointer(ref pa[0]);
         float* bp = (float*)Unsafe.AsPointer(ref pb[0]);
-        float* tile = stackalloc float[MR512 * 32];
         fixed (float* a0 = a, b0 = b, c0 = c)
         {
             float* aBase = a0 + aOffset, bBase = b0 + bOffset, cBase = c0 + cOffset;
@@ -98,43 +127,55 @@ internal static unsafe class Gemm
                 for (int pc = 0; pc < k; pc += KC)
                 {
                     int kc = Math.Min(KC, k - pc);
-                    float blockBeta = pc == 0 ? beta : 1f;
                     PackB(transB, bBase, ldb, pc, kc, jc, nc, nr, bp);
-                    for (int ic = i0; ic < i1; ic += MC)
+                    MultiplyPackedB(path, mrT, nr, transA, i0, i1, jc, nc, pc, kc, alpha, pc == 0 ? beta : 1f, aBase, lda, bp, cBase, ldc);
+                }
+            }
+        }
+    }
+
+    /// <summary>C[i0..i1, jc..jc+nc] (+)= alpha·op(A)[i0..i1, pc..pc+kc]·B block, the block already packed at bp:
+    /// MC rows of A at a time are packed into this thread's panels, each micro-panel kept in L1 while B's panels stream
+    /// from L2.</summary>
+    static void MultiplyPackedB(GemmPath path, int mrT, int nr, bool transA, int i0, int i1, int jc, int nc, int pc, int kc,
+        float alpha, float blockBeta, float* aBase, int lda, float* bp, float* cBase, int ldc)
+    {
+        int needA = MC * KC;
+        var pa = packA; if (pa == null || pa.Length < needA) packA = pa = GC.AllocateUninitializedArray<float>(needA, pinned: true);
+        float* ap = (float*)Unsafe.AsPointer(ref pa[0]);
+        float* tile = stackalloc float[MR512 * 32];
+        for (int ic = i0; ic < i1; ic += MC)
+        {
+            int mc = Math.Min(MC, i1 - ic);
+            PackA(transA, aBase, lda, ic, mc, pc, kc, mrT, ap);
+            for (int ir = 0; ir < mc; ir += mrT)
+            {
+                int mr = Math.Min(mrT, mc - ir);
+                float* apanel = ap + ir * kc;
+                for (int jr = 0; jr < nc; jr += nr)
+                {
+                    int nrr = Math.Min(nr, nc - jr);
+                    float* bpanel = bp + jr * kc;
+                    float* cTile = cBase + (long)(ic + ir) * ldc + jc + jr;
+                    bool full = mr == mrT && nrr == nr;
+                    float* dst = full ? cTile : tile;
+                    int ldd = full ? ldc : nr;
+                    float tileBeta = full ? blockBeta : 0f;
+                    switch (path)
                     {
-                        int mc = Math.Min(MC, i1 - ic);
-                        PackA(transA, aBase, lda, ic, mc, pc, kc, mrT, ap);
-                        for (int ir = 0; ir < mc; ir += mrT)
-                        {
-                            int mr = Math.Min(mrT, mc - ir);
-                            float* apanel = ap + ir * kc;
-                            for (int jr = 0; jr < nc; jr += nr)
-                            {
-                                int nrr = Math.Min(nr, nc - jr);
-                                float* bpanel = bp + jr * kc;
-                                float* cTile = cBase + (long)(ic + ir) * ldc + jc + jr;
-                                bool full = mr == mrT && nrr == nr;
-                                float* dst = full ? cTile : tile;
-                                int ldd = full ? ldc : nr;
-                                float tileBeta = full ? blockBeta : 0f;
-                                switch (path)
-                                {
-                                    case GemmPath.Vector512: Kernel8x32(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
-                                    case GemmPath.Vector256: Kernel6x16(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
-                                    default: KernelScalar(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
-                                }
-                                if (!full)
-                                    for (int r = 0; r < mr; r++)
-                                    {
-                                        float* crow = cTile + (long)r * ldc;
-                                        float* trow = tile + r * nr;
-                                        if (blockBeta == 0) for (int j = 0; j < nrr; j++) crow[j] = trow[j];
-                                        else if (blockBeta == 1) for (int j = 0; j < nrr; j++) crow[j] += trow[j];
-                                        else for (int j = 0; j < nrr; j++) crow[j] = blockBeta * crow[j] + trow[j];
-                                    }
-                            }
-                        }
+                        case GemmPath.Vector512: Kernel8x32(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
+                        case GemmPath.Vector256: Kernel6x16(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
+                        default: KernelScalar(kc, apanel, bpanel, dst, ldd, alpha, tileBeta); break;
                     }
+                    if (!full)
+                        for (int r = 0; r < mr; r++)
+                        {
+                            float* crow = cTile + (long)r * ldc;
+                            float* trow = tile + r * nr;
+                            if (blockBeta == 0) for (int j = 0; j < nrr; j++) crow[j] = trow[j];
+                            else if (blockBeta == 1) for (int j = 0; j < nrr; j++) crow[j] += trow[j];
+                            else for (int j = 0; j < nrr; j++) crow[j] = blockBeta * crow[j] + trow[j];
+                        }
                 }
             }
         }
