@@ -91,6 +91,25 @@ public class ImplicitConvTests
         }
     }
 
+    /// <summary>A batch of several image blocks (here one image each): the weight gradient splits the images over the
+    /// threads, each block into its own partial sum, and adds the partials in block order.</summary>
+    [ImplicitGemmTheory]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(2, false)]
+    public void WeightGradientInImageBlocksMatchesIm2ColPath(int stride, bool columnShifted)
+    {
+        int saved = ImplicitConv.BlockBytes;
+        ImplicitConv.BlockBytes = 1;
+        try
+        {
+            GradientsMatchIm2ColPath(6, 16, 9, 9, 12, 3, 1, 1, true, stride, columnShifted);
+            GradientsMatchIm2ColPath(5, 3, 10, 9, 16, 3, 1, 1, false, stride, columnShifted); // the stem's 27 taps: edge tiles
+            GradientsMatchIm2ColPath(4, 4, 14, 14, 6, 5, 2, 1, false, stride, columnShifted); // Cout 6: edge rows
+        }
+        finally { ImplicitConv.BlockBytes = saved; }
+    }
+
     /// <summary>Only one of input and weight needs a gradient: the padded input kept from the forward pass,
     /// the padded output gradient shared with the weight gradient, and neither, all match the im2col path.</summary>
     [ImplicitGemmTheory]
@@ -144,6 +163,15 @@ public class ImplicitConvTests
         }
         var one = Run(1); var three = Run(3);
         for (int i = 0; i < one.Length; i++) Assert.Equal(one[i].ToArray(), three[i].ToArray());
+        // and with the batch split into image blocks over the threads
+        int saved = ImplicitConv.BlockBytes;
+        ImplicitConv.BlockBytes = 1;
+        try
+        {
+            one = Run(1); three = Run(3);
+            for (int i = 0; i < one.Length; i++) Assert.Equal(one[i].ToArray(), three[i].ToArray());
+        }
+        finally { ImplicitConv.BlockBytes = saved; }
     }
 
     [ImplicitGemmTheory]

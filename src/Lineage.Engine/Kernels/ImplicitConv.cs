@@ -26,8 +26,11 @@ internal static unsafe partial class ImplicitConv
     const int DR = 4;
     /// <summary>Width (input taps) of a full weight-gradient tile: 4×6 tiles hold 24 accumulators and load 10 vectors per 24 FMAs.</summary>
     const int DC = 6;
-    /// <summary>Bytes of padded input and gradient one weight-gradient image block may span (half an L2).</summary>
-    const int BlockBytes = 512 * 1024;
+    /// <summary>Bytes of padded input and gradient one weight-gradient image block may span (half an L2); tests lower
+    /// it to split a few small images into several blocks.</summary>
+    internal static int BlockBytes = 512 * 1024;
+    /// <summary>Image blocks from which the weight gradient splits the batch over threads by blocks rather than by tiles.</summary>
+    const int MinImageGroups = 4;
 
     /// <summary>Tests switch this off to compare against the im2col + GEMM path.</summary>
     internal static bool Enabled = true;
@@ -254,7 +257,8 @@ internal static unsafe partial class ImplicitConv
     /// product of two contiguous rows; tiles of 4×6 elements keep 24 vector accumulators in registers.
     /// Takes the padded input xp (<see cref="PadImages"/> with g) and either the output
     /// gradient dy, or (dy null) dyPadded: the output gradient already padded with <see cref="BackwardGeometry"/>,
-    /// which <see cref="SharesGradientGrid"/> must allow.</summary>
+    /// which <see cref="SharesGradientGrid"/> must allow. A batch of several L2 blocks of images is split over the
+    /// threads by blocks (each block read once for every tile); a smaller one by tiles (each thread reads every image).</summary>
     public static void WeightGradient(float[] xp, float[]? dy, int n, in ConvGeometry g, int m, float[] gw, float[]? dyPadded)
     {
         int wp = GridWidth(g), k = g.ColRows, img = PaddedImage(g);
@@ -293,55 +297,44 @@ internal static unsafe partial class ImplicitConv
         try
         {
             TapOffsets(g, off);
-            int colTiles = (k + DC - 1) / DC;
+            int colTiles = (k + DC - 1) / DC, groups = (n + block - 1) / block;
+            if (groups >= MinImageGroups)
+            {
+                // each group of images (one L2 block) computes every tile into its own partial sum, read from L2 once
+                // for all tiles; the partials are then added in group order, so the result does not depend on the threads
+                int mk = m * k;
+                var partial = BufferPool.Rent(groups * mk);
+                try
+                {
+                    Par.For(groups, 2L * m * k * block * len, (s, e) =>
+                    {
+                        fixed (float* xp0 = xp, dy0 = dyp, part0 = partial)
+                        fixed (int* off0 = off)
+                            for (int grp = s; grp < e; grp++)
+                            {
+                                int i0 = grp * block;
+                                GradientTiles(Math.Min(block, n - i0), len, xp0 + (long)i0 * img, img, dy0 + (long)i0 * dyImg + dyBase, dyPlane, dyImg,
+                                    off0, m, k, 0, colTiles, part0 + (long)grp * mk, accumulate: false, avx512);
+                            }
+                    });
+                    Par.For(mk, 2L * groups, (s, e) =>
+                    {
+                        var dst = gw.AsSpan(s, e - s);
+                        partial.AsSpan(s, e - s).CopyTo(dst);
+                        for (int grp = 1; grp < groups; grp++) Elementwise.AddInPlace(dst, partial.AsSpan(grp * mk + s, e - s));
+                    });
+                }
+                finally { BufferPool.Return(partial); }
+                return;
+            }
             Par.For(colTiles, 2L * m * DC * n * len, (s, e) =>
             {
                 fixed (float* xp0 = xp, dy0 = dyp, gw0 = gw)
                 fixed (int* off0 = off)
                 {
                     for (int i0 = 0; i0 < n; i0 += block)
-                    {
-                        int count = Math.Min(block, n - i0);
-                        float* xb = xp0 + (long)i0 * img, db = dy0 + (long)i0 * dyImg + dyBase;
-                        for (int t = s; t < e; t++)
-                        {
-                            int p0 = t * DC, pn = Math.Min(DC, k - p0);
-                            for (int r0 = 0; r0 < m; r0 += DR)
-                            {
-                                int rn = Math.Min(DR, m - r0);
-                                float* a = db + (long)r0 * dyPlane, d = gw0 + r0 * k + p0;
-                                if (rn == DR && pn == DC && avx512)
-                                    Dot4x6(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
-                                else if (rn == DR && pn == DC)
-                                {
-                                    Dot2x6Avx2(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
-                                    Dot2x6Avx2(count, len, a + 2L * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, d + 2 * k, k, i0 > 0);
-                                }
-                                else
-                                {
-                                    int q0 = 0;
-                                    if (rn == DR && pn >= DR)
-                                    {
-                                        if (avx512) Dot4x4(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
-                                        else
-                                        {
-                                            Dot2x4Avx2(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, i0 > 0);
-                                            Dot2x4Avx2(count, len, a + 2L * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, d + 2 * k, k, i0 > 0);
-                                        }
-                                        q0 = DR;
-                                    }
-                                    for (int r = 0; r < rn; r++)
-                                        for (int q = q0; q < pn; q++)
-                                        {
-                                            float v = avx512 ? Dot(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img)
-                                                             : DotAvx2(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img);
-                                            float* dq = d + r * k + q;
-                                            *dq = i0 > 0 ? *dq + v : v;
-                                        }
-                                }
-                            }
-                        }
-                    }
+                        GradientTiles(Math.Min(block, n - i0), len, xp0 + (long)i0 * img, img, dy0 + (long)i0 * dyImg + dyBase, dyPlane, dyImg,
+                            off0, m, k, s, e, gw0, accumulate: i0 > 0, avx512);
                 }
             });
         }
@@ -349,6 +342,51 @@ internal static unsafe partial class ImplicitConv
         {
             if (own) BufferPool.Return(dyp);
             ArrayPool<int>.Shared.Return(off);
+        }
+    }
+
+    /// <summary>Weight-gradient tiles t0..t1 (DC columns each, all rows) over <paramref name="count"/> images from xb
+    /// and db, into gw (added to it when <paramref name="accumulate"/>).</summary>
+    static void GradientTiles(int count, int len, float* xb, int img, float* db, int dyPlane, int dyImg, int* off0, int m, int k,
+        int t0, int t1, float* gw0, bool accumulate, bool avx512)
+    {
+        for (int t = t0; t < t1; t++)
+        {
+            int p0 = t * DC, pn = Math.Min(DC, k - p0);
+            for (int r0 = 0; r0 < m; r0 += DR)
+            {
+                int rn = Math.Min(DR, m - r0);
+                float* a = db + (long)r0 * dyPlane, d = gw0 + r0 * k + p0;
+                if (rn == DR && pn == DC && avx512)
+                    Dot4x6(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, accumulate);
+                else if (rn == DR && pn == DC)
+                {
+                    Dot2x6Avx2(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, accumulate);
+                    Dot2x6Avx2(count, len, a + 2L * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, d + 2 * k, k, accumulate);
+                }
+                else
+                {
+                    int q0 = 0;
+                    if (rn == DR && pn >= DR)
+                    {
+                        if (avx512) Dot4x4(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, accumulate);
+                        else
+                        {
+                            Dot2x4Avx2(count, len, a, dyPlane, dyImg, xb, img, off0 + p0, d, k, accumulate);
+                            Dot2x4Avx2(count, len, a + 2L * dyPlane, dyPlane, dyImg, xb, img, off0 + p0, d + 2 * k, k, accumulate);
+                        }
+                        q0 = DR;
+                    }
+                    for (int r = 0; r < rn; r++)
+                        for (int q = q0; q < pn; q++)
+                        {
+                            float v = avx512 ? Dot(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img)
+                                             : DotAvx2(count, len, a + (long)r * dyPlane, dyImg, xb + off0[p0 + q], img);
+                            float* dq = d + r * k + q;
+                            *dq = accumulate ? *dq + v : v;
+                        }
+                }
+            }
         }
     }
 
