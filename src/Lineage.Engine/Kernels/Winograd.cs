@@ -189,8 +189,6 @@ internal static unsafe class Winograd
             var phases = BufferPool.Rent(4 * plan.PhaseFloats);
             try
             {
-                // columns past the chunk's last segment are multiplied too: keep them finite (and not denormal)
-                v.AsSpan(0, 16 * c * stride).Clear();
                 phases.AsSpan(0, 4 * plan.PhaseFloats).Clear();
                 fixed (float* x0 = x, u0 = u, v0 = v, p0 = products, ph0 = phases, o0 = o, b0 = bias, res0 = residual, pad0 = padded)
                 fixed (int* off0 = off)
@@ -215,6 +213,12 @@ internal static unsafe class Winograd
                                 else InputTransform<RowOfEight>(ph0, plan.PhaseFloats, plan.W1, plan.Pitch, segment, dst, (long)c * stride);
                             }
                         }
+                        // the products run 16 columns at a time, past the last segment to a multiple of 16: keep those
+                        // columns finite (and not denormal). Only they are cleared: the whole buffer, per chunk of
+                        // each call, was 3 % of the Winograd layers' time.
+                        int end = (used + 15) / 16 * 16;
+                        if (end > used)
+                            for (int row = 0; row < 16 * c; row++) new Span<float>(v0 + (long)row * stride + used, end - used).Clear();
                         for (int r0 = 0; r0 < rows; r0 += MR)
                         {
                             for (int xi = 0; xi < 16; xi++)
