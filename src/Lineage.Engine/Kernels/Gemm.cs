@@ -287,7 +287,7 @@ internal static unsafe class Gemm
 
     /// <summary>dst[q·ldd + r] = src[r·lds + q] for an 8×8 block (AVX unpack/shuffle/permute network).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    internal static void Transpose8x8(float* src, int lds, float* dst, int ldd)
     {
         var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
         var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
@@ -313,7 +313,7 @@ internal static unsafe class Gemm
 
     /// <summary>D[8×32] = alpha·Apanel·Bpanel + beta·D (D not read when beta = 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel8x32(int kc, float* a, float* b, float* d, int ldd, float alpha, float beta)
+    internal static void Kernel8x32(int kc, float* a, float* b, float* d, int ldd, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;

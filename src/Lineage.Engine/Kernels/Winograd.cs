@@ -18,10 +18,11 @@ namespace Lineage.Engine.Kernels;
 /// (unaligned 64-byte loads of the products split cache lines). The result differs from the direct convolution by
 /// rounding (the transforms add and halve before multiplying), not as a function: training uses it for the forward
 /// pass and the input gradient (<see cref="InputGradient"/>, the convolution of the output gradient with the rotated
-/// filters) and keeps the implicit GEMM's weight gradient, fed with the grids these passes copy as they go
-/// (ResNet-20's training step, batch 64, 2 threads, variants interleaved in one process: its 32- and 64-channel
+/// filters) (ResNet-20's training step, batch 64, 2 threads, variants interleaved in one process: its 32- and 64-channel
 /// forward and input-gradient convolutions 19.0 ms against 21.9, the step 92.1 ms against 95.2, medians of 20 rounds
-/// in a slow spell). Every output element is computed by the same sequence of operations whatever the thread count.
+/// in a slow spell). The weight gradient is <see cref="WinogradWeightGradient"/> where it applies; elsewhere the
+/// implicit GEMM's, fed with the grids these passes copy as they go.
+/// Every output element is computed by the same sequence of operations whatever the thread count.
 /// </summary>
 internal static unsafe class Winograd
 {

@@ -158,11 +158,14 @@ public static partial class Functional
     /// "same" padding the weight gradient reads the output gradient as padded for the input gradient.
     /// With <paramref name="winograd"/> (a 3×3 stride-1 layer <see cref="Winograd.Applies"/> to) the forward pass and
     /// the input gradient are Winograd convolutions, 2.25× fewer multiplications, which copy the padded input and
-    /// output gradient for the weight gradient as they go.</summary>
+    /// output gradient for the weight gradient as they go, unless that is Winograd's too
+    /// (<see cref="WinogradWeightGradient"/>), which reads the input and output gradient themselves.</summary>
     static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args, bool relu, float[]? residual, bool winograd = false)
     {
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
-        bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad;
+        // Winograd layers whose weight gradient is Winograd too read the input itself then, not a padded copy
+        bool winogradWeights = winograd && WinogradWeightGradient.Applies(geo, cout);
+        bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad && !winogradWeights;
         var padded = keepPadded ? Tensor.Empty(ImplicitConv.PaddedFloats(geo, n)) : null;
         if (winograd) Winograd.Forward(input.Data, n, geo, weight.Data, cout, bias?.Data, o.Data, relu, residual, padded: padded?.Data);
         else
@@ -176,7 +179,7 @@ public static partial class Functional
         {
             Tensor? gx = null, gw = null, gb = null;
             var bg = ImplicitConv.BackwardGeometry(geo, cout);
-            bool wantW = weight.RequiresGrad, share = wantW && ImplicitConv.SharesGradientGrid(geo);
+            bool wantW = weight.RequiresGrad, share = wantW && !winogradWeights && ImplicitConv.SharesGradientGrid(geo);
             float[]? dyp = share ? BufferPool.Rent(ImplicitConv.PaddedFloats(bg, n)) : null;
             try
             {
@@ -201,7 +204,12 @@ public static partial class Functional
                     finally { BufferPool.Return(rotated); }
                 }
                 else if (share) ImplicitConv.PadImages(grad.Data, n, bg, dyp!);
-                if (wantW)
+                if (wantW && winogradWeights)
+                {
+                    gw = Tensor.Empty(weight.Shape);
+                    WinogradWeightGradient.Run(input.Data, grad.Data, n, geo, cout, gw.Data);
+                }
+                else if (wantW)
                 {
                     gw = Tensor.Empty(weight.Shape);
                     // the forward kept the padded input unless the weight needed no gradient then
