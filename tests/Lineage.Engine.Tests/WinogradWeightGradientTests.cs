@@ -25,6 +25,8 @@ public class WinogradWeightGradientTests
     [InlineData(17, 32, 8, 8, 32)]
     [InlineData(2, 32, 6, 8, 40)]
     [InlineData(3, 64, 6, 8, 24)]
+    [InlineData(3, 16, 32, 32, 16)]  // ResNet-20's first stage: 16×16 panels
+    [InlineData(2, 48, 8, 8, 32)]    // 48 input channels: 16×16 panels
     [InlineData(2, 32, 2, 16, 48)]
     public void MatchesReference(int n, int c, int h, int w, int m)
     {
@@ -42,6 +44,7 @@ public class WinogradWeightGradientTests
     [InlineData(4, 32, 16, 16, 32, true)]
     [InlineData(5, 64, 8, 8, 64, false)]
     [InlineData(3, 32, 10, 8, 64, true)]
+    [InlineData(2, 16, 32, 32, 16, true)]
     public void ConvolutionGradientsMatchIm2ColPath(int n, int c, int h, int w, int m, bool bias)
     {
         var x = Tensor.Uniform(new Generator(3), -1f, 1f, n, c, h, w);
@@ -87,8 +90,8 @@ public class WinogradWeightGradientTests
     {
         Assert.False(WinogradWeightGradient.Applies(Geometry(32, 7, 8), 32));   // a row of outputs outside whole tiles
         Assert.False(WinogradWeightGradient.Applies(Geometry(32, 8, 12), 32));  // width not a multiple of 8
-        Assert.False(WinogradWeightGradient.Applies(Geometry(16, 32, 32), 16)); // too few channels for Winograd
-        Assert.False(WinogradWeightGradient.Applies(Geometry(48, 8, 8), 48));   // input channels not a multiple of 32
+        Assert.False(WinogradWeightGradient.Applies(Geometry(8, 32, 32), 16));  // fewer than 16 input channels
+        Assert.False(WinogradWeightGradient.Applies(Geometry(48, 8, 8), 40));   // 48 = 16·3 input channels, but 40 outputs
         Assert.False(WinogradWeightGradient.Applies(new ConvGeometry(32, 8, 8, 3, 3, 1, 1, 2, 2, 1, 1, 10, 10), 32)); // padding 2
     }
 }

@@ -163,8 +163,8 @@ public static partial class Functional
     static Tensor ImplicitConv2d(Tensor input, Tensor weight, Tensor? bias, Tensor o, ConvGeometry geo, ConvArgs args, bool relu, float[]? residual, bool winograd = false)
     {
         int n = input.Shape[0], cin = input.Shape[1], cout = weight.Shape[0];
-        // Winograd layers whose weight gradient is Winograd too read the input itself then, not a padded copy
-        bool winogradWeights = winograd && WinogradWeightGradient.Applies(geo, cout);
+        // a Winograd weight gradient reads the input itself, not a padded copy
+        bool winogradWeights = WinogradWeightGradient.Applies(geo, cout);
         bool keepPadded = GradMode.IsEnabled && weight.RequiresGrad && !winogradWeights;
         var padded = keepPadded ? Tensor.Empty(ImplicitConv.PaddedFloats(geo, n)) : null;
         if (winograd) Winograd.Forward(input.Data, n, geo, weight.Data, cout, bias?.Data, o.Data, relu, residual, padded: padded?.Data);
