@@ -70,23 +70,7 @@ internal static class NormKernels
         if (Vector512.IsHardwareAccelerated && n >= 16)
         {
             var mv = Vector512.Create(mean);
-            Vector512<float> g0 = default, p0 = default, g1 = default, p1 = default;
-            // two chains of sums: with one, each vector waited for the previous add (latency-bound, not memory-bound)
-            for (; i <= n - 32; i += 32)
-            {
-                var a = Vector512.LoadUnsafe(ref rg, (nuint)i);
-                var b = Vector512.LoadUnsafe(ref rg, (nuint)(i + 16));
-                if (mask)
-                {
-                    a = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref ry, (nuint)i), Vector512<float>.Zero), a, Vector512<float>.Zero);
-                    b = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref ry, (nuint)(i + 16)), Vector512<float>.Zero), b, Vector512<float>.Zero);
-                }
-                if (store) { a.StoreUnsafe(ref rm, (nuint)i); b.StoreUnsafe(ref rm, (nuint)(i + 16)); }
-                g0 += a; g1 += b;
-                p0 = Vector512.FusedMultiplyAdd(a, Vector512.LoadUnsafe(ref rx, (nuint)i) - mv, p0);
-                p1 = Vector512.FusedMultiplyAdd(b, Vector512.LoadUnsafe(ref rx, (nuint)(i + 16)) - mv, p1);
-            }
-            g0 += g1; p0 += p1;
+            Vector512<float> g0 = default, p0 = default;
             for (; i <= n - 16; i += 16)
             {
                 var a = Vector512.LoadUnsafe(ref rg, (nuint)i);
