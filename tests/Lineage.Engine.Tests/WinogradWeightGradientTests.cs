@@ -69,6 +69,16 @@ public class WinogradWeightGradientTests
         }
     }
 
+    /// <summary>Where 16·Cout·Cin floats per slice would take too much memory, the batch is cut into fewer, larger slices.</summary>
+    [Avx512Fact]
+    public void WideLayersTakeFewerLargerSlices()
+    {
+        int saved = WinogradWeightGradient.PartialFloats;
+        WinogradWeightGradient.PartialFloats = 2 * 16 * 32 * 32; // two slices of 9 and 8 images instead of three
+        try { MatchesReference(17, 32, 8, 8, 32); }
+        finally { WinogradWeightGradient.PartialFloats = saved; }
+    }
+
     [Avx512Fact]
     public void ResultDoesNotDependOnThreadCount()
     {

@@ -10,9 +10,9 @@ namespace Lineage.Engine.Kernels;
 /// dU[ξ][co, ci] = Σ_t (A dY_t,co Aᵀ)[ξ] · V_t,ci[ξ] and dg = Gᵀ dU G.
 /// For each of the 16 positions ξ the sum over tiles is one GEMM [Cout, tiles] · [tiles, Cin] with 16 products
 /// per tile and channel pair, against the direct weight gradient's 36 (<see cref="ImplicitConv.WeightGradient"/>).
-/// Images are transposed to pixels × channels (channels padded to a multiple of 8) so the transforms are vector
-/// operations over channels and the GEMM reads both transformed operands with unit stride.
-/// The batch is cut into slices of <see cref="SliceImages"/> images, each summed into its own partial dU in
+/// Images are transposed to pixels × channels so the transforms are vector operations over channels, and they write
+/// the GEMM micro-kernels' panels directly.
+/// The batch is cut into slices of at least <see cref="SliceImages"/> images, each summed into its own partial dU in
 /// ascending image order, and the partials are added in slice order: the result does not depend on the threads.
 /// ResNet-20's training step (batch 64, 2 threads, variants interleaved in one process): the 32- and 64-channel
 /// layers' weight gradients 7.4 ms against the direct kernel's 13.2, and their forward and input-gradient passes
@@ -26,6 +26,9 @@ internal static unsafe class WinogradWeightGradient
 
     /// <summary>Images per partial sum: the unit of work of one thread.</summary>
     const int SliceImages = 8;
+    /// <summary>Most floats of partial sums, 16·Cout·Cin per slice (64 MiB): wide layers get fewer, larger slices.
+    /// Tests lower it.</summary>
+    internal static int PartialFloats = 16 << 20;
     /// <summary>Budget of one group's transformed operands, 16 · tiles · (Cin + Cout) floats (half of a 1 MiB L2).</summary>
     const int GroupBytes = 512 * 1024;
 
@@ -43,7 +46,8 @@ internal static unsafe class WinogradWeightGradient
     {
         int c = g.C, h = g.H, w = g.W, tiles = h / 2 * (w / 2);
         int group = (int)Math.Clamp(GroupBytes / (64L * tiles * (c + m)), 1, SliceImages);
-        int slices = (n + SliceImages - 1) / SliceImages, du = 16 * m * c;
+        int du = 16 * m * c, maxSlices = Math.Max(1, PartialFloats / du), sliceImages = Math.Max(SliceImages, (n + maxSlices - 1) / maxSlices);
+        int slices = (n + sliceImages - 1) / sliceImages;
         int vPlane = Plane(group * tiles * c), uPlane = Plane(group * tiles * m);
         // panels: 32 input channels by 8 output channels (Gemm's 8×32 tile), or 16 by 16 when Cin is not a multiple of 32
         int nb = c % 32 == 0 ? 32 : 16, mb = nb == 32 ? 8 : 16;
@@ -51,7 +55,7 @@ internal static unsafe class WinogradWeightGradient
         var geo = g;
         try
         {
-            Par.For(slices, 32L * SliceImages * tiles * m * c, (s, e) =>
+            Par.For(slices, 32L * sliceImages * tiles * m * c, (s, e) =>
             {
                 var padded = BufferPool.Rent((h + 2) * (w + 2) * c);
                 var grad = BufferPool.Rent(h * w * m);
@@ -63,7 +67,7 @@ internal static unsafe class WinogradWeightGradient
                     fixed (float* x0 = x, dy0 = dy, p0 = padded, q0 = grad, v0 = v, u0 = u, part0 = partial)
                         for (int slice = s; slice < e; slice++)
                         {
-                            int first = slice * SliceImages, last = Math.Min(n, first + SliceImages);
+                            int first = slice * sliceImages, last = Math.Min(n, first + sliceImages);
                             for (int i0 = first; i0 < last; i0 += group)
                             {
                                 int count = Math.Min(group, last - i0), rows = count * tiles;
