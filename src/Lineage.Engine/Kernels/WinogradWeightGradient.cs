@@ -65,6 +65,7 @@ internal static unsafe class WinogradWeightGradient
                 {
                     padded.AsSpan(0, (h + 2) * (w + 2) * c).Clear();
                     fixed (float* x0 = x, dy0 = dy, p0 = padded, q0 = grad, v0 = v, u0 = u, part0 = partial)
+                    {
                         for (int slice = s; slice < e; slice++)
                         {
                             int first = slice * sliceImages, last = Math.Min(n, first + sliceImages);
@@ -89,6 +90,7 @@ internal static unsafe class WinogradWeightGradient
                                         }
                             }
                         }
+                    }
                 }
                 finally
                 {
@@ -186,30 +188,30 @@ internal static unsafe class WinogradWeightGradient
     static void TransformImage(float* p, float* q, int c, int m, int h, int w, float* v, long vPlane, int nb, float* u, long uPlane, int mb, int first, int rows)
     {
         int wp = w + 2, tw = w / 2;
-        var d = stackalloc Vector256<float>[16];
+        var e = stackalloc Vector512<float>[16];
         for (int ty = 0; ty < h / 2; ty++)
             for (int tx = 0; tx < tw; tx++)
             {
                 int t = first + ty * tw + tx;
                 float* window = p + ((long)2 * ty * wp + 2 * tx) * c;
-                for (int c0 = 0; c0 < c; c0 += 8)
+                for (int c0 = 0; c0 < c; c0 += 16)
                 {
                     // Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3), then the same over columns
                     for (int j = 0; j < 4; j++)
                     {
                         float* col = window + (long)j * c + c0;
-                        var d0 = Avx.LoadVector256(col); var d1 = Avx.LoadVector256(col + (long)wp * c);
-                        var d2 = Avx.LoadVector256(col + 2L * wp * c); var d3 = Avx.LoadVector256(col + 3L * wp * c);
-                        d[j] = d0 - d2; d[4 + j] = d1 + d2; d[8 + j] = d2 - d1; d[12 + j] = d1 - d3;
+                        var d0 = Vector512.Load(col); var d1 = Vector512.Load(col + (long)wp * c);
+                        var d2 = Vector512.Load(col + 2L * wp * c); var d3 = Vector512.Load(col + 3L * wp * c);
+                        e[j] = d0 - d2; e[4 + j] = d1 + d2; e[8 + j] = d2 - d1; e[12 + j] = d1 - d3;
                     }
                     float* dst = v + (long)(c0 / nb) * rows * nb + (long)t * nb + c0 % nb;
                     for (int k = 0; k < 4; k++)
                     {
-                        var e0 = d[k * 4]; var e1 = d[k * 4 + 1]; var e2 = d[k * 4 + 2]; var e3 = d[k * 4 + 3];
-                        Avx.Store(dst + (k * 4) * vPlane, e0 - e2);
-                        Avx.Store(dst + (k * 4 + 1) * vPlane, e1 + e2);
-                        Avx.Store(dst + (k * 4 + 2) * vPlane, e2 - e1);
-                        Avx.Store(dst + (k * 4 + 3) * vPlane, e1 - e3);
+                        var e0 = e[k * 4]; var e1 = e[k * 4 + 1]; var e2 = e[k * 4 + 2]; var e3 = e[k * 4 + 3];
+                        Vector512.Store(e0 - e2, dst + (k * 4) * vPlane);
+                        Vector512.Store(e1 + e2, dst + (k * 4 + 1) * vPlane);
+                        Vector512.Store(e2 - e1, dst + (k * 4 + 2) * vPlane);
+                        Vector512.Store(e1 - e3, dst + (k * 4 + 3) * vPlane);
                     }
                 }
                 float* y = q + ((long)2 * ty * w + 2 * tx) * m;
