@@ -104,13 +104,19 @@ internal static unsafe class WinogradWeightGradient
             });
             Par.For(m, 32L * c, (s, e) =>
             {
-                Span<float> one = stackalloc float[16];
-                for (int co = s; co < e; co++)
-                    for (int ci = 0; ci < c; ci++)
-                    {
-                        for (int xi = 0; xi < 16; xi++) one[xi] = partial[xi * m * c + co * c + ci];
-                        FilterFromTransformed(one, gw.AsSpan((co * c + ci) * 9, 9));
-                    }
+                var one = stackalloc Vector512<float>[16];
+                var dg = stackalloc float[9 * 16];
+                fixed (float* du0 = partial, gw0 = gw)
+                    for (int co = s; co < e; co++)
+                        for (int c0 = 0; c0 < c; c0 += 16)
+                        {
+                            // 16 filters at once, one per lane, then their 9 taps written filter by filter
+                            for (int xi = 0; xi < 16; xi++) one[xi] = Vector512.Load(du0 + (long)xi * m * c + co * c + c0);
+                            FiltersFromTransformed(one, dg);
+                            float* dst = gw0 + (long)(co * c + c0) * 9;
+                            for (int f = 0; f < 16; f++)
+                                for (int k = 0; k < 9; k++) dst[f * 9 + k] = dg[k * 16 + f];
+                        }
             });
         }
         finally { BufferPool.Return(partial); }
@@ -148,19 +154,25 @@ internal static unsafe class WinogradWeightGradient
     /// 16×16 layer at batch 64, four times the GEMM's.</summary>
     static int Plane(int floats) => (floats + 15) / 16 * 16 + 64;
 
-    /// <summary>dg = Gᵀ dU G for one filter, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].</summary>
-    internal static void FilterFromTransformed(ReadOnlySpan<float> du, Span<float> dg)
+    /// <summary>dg = Gᵀ dU G, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]], for 16 filters, one per vector lane:
+    /// du[ξ] in, dg[tap·16 + lane] out.</summary>
+    static void FiltersFromTransformed(Vector512<float>* du, float* dg)
     {
-        Span<float> t = stackalloc float[12];
+        var half = Vector512.Create(0.5f);
+        var t = stackalloc Vector512<float>[12];
         for (int b = 0; b < 4; b++)
         {
-            float d0 = du[b], d1 = du[4 + b], d2 = du[8 + b], d3 = du[12 + b];
-            t[b] = d0 + 0.5f * (d1 + d2); t[4 + b] = 0.5f * (d1 - d2); t[8 + b] = 0.5f * (d1 + d2) + d3;
+            var d0 = du[b]; var d1 = du[4 + b]; var d2 = du[8 + b]; var d3 = du[12 + b];
+            var sum = half * (d1 + d2);
+            t[b] = d0 + sum; t[4 + b] = half * (d1 - d2); t[8 + b] = sum + d3;
         }
         for (int p = 0; p < 3; p++)
         {
-            float h0 = t[p * 4], h1 = t[p * 4 + 1], h2 = t[p * 4 + 2], h3 = t[p * 4 + 3];
-            dg[p * 3] = h0 + 0.5f * (h1 + h2); dg[p * 3 + 1] = 0.5f * (h1 - h2); dg[p * 3 + 2] = 0.5f * (h1 + h2) + h3;
+            var h0 = t[p * 4]; var h1 = t[p * 4 + 1]; var h2 = t[p * 4 + 2]; var h3 = t[p * 4 + 3];
+            var sum = half * (h1 + h2);
+            Vector512.Store(h0 + sum, dg + (p * 3) * 16);
+            Vector512.Store(half * (h1 - h2), dg + (p * 3 + 1) * 16);
+            Vector512.Store(sum + h3, dg + (p * 3 + 2) * 16);
         }
     }
 
