@@ -97,12 +97,8 @@ internal static unsafe class WinogradWeightGradient
                     BufferPool.Return(padded); BufferPool.Return(grad); BufferPool.Return(v); BufferPool.Return(u);
                 }
             });
-            // partials added in slice order, then dg = Gᵀ dU G for each filter
-            Par.For(du, 2L * slices, (s, e) =>
-            {
-                for (int slice = 1; slice < slices; slice++) Elementwise.AddInPlace(partial.AsSpan(s, e - s), partial.AsSpan(slice * du + s, e - s));
-            });
-            Par.For(m, 32L * c, (s, e) =>
+            // the partials added in slice order, then dg = Gᵀ dU G for each filter
+            Par.For(m, 32L * c * slices, (s, e) =>
             {
                 var one = stackalloc Vector512<float>[16];
                 var dg = stackalloc float[9 * 16];
@@ -111,7 +107,13 @@ internal static unsafe class WinogradWeightGradient
                         for (int c0 = 0; c0 < c; c0 += 16)
                         {
                             // 16 filters at once, one per lane, then their 9 taps written filter by filter
-                            for (int xi = 0; xi < 16; xi++) one[xi] = Vector512.Load(du0 + (long)xi * m * c + co * c + c0);
+                            for (int xi = 0; xi < 16; xi++)
+                            {
+                                float* src = du0 + (long)xi * m * c + co * c + c0;
+                                var sum = Vector512.Load(src);
+                                for (int slice = 1; slice < slices; slice++) sum += Vector512.Load(src + (long)slice * du);
+                                one[xi] = sum;
+                            }
                             FiltersFromTransformed(one, dg);
                             float* dst = gw0 + (long)(co * c + c0) * 9;
                             for (int f = 0; f < 16; f++)
