@@ -179,20 +179,22 @@ internal static unsafe class WinogradWeightGradient
     }
 
     /// <summary>One image [C, H, W] into the interior of its zero-bordered [(H + 2)·(W + 2), C] pixel rows (the border
-    /// stays as cleared).</summary>
+    /// stays as cleared). Eight channels' planes at a time, each read front to back: row by row across all channels
+    /// (32 planes 1 KiB apart for a 32-channel 16×16 image) the transposes of 64 such images took 0.46–0.53 ms on one
+    /// thread, against 0.31–0.35.</summary>
     static void ToPixelsPadded(float* src, int c, int h, int w, float* dst)
     {
-        for (int y = 0; y < h; y++)
-            for (int x0 = 0; x0 < w; x0 += 8)
-                for (int c0 = 0; c0 < c; c0 += 8)
+        for (int c0 = 0; c0 < c; c0 += 8)
+            for (int y = 0; y < h; y++)
+                for (int x0 = 0; x0 < w; x0 += 8)
                     Gemm.Transpose8x8(src + (long)c0 * h * w + y * w + x0, h * w, dst + ((long)(y + 1) * (w + 2) + x0 + 1) * c + c0, c);
     }
 
     /// <summary>One image [C, P] into [P, C] (P a multiple of 8).</summary>
     static void ToPixels(float* src, int c, int pixels, float* dst)
     {
-        for (int p0 = 0; p0 < pixels; p0 += 8)
-            for (int c0 = 0; c0 < c; c0 += 8)
+        for (int c0 = 0; c0 < c; c0 += 8)
+            for (int p0 = 0; p0 < pixels; p0 += 8)
                 Gemm.Transpose8x8(src + (long)c0 * pixels + p0, pixels, dst + (long)p0 * c + c0, c);
     }
 
