@@ -69,17 +69,23 @@ public class ImplicitConvTests
 
     [ImplicitGemmTheory, MemberData(nameof(ShapesOnBothGrids))]
     public void GradientsMatchIm2ColPath(int n, int cin, int h, int w, int cout, int k, int pad, int dilation, bool bias, int stride, bool columnShifted)
+        => AssertGradientsMatchIm2Col(R(4, n, cin, h, w), R(5, cout, cin, k, k), bias ? R(6, cout) : null, stride, pad, dilation,
+            upstreamSeed: 7, tolerance: 1e-4f, onPath: grads => OnGrid(columnShifted, grads));
+
+    /// <summary>The gradients of Σ conv(x)·upstream for x, w (and b) on the engine's kernels, run through
+    /// <paramref name="onPath"/>, against the im2col + GEMM path, within <paramref name="tolerance"/> relative.</summary>
+    internal static void AssertGradientsMatchIm2Col(Tensor x, Tensor wt, Tensor? b, int stride, int pad, int dilation, int upstreamSeed,
+        float tolerance, Func<Func<Tensor?[]>, Tensor?[]> onPath)
     {
-        var x = R(4, n, cin, h, w); var wt = R(5, cout, cin, k, k); var b = bias ? R(6, cout) : null;
         Tensor?[] Grads()
         {
             Tensor[] inputs = b != null ? [x, wt, b] : [x, wt];
             foreach (var t in inputs) t.RequiresGrad = true;
             var y = Functional.Conv2d(x, wt, b, stride, pad, dilation);
-            var upstream = R(7, y.Shape);
+            var upstream = R(upstreamSeed, y.Shape);
             return Autograd.Grad((y * upstream).Sum(), inputs);
         }
-        var fast = OnGrid(columnShifted, Grads);
+        var fast = onPath(Grads);
         ImplicitConv.Enabled = false;
         Tensor?[] slow;
         try { slow = Grads(); }
@@ -87,7 +93,7 @@ public class ImplicitConvTests
         for (int t = 0; t < fast.Length; t++)
         {
             float[] f = fast[t]!.ToArray(), s = slow[t]!.ToArray();
-            for (int i = 0; i < s.Length; i++) Assert.True(MathF.Abs(f[i] - s[i]) < 1e-4f * (1 + MathF.Abs(s[i])), $"grad {t} [{i}] {f[i]} vs {s[i]}");
+            for (int i = 0; i < s.Length; i++) Assert.True(MathF.Abs(f[i] - s[i]) < tolerance * (1 + MathF.Abs(s[i])), $"grad {t} [{i}] {f[i]} vs {s[i]}");
         }
     }
 

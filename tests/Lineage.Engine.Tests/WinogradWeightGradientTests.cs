@@ -45,29 +45,10 @@ public class WinogradWeightGradientTests
     [InlineData(5, 64, 8, 8, 64, false)]
     [InlineData(3, 32, 10, 8, 64, true)]
     [InlineData(2, 16, 32, 32, 16, true)]
-    public void ConvolutionGradientsMatchIm2ColPath(int n, int c, int h, int w, int m, bool bias)
-    {
-        var x = Tensor.Uniform(new Generator(3), -1f, 1f, n, c, h, w);
-        var wt = Tensor.Uniform(new Generator(4), -0.2f, 0.2f, m, c, 3, 3);
-        var b = bias ? Tensor.Uniform(new Generator(5), -1f, 1f, m) : null;
-        Tensor?[] Grads()
-        {
-            Tensor[] inputs = b != null ? [x, wt, b] : [x, wt];
-            foreach (var t in inputs) t.RequiresGrad = true;
-            var y = Functional.Conv2d(x, wt, b, 1, 1);
-            return Autograd.Grad((y * Tensor.Uniform(new Generator(6), -1f, 1f, y.Shape)).Sum(), inputs);
-        }
-        var fast = Grads();
-        ImplicitConv.Enabled = false;
-        Tensor?[] slow;
-        try { slow = Grads(); }
-        finally { ImplicitConv.Enabled = true; }
-        for (int t = 0; t < fast.Length; t++)
-        {
-            float[] f = fast[t]!.ToArray(), s = slow[t]!.ToArray();
-            for (int i = 0; i < s.Length; i++) Assert.True(MathF.Abs(f[i] - s[i]) < 2e-4f * (1 + MathF.Abs(s[i])), $"grad {t} [{i}] {f[i]} vs {s[i]}");
-        }
-    }
+    public void ConvolutionGradientsMatchIm2ColPath(int n, int c, int h, int w, int m, bool bias) =>
+        ImplicitConvTests.AssertGradientsMatchIm2Col(Tensor.Uniform(new Generator(3), -1f, 1f, n, c, h, w),
+            Tensor.Uniform(new Generator(4), -0.2f, 0.2f, m, c, 3, 3), bias ? Tensor.Uniform(new Generator(5), -1f, 1f, m) : null,
+            stride: 1, pad: 1, dilation: 1, upstreamSeed: 6, tolerance: 2e-4f, onPath: grads => grads());
 
     /// <summary>Where 16·Cout·Cin floats per slice would take too much memory, the batch is cut into fewer, larger slices.</summary>
     [Avx512Fact]
