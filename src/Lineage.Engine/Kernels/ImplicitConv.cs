@@ -406,8 +406,9 @@ internal static unsafe partial class ImplicitConv
     /// <summary>One image [C, H, W] onto its grid (<see cref="GridWidth"/>): for stride 1, per channel PW zeros,
     /// PH zero rows, each image row followed by PW zeros, PH zero rows; padded element (Y, X) then sits at
     /// Y·(W + PW) + X, every padding cell reading a zero. For stride 2 the four phases of each padded plane.
-    /// Rows are short (8–32 floats), so each is written with raw pointer copies and the pad cells set one by
-    /// one: per-row span slicing cost as much as the copy itself. Each layout asks for the next channel's plane
+    /// Rows are short (8–32 floats), so each is written with vector stores and one masked store for its tail and
+    /// padding (<see cref="PadRow"/>; without AVX-512, raw pointer copies and the pad cells one by one): per-row span
+    /// slicing cost as much as the copy itself. Each layout asks for the next channel's plane
     /// while it copies one (the input comes from L3 or memory): measured at batch 256 on 2 threads (JIT tiering
     /// off, two runs each), the copies of a 16→16 32×32 layer took 0.69–0.71 ms of thread time against 1.06–1.13,
     /// the layer 3.5–3.6 ms against 3.7; a 16→32 stride-2 layer 2.3 against 2.7, and a 1×1 stride-2 one 0.70
@@ -424,12 +425,33 @@ internal static unsafe partial class ImplicitConv
             Prefetch(src + h * w, h * w);
             new Span<float>(dst, pw + ph * wp).Clear();
             float* row = dst + pw + ph * wp;
-            for (int y = 0; y < h; y++, row += wp, src += w)
-            {
-                Buffer.MemoryCopy(src, row, rowBytes, rowBytes);
-                for (int q = w; q < wp; q++) row[q] = 0f;
-            }
+            if (Avx512F.IsSupported)
+                for (int y = 0; y < h; y++, row += wp, src += w) PadRow(src, row, w, wp);
+            else
+                for (int y = 0; y < h; y++, row += wp, src += w)
+                {
+                    Buffer.MemoryCopy(src, row, rowBytes, rowBytes);
+                    for (int q = w; q < wp; q++) row[q] = 0f;
+                }
             new Span<float>(row, ph * wp).Clear();
+        }
+    }
+
+    /// <summary>The w floats of src then wp − w zeros: whole vectors, then one masked load and store for the rest of the
+    /// row and its padding, none past it (the next image's grid may be another thread's). Against a memory copy per row
+    /// and the zeros one by one, 16 channels of 32×32 on one thread, the two interleaved: 3.2–3.5 µs per image against
+    /// 5.4–5.7 (a copy of the same 64 KiB without padding took 1.9–2.2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PadRow(float* src, float* row, int w, int wp)
+    {
+        int q = 0;
+        for (; q + 16 <= w; q += 16) Vector512.Store(Vector512.Load(src + q), row + q);
+        for (; q < wp; q += 16)
+        {
+            var lane = Vector512<int>.Indices;
+            var data = Vector512.LessThan(lane, Vector512.Create(w - q)).AsSingle();
+            var cells = Vector512.LessThan(lane, Vector512.Create(wp - q)).AsSingle();
+            Avx512F.MaskStore(row + q, cells, Avx512F.MaskLoad(src + q, data, Vector512<float>.Zero));
         }
     }
 
