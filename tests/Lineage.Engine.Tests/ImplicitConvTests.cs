@@ -97,6 +97,17 @@ public class ImplicitConvTests
         }
     }
 
+    /// <summary>A 1×3 window with stride 2 and padding 1: the input gradient's output-gradient grid has no zero row
+    /// below the last one (its phase planes are exactly OH rows high) but a zero column left of each row, so laying the
+    /// gradient's last row must not clear past its plane; and its rows are interleaved from a 17-wide phase pair.</summary>
+    [ImplicitGemmFact]
+    public void GradientsOfAOneByThreeStride2WindowMatchIm2ColPath()
+    {
+        Assert.True(ImplicitConv.Applies(new ConvGeometry(5, 8, 33, 1, 3, 2, 2, 1, 1, 1, 1, 5, 17), 1));
+        AssertGradientsMatchIm2Col(R(30, 2, 5, 8, 33), R(31, 6, 5, 1, 3), R(32, 6), stride: 2, pad: 1, dilation: 1,
+            upstreamSeed: 33, tolerance: 1e-4f, onPath: grads => grads());
+    }
+
     /// <summary>A batch of several image blocks (here one image each): the weight gradient splits the images over the
     /// threads, each block into its own partial sum, and adds the partials in block order.</summary>
     [ImplicitGemmTheory]
