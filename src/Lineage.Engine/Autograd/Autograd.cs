@@ -47,32 +47,58 @@ public static class Autograd
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance) { [output] = gradOutput };
         shared = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { gradOutput };
         using var _ = GradMode.NoGrad();
-        for (int i = order.Count - 1; i >= 0; i--)
+        var outer = running;
+        running = (grads, shared);
+        try
         {
-            var node = order[i];
-            if (node.BackwardFn == null || !grads.TryGetValue(node, out var g)) continue;
-            var parentGrads = node.BackwardFn(g);
-            var parents = node.Parents!;
-            for (int p = 0; p < parents.Length; p++)
+            for (int i = order.Count - 1; i >= 0; i--)
             {
-                var pg = parentGrads[p];
-                var parent = parents[p];
-                if (pg == null || !parent.RequiresGrad) continue;
-                if (!pg.SameShape(parent)) throw new InvalidOperationException($"internal error: op {node.Op} returned a gradient of shape {Tensor.FormatShape(pg.Shape)} for an input of shape {Tensor.FormatShape(parent.Shape)}");
-                if (grads.TryGetValue(parent, out var acc))
+                var node = order[i];
+                if (node.BackwardFn == null || !grads.TryGetValue(node, out var g)) continue;
+                var parentGrads = node.BackwardFn(g);
+                var parents = node.Parents!;
+                for (int p = 0; p < parents.Length; p++)
                 {
-                    if (shared.Contains(acc) || acc.ViewBase != null) grads[parent] = acc + pg;
-                    else AddInPlace(acc, pg);
+                    var pg = parentGrads[p];
+                    var parent = parents[p];
+                    if (pg == null || !parent.RequiresGrad) continue;
+                    if (!pg.SameShape(parent)) throw new InvalidOperationException($"internal error: op {node.Op} returned a gradient of shape {Tensor.FormatShape(pg.Shape)} for an input of shape {Tensor.FormatShape(parent.Shape)}");
+                    if (grads.TryGetValue(parent, out var acc))
+                    {
+                        // the op added its part into the gradient PendingGradient gave it
+                        if (ReferenceEquals(acc, pg) && !shared.Contains(acc)) continue;
+                        if (shared.Contains(acc) || acc.ViewBase != null) grads[parent] = acc + pg;
+                        else AddInPlace(acc, pg);
+                    }
+                    else
+                    {
+                        grads[parent] = pg;
+                        if (ReferenceEquals(pg, g) || pg.ViewBase != null || shared.Contains(pg) || Repeats(parentGrads, p)) shared.Add(pg);
+                    }
                 }
-                else
-                {
-                    grads[parent] = pg;
-                    if (ReferenceEquals(pg, g) || pg.ViewBase != null || shared.Contains(pg) || Repeats(parentGrads, p)) shared.Add(pg);
-                }
+                if (targets == null || !targets.Contains(node)) grads.Remove(node);
             }
-            if (targets == null || !targets.Contains(node)) grads.Remove(node);
         }
+        finally { running = outer; }
         return grads;
+    }
+
+    /// <summary>Tests switch this off to compare against the gradients summed by the engine.</summary>
+    internal static bool OffersPendingGradients = true;
+
+    /// <summary>The gradients of the backward pass running on this thread (a backward function may run another one).</summary>
+    [ThreadStatic] static (Dictionary<Tensor, Tensor> Grads, HashSet<Tensor> Shared)? running;
+
+    /// <summary>For a backward function: the gradient summed so far for its input <paramref name="input"/>, when the
+    /// op may add its own part into it instead of returning a new tensor; null when there is none yet, or when
+    /// it is shared with another node (an op passed it through) or a view. An op that adds into it returns this
+    /// tensor as that input's gradient, and the engine then adds nothing: a residual block's input gradient is its
+    /// convolution's input gradient plus the shortcut's, and the convolution can add the shortcut's as it stores
+    /// its own, instead of a separate pass reading both and writing their sum.</summary>
+    internal static Tensor? PendingGradient(Tensor input)
+    {
+        if (!OffersPendingGradients || running is not var (grads, shared) || !grads.TryGetValue(input, out var acc)) return null;
+        return shared.Contains(acc) || acc.ViewBase != null ? null : acc;
     }
 
     /// <summary>True when the gradient at index p is also returned for another parent.</summary>

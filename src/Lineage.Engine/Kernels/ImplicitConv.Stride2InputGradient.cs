@@ -15,7 +15,7 @@ internal static unsafe partial class ImplicitConv
     /// Every dx element comes from one micro-kernel call in a fixed tap order, so results do not depend on
     /// the thread count. g is the forward geometry (stride 2); dy is [n, Cout, OH, OW], dx [n, C, H, W].
     /// </summary>
-    public static void Stride2InputGradient(float[] dy, int n, in ConvGeometry g, float[] w, int cout, float[] dx)
+    public static void Stride2InputGradient(float[] dy, int n, in ConvGeometry g, float[] w, int cout, float[] dx, bool accumulate = false)
     {
         int hq = GridHeight(g), wq = GridWidth(g), cin = g.C;
         int qh = (g.KH - 1) * g.DH / 2, qw = (g.KW - 1) * g.DW / 2;
@@ -73,7 +73,7 @@ internal static unsafe partial class ImplicitConv
                                         ComputeImage(pad0, cin, k, cols, off0, w0, grid, ldg, avx512);
                                     if (b == 0) even = grid; else odd = grid;
                                 }
-                                InterleavePhases(even, odd, ldg, wd, a, geo, dx0 + (long)im * inImage, avx512);
+                                InterleavePhases(even, odd, ldg, wd, a, geo, dx0 + (long)im * inImage, avx512, accumulate);
                             }
                         }
                 }
@@ -122,8 +122,9 @@ internal static unsafe partial class ImplicitConv
     /// shuffle, every dx element written once. The former scatter wrote every other element, one at a time, phase by
     /// phase (after clearing dx for a 1×1 window's empty phases): ResNet-20's stride-2 input gradients at batch 64 on one
     /// thread, the two interleaved, 16→32 channels 1.36 ms against 1.79 and 32→64 1.42 against 1.70; in its training
-    /// step on two threads the 16→32 layer 1.17 ms against 1.47–1.56.</summary>
-    static void InterleavePhases(float* even, float* odd, int ldg, int wd, int a, in ConvGeometry g, float* dx, bool avx512)
+    /// step on two threads the 16→32 layer 1.17 ms against 1.47–1.56. With <paramref name="accumulate"/> the rows are
+    /// added to what dx holds.</summary>
+    static void InterleavePhases(float* even, float* odd, int ldg, int wd, int a, in ConvGeometry g, float* dx, bool avx512, bool accumulate)
     {
         int hq = GridHeight(g), h = g.H, w = g.W;
         // even columns x = 2t come from phase PW mod 2 at column ⌊PW/2⌋ + t, odd ones from the other phase at ⌈PW/2⌉ + t
@@ -145,15 +146,23 @@ internal static unsafe partial class ImplicitConv
                     {
                         var ev = e == null ? Vector512<float>.Zero : Vector512.Load(e + t);
                         var ov = o == null ? Vector512<float>.Zero : Vector512.Load(o + t);
-                        Vector512.Store(Avx512F.PermuteVar16x32x2(ev, lowIdx, ov), row + 2 * t);
-                        if (t + 16 <= pairs) Vector512.Store(Avx512F.PermuteVar16x32x2(ev, highIdx, ov), row + 2 * t + 16);
+                        var low = Avx512F.PermuteVar16x32x2(ev, lowIdx, ov);
+                        Vector512.Store(accumulate ? low + Vector512.Load(row + 2 * t) : low, row + 2 * t);
+                        if (t + 16 > pairs) continue;
+                        var high = Avx512F.PermuteVar16x32x2(ev, highIdx, ov);
+                        Vector512.Store(accumulate ? high + Vector512.Load(row + 2 * t + 16) : high, row + 2 * t + 16);
                     }
                 for (; t < pairs; t++)
                 {
-                    row[2 * t] = e == null ? 0f : e[t];
-                    row[2 * t + 1] = o == null ? 0f : o[t];
+                    float ve = e == null ? 0f : e[t], vo = o == null ? 0f : o[t];
+                    row[2 * t] = accumulate ? ve + row[2 * t] : ve;
+                    row[2 * t + 1] = accumulate ? vo + row[2 * t + 1] : vo;
                 }
-                if (w % 2 == 1) row[w - 1] = e == null ? 0f : e[pairs];
+                if (w % 2 == 1)
+                {
+                    float ve = e == null ? 0f : e[pairs];
+                    row[w - 1] = accumulate ? ve + row[w - 1] : ve;
+                }
             }
     }
 }

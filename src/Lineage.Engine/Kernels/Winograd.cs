@@ -164,11 +164,12 @@ internal static unsafe class Winograd
     /// dy [n, Cout, OH, OW] with the rotated filters, on <paramref name="bg"/> =
     /// <see cref="ImplicitConv.BackwardGeometry"/> (which <see cref="Applies"/> must accept with Cin outputs). With
     /// <paramref name="dyPadded"/>, dy is also copied onto that geometry's grid, which is the weight gradient's
-    /// (<see cref="ImplicitConv.SharesGradientGrid"/>), as in <see cref="Forward"/>.</summary>
-    public static void InputGradient(float[] dy, int n, in ConvGeometry bg, float[] w, int cin, float[] dx, float[]? dyPadded)
+    /// (<see cref="ImplicitConv.SharesGradientGrid"/>), as in <see cref="Forward"/>. With <paramref name="accumulate"/>
+    /// the input gradient is added to what dx holds (each value read just before it is written).</summary>
+    public static void InputGradient(float[] dy, int n, in ConvGeometry bg, float[] w, int cin, float[] dx, float[]? dyPadded, bool accumulate = false)
     {
         var u = TransformWeights(w, cin, bg.C, rotated: true);
-        try { Run(dy, n, bg, u, cin, null, dx, relu: false, residual: null, pool: false, dyPadded); }
+        try { Run(dy, n, bg, u, cin, null, dx, relu: false, residual: accumulate ? dx : null, pool: false, dyPadded); }
         finally { BufferPool.Return(u); }
     }
 

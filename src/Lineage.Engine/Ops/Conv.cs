@@ -183,24 +183,28 @@ public static partial class Functional
             float[]? dyp = share ? BufferPool.Rent(ImplicitConv.PaddedFloats(bg, n)) : null;
             try
             {
+                // where the input already has a gradient from another op (a residual block's shortcut, or the first
+                // block of a stage's projection), the convolution's part is added into it as it is stored (the sum is
+                // the same, one pass fewer)
+                var pending = input.RequiresGrad ? Autograd.PendingGradient(input) : null;
                 // stride 2: the input gradient is a transposed convolution, run as one implicit GEMM per input phase
                 if (input.RequiresGrad && geo.SH != 1)
                 {
-                    gx = Tensor.Empty(input.Shape);
-                    ImplicitConv.Stride2InputGradient(grad.Data, n, geo, weight.Data, cout, gx.Data);
+                    gx = pending ?? Tensor.Empty(input.Shape);
+                    ImplicitConv.Stride2InputGradient(grad.Data, n, geo, weight.Data, cout, gx.Data, accumulate: pending != null);
                 }
                 // the input-gradient convolution has the forward's kernel and channel pair (swapped), so Winograd
                 // applies to it exactly when it applied to the forward pass
                 else if (input.RequiresGrad && winograd)
                 {
-                    gx = Tensor.Empty(input.Shape);
-                    Winograd.InputGradient(grad.Data, n, bg, weight.Data, cin, gx.Data, share ? dyp : null);
+                    gx = pending ?? Tensor.Empty(input.Shape);
+                    Winograd.InputGradient(grad.Data, n, bg, weight.Data, cin, gx.Data, share ? dyp : null, accumulate: pending != null);
                 }
                 else if (input.RequiresGrad)
                 {
-                    gx = Tensor.Empty(input.Shape);
+                    gx = pending ?? Tensor.Empty(input.Shape);
                     var rotated = ImplicitConv.PackRotatedWeights(weight.Data, cout, cin, geo.KH, geo.KW);
-                    try { ImplicitConv.Forward(grad.Data, n, bg, rotated, cin, null, gx.Data, share ? dyp : null); }
+                    try { ImplicitConv.Forward(grad.Data, n, bg, rotated, cin, null, gx.Data, share ? dyp : null, residual: pending?.Data); }
                     finally { BufferPool.Return(rotated); }
                 }
                 else if (share) ImplicitConv.PadImages(grad.Data, n, bg, dyp!);
