@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Lineage.Tests.Suspects.Remote;
 
 /// <summary>A tiny HttpListener on 127.0.0.1 whose answers a test scripts, to play a hostile or flaky API.
-/// Each request runs on its own task so a handler that sleeps cannot block shutdown.</summary>
+/// Each request runs on its own thread so a handler that sleeps cannot block shutdown, nor the thread pool.</summary>
 sealed class ScriptedHttpServer : IDisposable
 {
     readonly HttpListener listener = new();
@@ -28,11 +28,14 @@ sealed class ScriptedHttpServer : IDisposable
                 HttpListenerContext context;
                 try { context = await listener.GetContextAsync(); } catch { return; }
                 int index = Interlocked.Increment(ref requests);
-                _ = Task.Run(() =>
+                // a thread of its own, not the pool's: handlers that stall (a slow or dripping server) would hold pool
+                // threads, and with the rest of the suite running beside them the pool then ran the client's timeout
+                // timers late (a 1.2 s timeout once took 20 s to fire)
+                _ = Task.Factory.StartNew(() =>
                 {
                     try { handle(context, index); context.Response.Close(); }
                     catch { try { context.Response.Abort(); } catch { } }
-                });
+                }, TaskCreationOptions.LongRunning);
             }
         });
     }
