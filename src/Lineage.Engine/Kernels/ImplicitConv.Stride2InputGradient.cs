@@ -97,15 +97,8 @@ internal static unsafe partial class ImplicitConv
     /// <summary>dy planes [Cout, OH, OW] onto the backward grid: row r of a plane at (qh + r)·wd + qw, zeros around.</summary>
     static void LayGradient(float* src, float* dst, int cout, int oh, int ow, int qh, int qw, int hq, int wd)
     {
-        long rowBytes = (long)ow * sizeof(float);
         for (int o = 0; o < cout; o++, src += oh * ow, dst += (qh + hq) * wd)
         {
-            if (!Avx512F.IsSupported)
-            {
-                new Span<float>(dst, (qh + hq) * wd).Clear();
-                for (int r = 0; r < oh; r++) Buffer.MemoryCopy(src + r * ow, dst + (qh + r) * wd + qw, rowBytes, rowBytes);
-                continue;
-            }
             // each cell written once: the rows above, then each row with the zeros after it (its right padding and
             // the next row's left), then what is left below. With no row below (hq = OH), the last row's zeros run
             // QW cells into the next plane, which is written after it, or into the slack.

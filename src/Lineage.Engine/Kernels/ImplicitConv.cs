@@ -407,8 +407,7 @@ internal static unsafe partial class ImplicitConv
     /// PH zero rows, each image row followed by PW zeros, PH zero rows; padded element (Y, X) then sits at
     /// Y·(W + PW) + X, every padding cell reading a zero. For stride 2 the four phases of each padded plane.
     /// Rows are short (8–32 floats), so each is written with vector stores and one masked store for its tail and
-    /// padding (<see cref="PadRow"/>; without AVX-512, raw pointer copies and the pad cells one by one): per-row span
-    /// slicing cost as much as the copy itself. Each layout asks for the next channel's plane
+    /// padding (<see cref="PadRow"/>): per-row span slicing cost as much as the copy itself. Each layout asks for the next channel's plane
     /// while it copies one (the input comes from L3 or memory): measured at batch 256 on 2 threads (JIT tiering
     /// off, two runs each), the copies of a 16→16 32×32 layer took 0.69–0.71 ms of thread time against 1.06–1.13,
     /// the layer 3.5–3.6 ms against 3.7; a 16→32 stride-2 layer 2.3 against 2.7, and a 1×1 stride-2 one 0.70
@@ -419,20 +418,12 @@ internal static unsafe partial class ImplicitConv
         if (g.SH != 1) { PhaseImage(src, dst, g, forwardOnly); return; }
         if (ColumnShifted(g)) { ShiftedImage(src, dst, g); return; }
         int hp = g.H + 2 * g.PH, wp = g.W + g.PW, h = g.H, w = g.W, ph = g.PH, pw = g.PW;
-        long rowBytes = (long)w * sizeof(float);
         for (int c = 0; c < g.C; c++, dst += pw + hp * wp)
         {
             Prefetch(src + h * w, h * w);
             new Span<float>(dst, pw + ph * wp).Clear();
             float* row = dst + pw + ph * wp;
-            if (Avx512F.IsSupported)
-                for (int y = 0; y < h; y++, row += wp, src += w) PadRow(src, row, w, wp);
-            else
-                for (int y = 0; y < h; y++, row += wp, src += w)
-                {
-                    Buffer.MemoryCopy(src, row, rowBytes, rowBytes);
-                    for (int q = w; q < wp; q++) row[q] = 0f;
-                }
+            for (int y = 0; y < h; y++, row += wp, src += w) PadRow(src, row, w, wp);
             new Span<float>(row, ph * wp).Clear();
         }
     }
@@ -440,10 +431,16 @@ internal static unsafe partial class ImplicitConv
     /// <summary>The w floats of src then wp − w zeros: whole vectors, then one masked load and store for the rest of the
     /// row and its padding, none past it (the next image's grid may be another thread's). Against a memory copy per row
     /// and the zeros one by one, 16 channels of 32×32 on one thread, the two interleaved: 3.2–3.5 µs per image against
-    /// 5.4–5.7 (a copy of the same 64 KiB without padding took 1.9–2.2).</summary>
+    /// 5.4–5.7 (a copy of the same 64 KiB without padding took 1.9–2.2). Without AVX-512, that copy and the zeros.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void PadRow(float* src, float* row, int w, int wp)
     {
+        if (!Avx512F.IsSupported)
+        {
+            Buffer.MemoryCopy(src, row, (long)w * sizeof(float), (long)w * sizeof(float));
+            for (int z = w; z < wp; z++) row[z] = 0f;
+            return;
+        }
         int q = 0;
         for (; q + 16 <= w; q += 16) Vector512.Store(Vector512.Load(src + q), row + q);
         for (; q < wp; q += 16)
