@@ -6,6 +6,7 @@ namespace Lineage.Engine.Tests;
 /// <summary>A backward function may add its part of an input's gradient into the gradient that other ops already
 /// gave that input (<see cref="Autograd.PendingGradient"/>); the engine then adds nothing. A convolution does so
 /// for a residual block's input, whose shortcut's gradient arrives first.</summary>
+[Collection(EngineGlobalsCollection.Name)]
 public class PendingGradientTests
 {
     static Tensor R(int seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1f, 1f, shape);
