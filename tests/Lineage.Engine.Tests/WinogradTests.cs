@@ -6,7 +6,9 @@ namespace Lineage.Engine.Tests;
 /// against the direct reference on every kind of geometry (odd sizes, padding 0–2, channels past one GEMM block or not
 /// a multiple of the weight panel, whole images per chunk and bands of tile rows), on the AVX-512 and the AVX2 tiles,
 /// with bias and fused ReLU; with a 2×2 max pooling taken in the kernel; independent of the thread count; and in
-/// training, where it computes the input gradient too and the weight gradients are the direct kernels' to the bit.</summary>
+/// training, where it computes the input gradient too and the weight gradients are the direct kernels' to the bit.
+/// F(4×4, 3×3), which AVX-512 machines take for outputs 13–16 wide or up to 8×8, against the same reference on its own
+/// geometries (the training and thread-count tests reach it through their 8×8, 14×14 and 16×16 layers).</summary>
 [Collection(EngineGlobalsCollection.Name)]
 public class WinogradTests
 {
@@ -78,6 +80,56 @@ public class WinogradTests
                 Assert.True(MathF.Abs(e - y.Data[i]) <= 1e-5f * (1 + magnitude[i]), $"relu={relu} [{i}] {y.Data[i]} vs {e}");
             }
         }
+    }
+
+    public static IEnumerable<object[]> LargeTileShapes() =>
+        new object[][]
+        {
+            // n, cin, h, w, cout, pad, bias: output rows 13–16 wide, which F(4×4, 3×3) takes, four tiles a row
+            [3, 32, 16, 16, 32, 1, true],    // ResNet-20 stage 2: several images per chunk
+            [2, 8, 13, 13, 9, 1, false],     // 13 wide and high: the last tiles keep one column and one row
+            [2, 8, 15, 14, 8, 1, true],      // 14 wide, 15 high: the last tile row keeps three rows
+            [2, 9, 16, 16, 8, 0, true],      // no padding: 14×14 outputs
+            [2, 8, 12, 12, 8, 2, false],     // padding 2: a 14×14 output from a 12×12 input
+            [1, 96, 80, 16, 8, 1, false],    // bands of 9, 9 and 2 tile rows: an odd band's last row alone in its vector
+            [1, 300, 16, 16, 10, 1, true],   // Cin past one 256-deep GEMM block
+            // outputs of at most 8×8: 2×2 tiles, two images per vector
+            [3, 64, 8, 8, 64, 1, true],      // ResNet-20 stage 3; an odd number of images: the last one alone
+            [2, 8, 7, 7, 9, 1, false],       // 7×7: the last tiles keep three columns and rows
+            [2, 8, 5, 6, 8, 1, true],        // 5×6: the lower tile row keeps one row
+            [3, 8, 8, 8, 8, 0, true],        // no padding: 6×6 outputs
+            [2, 8, 6, 6, 8, 2, false],       // padding 2: an 8×8 output from a 6×6 input
+            [9, 16, 8, 8, 16, 1, false],     // more images than one chunk takes
+        }.SelectMany(row => (Gemm.Path == GemmPath.Vector512 ? new[] { true, false } : [false]).Select(avx512 => (object[])[.. row, avx512]));
+
+    [ImplicitGemmTheory, MemberData(nameof(LargeTileShapes))]
+    public void LargeTilesMatchTheDirectReference(int n, int cin, int h, int w, int cout, int pad, bool bias, bool avx512)
+    {
+        var x = R(21, n, cin, h, w); var wt = R(22, cout, cin, 3, 3); var b = bias ? R(23, cout) : null;
+        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, 3, 3, b?.ToArray(), 1, 1, pad, pad, 1, 1, 1, out int oh, out int ow);
+        var magnitude = ConvReference.Conv2d(x.ToArray().Select(MathF.Abs).ToArray(), n, cin, h, w, wt.ToArray().Select(MathF.Abs).ToArray(), cout, 3, 3, b?.ToArray().Select(MathF.Abs).ToArray(), 1, 1, pad, pad, 1, 1, 1, out _, out _);
+        var small = OnLargeTiles(false, () => OnPath(avx512, () => Conv(x, wt, b, pad, relu: false))).ToArray();
+        foreach (bool relu in new[] { false, true })
+        {
+            var y = OnLargeTiles(true, () => OnPath(avx512, () => Conv(x, wt, b, pad, relu)));
+            Assert.Equal(new[] { n, cout, oh, ow }, y.Shape);
+            // F(4×4, 3×3) ran where the CPU has AVX-512 (it cuts windows with its permutes), F(2×2, 3×3) elsewhere
+            if (!relu && System.Runtime.Intrinsics.X86.Avx512F.IsSupported) Assert.NotEqual(small, y.ToArray());
+            else if (!relu) Assert.Equal(small, y.ToArray());
+            for (int i = 0; i < expected.Length; i++)
+            {
+                float e = relu ? MathF.Max(expected[i], 0f) : expected[i];
+                Assert.True(MathF.Abs(e - y.Data[i]) <= 1e-5f * (1 + magnitude[i]), $"relu={relu} [{i}] {y.Data[i]} vs {e}");
+            }
+        }
+    }
+
+    static T OnLargeTiles<T>(bool on, Func<T> run)
+    {
+        bool saved = Winograd.LargeTiles;
+        Winograd.LargeTiles = on;
+        try { return run(); }
+        finally { Winograd.LargeTiles = saved; }
     }
 
     [ImplicitGemmTheory]

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -23,8 +24,10 @@ namespace Lineage.Engine.Kernels;
 /// in a slow spell). The weight gradient is <see cref="WinogradWeightGradient"/> where it applies; elsewhere the
 /// implicit GEMM's, fed with the grids these passes copy as they go.
 /// Every output element is computed by the same sequence of operations whatever the thread count.
+/// On AVX-512, layers whose outputs are 13–16 wide or at most 8×8 (not pooled) take F(4×4, 3×3) instead
+/// (Winograd.LargeTiles.cs), which these passes' GEMMs serve too.
 /// </summary>
-internal static unsafe class Winograd
+internal static unsafe partial class Winograd
 {
     /// <summary>Rows of a weight panel: the implicit convolution's.</summary>
     const int MR = 8;
@@ -124,7 +127,7 @@ internal static unsafe class Winograd
         /// last segment run past them, + a pad that puts the 16 ξ-planes (C rows apart) on distinct 256-byte offsets
         /// within 4 KiB. Planes a multiple of 4 KiB apart alias in the store-to-load check: with 64 channels
         /// of 8×8 planes (36,864 bytes apart) the input transform ran 1.8 times slower than with 8 floats more.</summary>
-        static int RowFloats(int columns, int c)
+        internal static int RowFloats(int columns, int c)
         {
             int stride = (columns + 15) / 16 * 16 + 16, best = stride, bestSlots = 0;
             Span<bool> used = stackalloc bool[16];
@@ -155,6 +158,13 @@ internal static unsafe class Winograd
     /// batch 64: 0.23 ms per 32-channel 16×16 layer, memory-bound).</summary>
     public static void Forward(float[] x, int n, in ConvGeometry g, float[] w, int m, float[]? bias, float[] o, bool relu, float[]? residual = null, bool pool = false, float[]? padded = null)
     {
+        if (LargeTilesApply(g, pool))
+        {
+            var large = TransformWeightsLarge(w, m, g.C, rotated: false);
+            try { RunLargeTiles(x, n, g, large, m, bias, o, relu, residual, padded); }
+            finally { BufferPool.Return(large); }
+            return;
+        }
         var u = TransformWeights(w, m, g.C);
         try { Run(x, n, g, u, m, bias, o, relu, residual, pool, padded); }
         finally { BufferPool.Return(u); }
@@ -168,6 +178,13 @@ internal static unsafe class Winograd
     /// the input gradient is added to what dx holds (each value read just before it is written).</summary>
     public static void InputGradient(float[] dy, int n, in ConvGeometry bg, float[] w, int cin, float[] dx, float[]? dyPadded, bool accumulate = false)
     {
+        if (LargeTilesApply(bg, pool: false))
+        {
+            var large = TransformWeightsLarge(w, cin, bg.C, rotated: true);
+            try { RunLargeTiles(dy, n, bg, large, cin, null, dx, relu: false, residual: accumulate ? dx : null, dyPadded); }
+            finally { BufferPool.Return(large); }
+            return;
+        }
         var u = TransformWeights(w, cin, bg.C, rotated: true);
         try { Run(dy, n, bg, u, cin, null, dx, relu: false, residual: accumulate ? dx : null, pool: false, dyPadded); }
         finally { BufferPool.Return(u); }
@@ -448,6 +465,7 @@ internal static unsafe class Winograd
     }
 
     /// <summary>d[0..columns] = v (+ residual, then ReLU when asked), columns ≤ 8; a mask below 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void StoreEight(Vector256<float> v, float* d, int columns, float* residual, bool relu)
     {
         if (columns >= 8)
