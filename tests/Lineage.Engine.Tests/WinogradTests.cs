@@ -7,7 +7,7 @@ namespace Lineage.Engine.Tests;
 /// a multiple of the weight panel, whole images per chunk and bands of tile rows), on the AVX-512 and the AVX2 tiles,
 /// with bias and fused ReLU; with a 2×2 max pooling taken in the kernel; independent of the thread count; and in
 /// training, where it computes the input gradient too and the weight gradients are the direct kernels' to the bit.
-/// F(4×4, 3×3), which AVX-512 machines take for outputs 13–16 wide or up to 8×8, against the same reference on its own
+/// F(4×4, 3×3), which AVX-512 machines take for outputs 29–32 or 13–16 wide or up to 8×8, against the same reference on its own
 /// geometries (the training and thread-count tests reach it through their 8×8, 14×14 and 16×16 layers).</summary>
 [Collection(EngineGlobalsCollection.Name)]
 public class WinogradTests
@@ -72,7 +72,7 @@ public class WinogradTests
         var magnitude = ConvReference.Conv2d(x.ToArray().Select(MathF.Abs).ToArray(), n, cin, h, w, wt.ToArray().Select(MathF.Abs).ToArray(), cout, 3, 3, b?.ToArray().Select(MathF.Abs).ToArray(), 1, 1, pad, pad, 1, 1, 1, out _, out _);
         foreach (bool relu in new[] { false, true })
         {
-            var y = OnPath(avx512, () => Conv(x, wt, b, pad, relu));
+            var y = OnLargeTiles(false, () => OnPath(avx512, () => Conv(x, wt, b, pad, relu)));
             Assert.Equal(new[] { n, cout, oh, ow }, y.Shape);
             for (int i = 0; i < expected.Length; i++)
             {
@@ -85,7 +85,7 @@ public class WinogradTests
     public static IEnumerable<object[]> LargeTileShapes() =>
         new object[][]
         {
-            // n, cin, h, w, cout, pad, bias: output rows 13–16 wide, which F(4×4, 3×3) takes, four tiles a row
+            // n, cin, h, w, cout, pad, bias: output rows 13–16 wide, four tiles a row, two tile rows per vector
             [3, 32, 16, 16, 32, 1, true],    // ResNet-20 stage 2: several images per chunk
             [2, 8, 13, 13, 9, 1, false],     // 13 wide and high: the last tiles keep one column and one row
             [2, 8, 15, 14, 8, 1, true],      // 14 wide, 15 high: the last tile row keeps three rows
@@ -93,6 +93,11 @@ public class WinogradTests
             [2, 8, 12, 12, 8, 2, false],     // padding 2: a 14×14 output from a 12×12 input
             [1, 96, 80, 16, 8, 1, false],    // bands of 9, 9 and 2 tile rows: an odd band's last row alone in its vector
             [1, 300, 16, 16, 10, 1, true],   // Cin past one 256-deep GEMM block
+            // output rows 29–32 wide: one tile row of eight tiles per vector, from rows of up to 32 in two registers
+            [2, 16, 32, 32, 16, 1, false],   // CIFAR stage 1: bands of four tile rows
+            [2, 8, 29, 31, 9, 1, true],      // 29×31: the last tiles keep one row and three columns
+            [2, 8, 32, 32, 8, 0, true],      // no padding: 30×30 outputs
+            [2, 8, 30, 30, 8, 2, false],     // padding 2: 32×32 outputs from 30×30
             // outputs of at most 8×8: 2×2 tiles, two images per vector
             [3, 64, 8, 8, 64, 1, true],      // ResNet-20 stage 3; an odd number of images: the last one alone
             [2, 8, 7, 7, 9, 1, false],       // 7×7: the last tiles keep three columns and rows

@@ -11,8 +11,13 @@ namespace Lineage.Engine.Kernels;
 /// products are 36 values per 16 outputs instead of 16 per 4, so the transforms move less data too. The GEMMs are
 /// F(2×2, 3×3)'s (<see cref="Winograd"/>), 36 of them, and each weight panel's products are turned into outputs while
 /// in cache. The input windows are cut straight from the image rows with AVX-512 two-source permutes (no phase
-/// planes), eight tiles per vector: two tile rows of four tiles (outputs 13–16 wide) or the 2×2 tiles of two images
-/// (outputs up to 8×8), which are ResNet-20's 32- and 64-channel stages.
+/// planes), eight tiles per vector: one tile row of eight (outputs 29–32 wide, from rows of up to 32 in two registers),
+/// two tile rows of four (outputs 13–16 wide) or the 2×2 tiles of two images (outputs up to 8×8); the last two are
+/// ResNet-20's 32- and 64-channel stages. Which layers take Winograd at all is still <see cref="Applies"/>'s rule:
+/// 16→16 channels on 32×32 (8 products per value), measured at batch 64 and 256, was as fast as the implicit GEMM in
+/// one spell (1.23 against 1.23 ms, 5.1 against 5.2) and 10–15 % faster in another, and fewer channels were slower
+/// (8→8 0.53 against 0.30 ms, 12→12 0.98 against 0.78), so it stays with the implicit GEMM; 32→32 on 32×32 at batch
+/// 64 takes 2.0 ms against the implicit GEMM's 3.4.
 /// The transforms multiply by up to 5 and 8, so rounding differs more from the direct convolution than F(2×2, 3×3)'s
 /// does; the tests hold both to the same bound (1e-5 of the sum of the products' magnitudes).
 /// Measured at 2 threads, variants interleaved in one process: 32→32 channels on 16×16 2.6–2.8 ms against
@@ -26,14 +31,15 @@ internal static unsafe partial class Winograd
     /// <summary>Tests switch this off to run F(2×2, 3×3) where F(4×4, 3×3) would apply.</summary>
     internal static bool LargeTiles = true;
 
-    /// <summary>Output rows 13–16 wide (four tiles, two tile rows per vector) from input rows of at most 16, or
-    /// outputs of at most 8×8 (2×2 tiles, two images per vector) from rows of at most 8; not the pooled forward; on
-    /// AVX-512 (the window columns are cut from image rows with its two-source permutes).</summary>
+    /// <summary>Output rows 29–32 wide (eight tiles) from input rows of at most 32, 13–16 wide (four tiles, two tile
+    /// rows per vector) from rows of at most 16, or outputs of at most 8×8 (2×2 tiles, two images per vector) from rows
+    /// of at most 8; not the pooled forward; on AVX-512 (the window columns are cut from image rows with its
+    /// two-source permutes).</summary>
     static bool LargeTilesApply(in ConvGeometry g, bool pool)
     {
         if (!LargeTiles || !Avx512F.IsSupported || pool) return false;
         int th = (g.OH + 3) / 4, tw = (g.OW + 3) / 4;   // 4×4 tiles
-        return tw == 4 && g.W <= 16 || tw == 2 && th == 2 && g.W <= 8;
+        return tw == 8 && g.W <= 32 || tw == 4 && g.W <= 16 || tw == 2 && th == 2 && g.W <= 8;
     }
 
     /// <summary>U = G g Gᵀ for every filter as 36 matrices [Cout, Cin] (ξ = 6·row + column) in MR-row panels, as
@@ -95,8 +101,8 @@ internal static unsafe partial class Winograd
     }
 
     /// <summary>The tile grid of F(4×4, 3×3) (<see cref="Plan"/>, whose phase-plane fields it does not use): chunks of
-    /// 32 tile columns (two images of 16 tiles, or a band of 8 tile rows) with four tiles a row, of 16 (four images)
-    /// with two. Measured at 2 threads, variants interleaved in one process: 32→32 channels on 16×16 at batch 64
+    /// 32 tile columns (bands of four tile rows with eight tiles a row; two images of 16 tiles, or a band of 8 tile rows,
+    /// with four), of 16 (four images) with two. Measured at 2 threads, variants interleaved in one process: 32→32 channels on 16×16 at batch 64
     /// 0.61 ms against 0.81 with 64 columns and 0.95 with 16, at batch 256 3.0 against 3.3 with 64 or 128 and 4.2 with
     /// 16; 64→64 on 8×8 at batch 64 0.72 ms against 0.80 with 32 columns and 0.87 with 64, at batch 256 2.45–2.89
     /// against 2.65–2.90 and 3.18–3.22. Chunks this short keep the 36 transformed inputs (36·Cin·columns floats) in
@@ -122,7 +128,8 @@ internal static unsafe partial class Winograd
         for (int p = 0; p < c; p++) off[p] = p * stride;
         var geo = g;
         bool imagePairs = plan.TW == 2;
-        var columns = new WindowColumns(g.W, g.PW, imagePairs);
+        bool wide = plan.TW == 8;
+        var columns = new WindowColumns(g.W, g.PW, plan.TW);
         Par.For(plan.Chunks, 2L * 36 * rows * c * plan.Columns, (s, e) =>
         {
             var v = BufferPool.Rent(36 * c * stride);
@@ -148,7 +155,7 @@ internal static unsafe partial class Winograd
                                 else
                                 {
                                     ImplicitConv.Prefetch(src + geo.H * geo.W, geo.H * geo.W);
-                                    InputTransformLarge(src, geo, ty0, bandRows, index0, valid0, dst, (long)c * stride);
+                                    InputTransformLarge(src, geo, ty0, bandRows, wide, index0, valid0, dst, (long)c * stride);
                                 }
                             }
                         int end = (used + 15) / 16 * 16;
@@ -169,7 +176,7 @@ internal static unsafe partial class Winograd
                                     float* dst = o0 + (long)((img0 + i) * m + co) * geo.OH * geo.OW;
                                     var bv = Vector256.Create(b0 != null ? b0[co] : 0f);
                                     if (!imagePairs)
-                                        OutputTransformLarge(src, (long)MR * stride, geo, ty0, bandRows, bv, relu, dst, res0 == null ? null : res0 + (dst - o0));
+                                        OutputTransformLarge(src, (long)MR * stride, geo, ty0, bandRows, wide, bv, relu, dst, res0 == null ? null : res0 + (dst - o0));
                                     else
                                     {
                                         float* next = i + 1 < images ? dst + (long)m * geo.OH * geo.OW : null;
@@ -210,19 +217,20 @@ internal static unsafe partial class Winograd
     /// an image row of the upper tile row and register 1 the row four below it: for window column j, lane tx (0–3)
     /// takes column 4·tx + j − PW of register 0 and lane 4 + tx the same of register 1. With two images per vector
     /// (2×2 tiles each), register h holds image h's rows y (lanes 0–7) and y + 4 (lanes 8–15): lane 4h + 2·ty + tx
-    /// takes column 4·tx + j − PW of row 4·ty + y.</summary>
+    /// takes column 4·tx + j − PW of row 4·ty + y. With one tile row of eight tiles per vector, the two registers are
+    /// the first and second 16 columns of one image row, and lane tx takes its column 4·tx + j − PW.</summary>
     sealed class WindowColumns
     {
         public readonly int[] Index = new int[6 * 16];
         public readonly float[] Valid = new float[6 * 16];
 
-        public WindowColumns(int w, int pw, bool imagePairs)
+        public WindowColumns(int w, int pw, int tilesPerRow)
         {
             for (int j = 0; j < 6; j++)
                 for (int lane = 0; lane < 8; lane++)
                 {
-                    int tx = imagePairs ? lane & 1 : lane & 3, col = 4 * tx + j - pw;
-                    int source = imagePairs ? 16 * (lane >> 2) + 8 * ((lane >> 1) & 1) : 16 * (lane >> 2);
+                    int tx = lane & (tilesPerRow - 1), col = 4 * tx + j - pw;
+                    int source = tilesPerRow switch { 2 => 16 * (lane >> 2) + 8 * ((lane >> 1) & 1), 4 => 16 * (lane >> 2), _ => 0 };
                     bool inRow = (uint)col < (uint)w;
                     Index[16 * j + lane] = inRow ? source + col : 0;
                     Valid[16 * j + lane] = inRow ? BitConverter.Int32BitsToSingle(-1) : 0f;
@@ -230,12 +238,14 @@ internal static unsafe partial class Winograd
         }
     }
 
-    /// <summary>An image row of at most 16 floats in one register (zero above or below the image).</summary>
+    /// <summary>Columns first..first + 15 of image row y in one register, those past the row's end zero (and all of them
+    /// above or below the image); <paramref name="mask"/> has lanes 0..W − first − 1 set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> ImageRow(float* plane, int y, in ConvGeometry g, Vector512<float> rowMask)
+    static Vector512<float> ImageRow(float* plane, int y, int first, in ConvGeometry g, Vector512<float> mask)
     {
         if ((uint)y >= (uint)g.H) return Vector512<float>.Zero;
-        return g.W == 16 ? Vector512.Load(plane + y * 16) : Avx512F.MaskLoad(plane + y * g.W, rowMask, Vector512<float>.Zero);
+        float* p = plane + y * g.W + first;
+        return g.W - first >= 16 ? Vector512.Load(p) : Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
     }
 
     /// <summary>v[ξ, f] = (Bᵀ d B)[ξ] for the tiles f of tile rows ty0..ty0 + rows of one channel's plane, four tiles
@@ -244,18 +254,35 @@ internal static unsafe partial class Winograd
     /// from the image (rows of at most 16 floats). ξ-planes are <paramref name="xiStride"/> apart; with an odd number
     /// of tile rows the last vector's upper half is computed from the rows below (or zeros) and not used.</summary>
     [SkipLocalsInit]
-    static void InputTransformLarge(float* plane, in ConvGeometry g, int ty0, int rows, int* index, float* valid, float* v, long xiStride)
+    static void InputTransformLarge(float* plane, in ConvGeometry g, int ty0, int rows, bool wide, int* index, float* valid, float* v, long xiStride)
     {
         var t = stackalloc Vector256<float>[36];
         var a = stackalloc Vector512<float>[12];
-        var rowMask = Vector512.LessThan(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(g.W)).AsSingle();
+        var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var rowMask = Vector512.LessThan(lanes, Vector512.Create(g.W)).AsSingle();
+        if (wide)
+        {
+            // one tile row of eight tiles per vector, from rows of up to 32 floats in two registers
+            var highMask = Vector512.LessThan(lanes, Vector512.Create(g.W - 16)).AsSingle();
+            for (int r = 0; r < rows; r++)
+            {
+                int y0 = 4 * (ty0 + r) - g.PH;
+                for (int i = 0; i < 6; i++)
+                {
+                    a[2 * i] = ImageRow(plane, y0 + i, 0, g, rowMask);
+                    a[2 * i + 1] = ImageRow(plane, y0 + i, 16, g, highMask);
+                }
+                WindowTransform(a, index, valid, t, v + r * 8, xiStride);
+            }
+            return;
+        }
         for (int r = 0; r < rows; r += 2)
         {
             int y0 = 4 * (ty0 + r) - g.PH;
             for (int i = 0; i < 6; i++)
             {
-                a[2 * i] = ImageRow(plane, y0 + i, g, rowMask);
-                a[2 * i + 1] = ImageRow(plane, y0 + 4 + i, g, rowMask);
+                a[2 * i] = ImageRow(plane, y0 + i, 0, g, rowMask);
+                a[2 * i + 1] = ImageRow(plane, y0 + 4 + i, 0, g, rowMask);
             }
             WindowTransform(a, index, valid, t, v + r * 4, xiStride);
         }
@@ -354,10 +381,31 @@ internal static unsafe partial class Winograd
     /// 4–7 row r + 1, each output row's four tiles' four columns interleaved by <see cref="OutputRow"/>; rows and
     /// columns past the output's edge are not written.</summary>
     [SkipLocalsInit]
-    static void OutputTransformLarge(float* p, long xiStride, in ConvGeometry g, int ty0, int rows, Vector256<float> bv, bool relu, float* o, float* residual)
+    static void OutputTransformLarge(float* p, long xiStride, in ConvGeometry g, int ty0, int rows, bool wide, Vector256<float> bv, bool relu, float* o, float* residual)
     {
         var a = stackalloc Vector256<float>[24];
         int first = Math.Min(8, g.OW), second = g.OW - 8;
+        if (wide)
+        {
+            // one tile row of eight tiles per vector: an output row's 32 columns are tiles 0–3 (low halves), then 4–7
+            for (int r = 0; r < rows; r++)
+            {
+                ProductRows(p + r * 8, xiStride, a);
+                for (int i = 0; i < 4; i++)
+                {
+                    int oy = 4 * (ty0 + r) + i;
+                    if (oy >= g.OH) break;
+                    OutputRow(a, i, bv, out var c0, out var c1, out var c2, out var c3);
+                    long at = (long)oy * g.OW;
+                    float* res = residual == null ? null : residual + at;
+                    StoreEight(Avx.Permute2x128(c0, c1, 0x20), o + at, first, res, relu);
+                    StoreEight(Avx.Permute2x128(c2, c3, 0x20), o + at + 8, second, res == null ? null : res + 8, relu);
+                    StoreEight(Avx.Permute2x128(c0, c1, 0x31), o + at + 16, g.OW - 16, res == null ? null : res + 16, relu);
+                    StoreEight(Avx.Permute2x128(c2, c3, 0x31), o + at + 24, g.OW - 24, res == null ? null : res + 24, relu);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < rows; r += 2)
         {
             ProductRows(p + r * 4, xiStride, a);

@@ -24,7 +24,7 @@ namespace Lineage.Engine.Kernels;
 /// in a slow spell). The weight gradient is <see cref="WinogradWeightGradient"/> where it applies; elsewhere the
 /// implicit GEMM's, fed with the grids these passes copy as they go.
 /// Every output element is computed by the same sequence of operations whatever the thread count.
-/// On AVX-512, layers whose outputs are 13–16 wide or at most 8×8 (not pooled) take F(4×4, 3×3) instead
+/// On AVX-512, layers whose outputs are 29–32 or 13–16 wide or at most 8×8 (not pooled) take F(4×4, 3×3) instead
 /// (Winograd.LargeTiles.cs), which these passes' GEMMs serve too.
 /// </summary>
 internal static unsafe partial class Winograd
