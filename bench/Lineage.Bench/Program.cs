@@ -17,6 +17,13 @@ namespace Lineage.Bench;
 public static class Program
 {
     static double seconds = 1.0;
+    /// <summary>How long each figure's function runs before it is timed. The engine is compiled as it runs: a fresh
+    /// process starts every method unoptimised and recompiles the ones it calls often in the background, which for a
+    /// ResNet-20 step (about 75 ms) took longer than the three warm-up calls the figures had before (2026-12-04, four
+    /// processes alternated: 957–1053 img/s with those, 1146–1160 with every method optimised from the start,
+    /// DOTNET_TieredCompilation=0). A user's training or verification runs for minutes, so the figures are of the
+    /// compiled code; PyTorch has no such start.</summary>
+    const double WarmupSeconds = 4.0;
     /// <summary>--steps: measured steps of --check-memory (default 200) and --profile-loops (default 20), forwards of
     /// --profile-inference (default 10).</summary>
     static int? stepsOption;
@@ -99,10 +106,12 @@ public static class Program
 
     static int[] RandomLabels(Generator gen, int n, int classes) => Enumerable.Range(0, n).Select(_ => gen.NextInt(classes)).ToArray();
 
-    /// <summary>Median work per second over 5 rounds, each repeating fn about <see cref="seconds"/> long (as the torch script).</summary>
+    /// <summary>Median work per second over 5 rounds, each repeating fn about <see cref="seconds"/> long (as the torch script),
+    /// after <see cref="WarmupSeconds"/> of calls.</summary>
     static double Rate(Action fn, double work)
     {
-        fn(); fn();
+        var warm = Stopwatch.StartNew();
+        do fn(); while (warm.Elapsed.TotalSeconds < WarmupSeconds);
         var sw = Stopwatch.StartNew(); fn(); double once = Math.Max(sw.Elapsed.TotalSeconds, 1e-6);
         int reps = Math.Max(1, (int)(seconds / once));
         var rates = new List<double>();
