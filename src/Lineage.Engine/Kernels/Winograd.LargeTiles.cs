@@ -13,11 +13,9 @@ namespace Lineage.Engine.Kernels;
 /// in cache. The input windows are cut straight from the image rows with AVX-512 two-source permutes (no phase
 /// planes), eight tiles per vector: one tile row of eight (outputs 29–32 wide, from rows of up to 32 in two registers),
 /// two tile rows of four (outputs 13–16 wide) or the 2×2 tiles of two images (outputs up to 8×8); the last two are
-/// ResNet-20's 32- and 64-channel stages. Which layers take Winograd at all is still <see cref="Applies"/>'s rule:
-/// 16→16 channels on 32×32 (8 products per value), measured at batch 64 and 256, was as fast as the implicit GEMM in
-/// one spell (1.23 against 1.23 ms, 5.1 against 5.2) and 10–15 % faster in another, and fewer channels were slower
-/// (8→8 0.53 against 0.30 ms, 12→12 0.98 against 0.78), so it stays with the implicit GEMM; 32→32 on 32×32 at batch
-/// 64 takes 2.0 ms against the implicit GEMM's 3.4.
+/// ResNet-20's 32- and 64-channel stages, and the first covers its 16-channel stage, which <see cref="Applies"/> lets
+/// in with a lower bar (<see cref="MinLargeTileProductsPerValue"/>); 32→32 on 32×32 at batch 64 takes 2.0 ms against
+/// the implicit GEMM's 3.4.
 /// The transforms multiply by up to 5 and 8, so rounding differs more from the direct convolution than F(2×2, 3×3)'s
 /// does; the tests hold both to the same bound (1e-5 of the sum of the products' magnitudes).
 /// Measured at 2 threads, variants interleaved in one process: 32→32 channels on 16×16 2.6–2.8 ms against
@@ -46,8 +44,8 @@ internal static unsafe partial class Winograd
     /// <see cref="TransformWeights"/> does for F(2×2, 3×3), rotated filters too.
     /// G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1⁄24, 1⁄12, ⅙], [1⁄24, −1⁄12, ⅙], [0, 0, 1]].
     /// The eight filters of a panel row are transformed together, one per lane (gathered tap by tap), so that each
-    /// ξ's eight values are one store: value by value in double, 64×64 filters took 0.25 ms, five times F(2×2, 3×3)'s
-    /// transform, and a training step transforms every layer's filters twice.</summary>
+    /// ξ's eight values are one store: 64×64 filters in 0.04–0.05 ms on one thread, where value by value in double
+    /// they took 0.25 ms, five times F(2×2, 3×3)'s transform (a training step transforms every layer's filters twice).</summary>
     static float[] TransformWeightsLarge(float[] w, int cout, int cin, bool rotated)
     {
         int rows = (cout + MR - 1) / MR * MR, block = WeightPlane(rows, cin);
@@ -101,10 +99,10 @@ internal static unsafe partial class Winograd
     }
 
     /// <summary>The tile grid of F(4×4, 3×3) (<see cref="Plan"/>, whose phase-plane fields it does not use): chunks of
-    /// 32 tile columns (bands of four tile rows with eight tiles a row; two images of 16 tiles, or a band of 8 tile rows,
-    /// with four), of 16 (four images) with two. Measured at 2 threads, variants interleaved in one process: 32→32 channels on 16×16 at batch 64
-    /// 0.61 ms against 0.81 with 64 columns and 0.95 with 16, at batch 256 3.0 against 3.3 with 64 or 128 and 4.2 with
-    /// 16; 64→64 on 8×8 at batch 64 0.72 ms against 0.80 with 32 columns and 0.87 with 64, at batch 256 2.45–2.89
+    /// 32 tile columns (bands of four tile rows with eight tiles a row; two images of 16 tiles, or a band of 8 tile
+    /// rows, with four), of 16 (four images) with two. Measured at 2 threads, variants interleaved in one process:
+    /// 32→32 channels on 16×16 at batch 64 0.61 ms against 0.81 with 64 columns and 0.95 with 16, at batch 256 3.0
+    /// against 3.3 with 64 or 128 and 4.2 with 16; 64→64 on 8×8 at batch 64 0.72 ms against 0.80 with 32 columns and 0.87 with 64, at batch 256 2.45–2.89
     /// against 2.65–2.90 and 3.18–3.22. Chunks this short keep the 36 transformed inputs (36·Cin·columns floats) in
     /// L2 and give each thread many chunks to take in turn.</summary>
     static Plan LargePlan(in ConvGeometry g, int n)
