@@ -56,7 +56,7 @@ internal static unsafe partial class Winograd
     /// GEMM, variants interleaved in one process at 2 threads: inference at batch 256 22.6 ms against 29.0 for the six of
     /// them (the forward 58.3 against 65.9 ms in loops), training at batch 64 10.8 against 13.9 ms for their forward and
     /// input-gradient passes (step 52.8 against 54.7 ms). Alone, on an input already in cache, the layer was as fast
-    /// either way (1.28 against 1.24 ms at batch 64); fewer channels were slower (12→12 0.93–0.99 ms against 0.78,
+    /// either way (1.28 against 1.24 ms at batch 64); fewer channels were slower (12→12 0.90–0.99 ms against 0.78,
     /// 8→8 0.53 against 0.30). Tests set 0 to run small layers through it.</summary>
     internal static int MinLargeTileProductsPerValue = 8;
 
