@@ -98,6 +98,7 @@ public class WinogradTests
             [2, 8, 29, 31, 9, 1, true],      // 29×31: the last tiles keep one row and three columns
             [2, 8, 32, 32, 8, 0, true],      // no padding: 30×30 outputs
             [2, 8, 30, 30, 8, 2, false],     // padding 2: 32×32 outputs from 30×30
+            [1, 8, 44, 32, 8, 1, true],      // 44 rows: bands of 4, 4 and 3 tile rows
             // outputs of at most 8×8: 2×2 tiles, two images per vector
             [3, 64, 8, 8, 64, 1, true],      // ResNet-20 stage 3; an odd number of images: the last one alone
             [2, 8, 7, 7, 9, 1, false],       // 7×7: the last tiles keep three columns and rows
@@ -106,6 +107,7 @@ public class WinogradTests
             [2, 8, 6, 6, 8, 2, false],       // padding 2: an 8×8 output from a 6×6 input
             [9, 16, 8, 8, 16, 1, false],     // more images than one chunk takes
             [2, 16, 6, 6, 16, 1, true],      // 6×6: each tile keeps two rows and columns
+            [1, 16, 8, 8, 16, 1, false],     // a single image: the vector's other half has none
         }.SelectMany(row => (Gemm.Path == GemmPath.Vector512 ? new[] { true, false } : [false]).Select(avx512 => (object[])[.. row, avx512]));
 
     [ImplicitGemmTheory, MemberData(nameof(LargeTileShapes))]
