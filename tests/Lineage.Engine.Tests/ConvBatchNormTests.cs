@@ -66,10 +66,10 @@ public class ConvBatchNormTests
         var x = R(7, 3, 16, 8, 8); var residual = R(8, 3, 16, 8, 8);
         float[] Run(bool winograd)
         {
-            bool saved = Winograd.Enabled; int savedMin = Winograd.MinProductsPerValue, savedLarge = Winograd.MinLargeTileProductsPerValue;
-            Winograd.Enabled = winograd; Winograd.MinProductsPerValue = 0; Winograd.MinLargeTileProductsPerValue = 0;
+            bool saved = Winograd.Enabled; int savedMin = Winograd.MinProductsPerValue;
+            Winograd.Enabled = winograd; Winograd.MinProductsPerValue = 0;
             try { using var noGrad = GradMode.NoGrad(); return conv.ForwardBatchNorm(x, bn, residual, relu: true).ToArray(); }
-            finally { Winograd.Enabled = saved; Winograd.MinProductsPerValue = savedMin; Winograd.MinLargeTileProductsPerValue = savedLarge; }
+            finally { Winograd.Enabled = saved; Winograd.MinProductsPerValue = savedMin; }
         }
         var a = Run(true); var b = Run(false);
         for (int i = 0; i < a.Length; i++) Assert.True(MathF.Abs(a[i] - b[i]) <= 1e-4f * (1 + MathF.Abs(b[i])), $"[{i}] {a[i]} vs {b[i]}");

@@ -50,10 +50,10 @@ public class WinogradTests
 
     static T AnyChannels<T>(Func<T> run)
     {
-        int saved = Winograd.MinProductsPerValue, savedLarge = Winograd.MinLargeTileProductsPerValue;
-        Winograd.MinProductsPerValue = 0; Winograd.MinLargeTileProductsPerValue = 0;
+        int saved = Winograd.MinProductsPerValue;
+        Winograd.MinProductsPerValue = 0;
         try { return run(); }
-        finally { Winograd.MinProductsPerValue = saved; Winograd.MinLargeTileProductsPerValue = savedLarge; }
+        finally { Winograd.MinProductsPerValue = saved; }
     }
 
     /// <summary>The tiles this CPU can run: AVX2 always (where the implicit tiles exist at all), AVX-512 where present.</summary>
@@ -209,7 +209,7 @@ public class WinogradTests
         {
             // n, cin, h, w, cout, pad
             [3, 16, 8, 8, 16, 1],     // 8×8 planes: column-shifted grid, the weight gradient lays out dy itself
-            [2, 16, 6, 6, 16, 1],     // 6×6 planes, F(4×4, 3×3) on AVX-512 (ImplicitConvTests' finite-difference check runs it direct)
+            [2, 16, 6, 6, 16, 1],     // 6×6 planes: F(4×4, 3×3) on AVX-512
             [2, 16, 16, 16, 24, 1],   // "same" padding: dy copied onto the weight gradient's grid by the input gradient
             [2, 12, 7, 9, 8, 0],      // no padding: the input gradient pads dy by 2; odd sizes
             [2, 8, 5, 6, 10, 2],      // padding 2: the input gradient crops; Cin, Cout not multiples of 8
@@ -276,11 +276,9 @@ public class WinogradTests
         Assert.False(Winograd.Applies(G(32, 5, 1, 2, 1), 1, 32));   // 5×5
         Assert.False(Winograd.Applies(G(32, 1, 1, 0, 1), 1, 32));   // 1×1
         Assert.False(Winograd.Applies(G(16, 3, 1, 1, 1), 2, 32));   // grouped
-        // 16 → 16 channels: 8 multiplications per transformed value, measured slower than the implicit GEMM on
-        // F(2×2, 3×3) but faster on F(4×4, 3×3), which AVX-512 machines take for this 16×16 plane (not pooled)
-        Assert.Equal(tiles && System.Runtime.Intrinsics.X86.Avx512F.IsSupported, Winograd.Applies(G(16, 3, 1, 1, 1), 1, 16));
-        Assert.False(Winograd.Applies(G(16, 3, 1, 1, 1), 1, 16, pool: true));
-        Assert.False(Winograd.Applies(G(12, 3, 1, 1, 1), 1, 12));    // 6 per value: the implicit GEMM on either
+        // 16 → 16 channels: 8 multiplications per transformed value, measured slower than the implicit GEMM (on
+        // F(4×4, 3×3) too in some spells and faster in others, so the bar is the same for both tile sizes)
+        Assert.False(Winograd.Applies(G(16, 3, 1, 1, 1), 1, 16));
         Assert.False(Winograd.Applies(G(1, 3, 1, 1, 1), 1, 32));    // the reference CNN's first layer
     }
 }

@@ -13,9 +13,12 @@ namespace Lineage.Engine.Kernels;
 /// in cache. The input windows are cut straight from the image rows with AVX-512 two-source permutes (no phase
 /// planes), eight tiles per vector: one tile row of eight (outputs 29–32 wide, from rows of up to 32 in two registers),
 /// two tile rows of four (outputs 13–16 wide) or the 2×2 tiles of two images (outputs up to 8×8); the last two are
-/// ResNet-20's 32- and 64-channel stages, and the first covers its 16-channel stage, which <see cref="Applies"/> lets
-/// in with a lower bar (<see cref="MinLargeTileProductsPerValue"/>); 32→32 on 32×32 at batch 64 takes 2.0 ms against
-/// the implicit GEMM's 3.4.
+/// ResNet-20's 32- and 64-channel stages; 32→32 on 32×32 at batch 64 takes 2.0 ms against the implicit GEMM's 3.4.
+/// Which layers take Winograd at all is <see cref="Applies"/>'s rule, the same for both tile sizes. ResNet-20's 16→16
+/// layers on 32×32 (8 products per transformed value, below the bar) were measured on F(4×4, 3×3) against the implicit
+/// GEMM, interleaved in one process, in two spells of the same evening: at 23:10 faster (inference at batch 256 22.6
+/// against 29.0 ms for the six, training step 52.8 against 54.7), at 23:58–00:00 much slower (36.4–40.0 against
+/// 25.7–31.0; step 66.6 against 61.6). The implicit GEMM held steady and F(4×4, 3×3) did not, so they stay with it.
 /// The transforms multiply by up to 5 and 8, so rounding differs more from the direct convolution than F(2×2, 3×3)'s
 /// does; the tests hold both to the same bound (1e-5 of the sum of the products' magnitudes).
 /// Measured at 2 threads, variants interleaved in one process: 32→32 channels on 16×16 2.6–2.8 ms against

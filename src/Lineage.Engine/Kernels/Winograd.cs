@@ -51,22 +51,11 @@ internal static unsafe partial class Winograd
     /// 16→16 on 32×32 4.3 against 3.7 (8). Tests set 0 to run small layers through it.</summary>
     internal static int MinProductsPerValue = 12;
 
-    /// <summary>The same for layers that take F(4×4, 3×3) (<see cref="LargeTilesApply"/>), whose GEMMs do a quarter of
-    /// the direct convolution's multiplications. ResNet-20's 16→16 layers on 32×32 (8 per value), against the implicit
-    /// GEMM, variants interleaved in one process at 2 threads: inference at batch 256 22.6 ms against 29.0 for the six of
-    /// them (the forward 58.3 against 65.9 ms in loops), training at batch 64 10.8 against 13.9 ms for their forward and
-    /// input-gradient passes (step 52.8 against 54.7 ms). Alone, on an input already in cache, the layer was as fast
-    /// either way (1.28 against 1.24 ms at batch 64); fewer channels were slower (12→12 0.90–0.99 ms against 0.78,
-    /// 8→8 0.53 against 0.30). Tests set 0 to run small layers through it.</summary>
-    internal static int MinLargeTileProductsPerValue = 8;
-
-    /// <summary>3×3 kernel, stride 1, no dilation, one group, padding at most 2, enough channels (fewer where
-    /// F(4×4, 3×3) takes the layer; <paramref name="pool"/> for the pooled forward, which it does not), and a CPU with
+    /// <summary>3×3 kernel, stride 1, no dilation, one group, padding at most 2, enough channels, and a CPU with
     /// the implicit convolution's tiles (AVX-512, or AVX2 with FMA).</summary>
-    public static bool Applies(in ConvGeometry g, int groups, int cout, bool pool = false)
+    public static bool Applies(in ConvGeometry g, int groups, int cout)
         => Enabled && ImplicitConv.PathApplies && groups == 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1
-           && g.DH == 1 && g.DW == 1 && g.PH <= 2 && g.PW <= 2
-           && (long)g.C * cout >= (long)(LargeTilesApply(g, pool) ? MinLargeTileProductsPerValue : MinProductsPerValue) * (g.C + cout);
+           && g.DH == 1 && g.DW == 1 && g.PH <= 2 && g.PW <= 2 && (long)g.C * cout >= (long)MinProductsPerValue * (g.C + cout);
 
     /// <summary>Floats from one ξ's weight panels to the next: the panels, + 16 so that the 16 values of one filter,
     /// written 16 planes apart, do not all fall in one L1 set (64×64 filters 16 KiB apart took 0.20 ms per transform

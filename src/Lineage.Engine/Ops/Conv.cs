@@ -61,7 +61,7 @@ public static partial class Functional
             if (relu) y = y.Relu();
             return pool ? MaxPool2d(y, 2) : y;
         }
-        bool winograd = Winograd.Applies(geo, groups, cout, pool);
+        bool winograd = Winograd.Applies(geo, groups, cout);
         if (pool)
         {
             if (oh < 2 || ow < 2 || !winograd && !ImplicitConv.Applies(geo, groups))
