@@ -159,17 +159,10 @@ internal static unsafe partial class Winograd
                                     InputTransformLarge(src, geo, ty0, bandRows, wide, index0, valid0, dst, (long)c * stride);
                                 }
                             }
-                        int end = (used + 15) / 16 * 16;
-                        if (end > used)
-                            for (int row = 0; row < 36 * c; row++) new Span<float>(v0 + (long)row * stride + used, end - used).Clear();
+                        ClearPastColumns(v0, 36 * c, stride, used);
                         for (int r0 = 0; r0 < rows; r0 += MR)
                         {
-                            for (int xi = 0; xi < 36; xi++)
-                            {
-                                float* vb = v0 + (long)xi * c * stride, ub = u0 + (long)xi * WeightPlane(rows, c) + (long)r0 * c, pb = p0 + (long)xi * MR * stride;
-                                for (int j0 = 0; j0 < used; j0 += 32)
-                                    ImplicitConv.PanelTimesRows(c, ub, vb + j0, off0, pb + j0, stride, used - j0 > 16, avx512);
-                            }
+                            PanelProducts(36, u0, v0, p0, off0, c, rows, r0, stride, used, avx512);
                             for (int co = r0; co < Math.Min(m, r0 + MR); co++)
                                 for (int i = 0; i < images; i += imagePairs ? 2 : 1)
                                 {

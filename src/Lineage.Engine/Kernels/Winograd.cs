@@ -232,20 +232,10 @@ internal static unsafe partial class Winograd
                                 else InputTransform<RowOfEight>(ph0, plan.PhaseFloats, plan.W1, plan.Pitch, segment, dst, (long)c * stride);
                             }
                         }
-                        // the products run 16 columns at a time, past the last segment to a multiple of 16: keep those
-                        // columns finite (and not denormal). Only they are cleared: the whole buffer, per chunk of
-                        // each call, was 3 % of the Winograd layers' time.
-                        int end = (used + 15) / 16 * 16;
-                        if (end > used)
-                            for (int row = 0; row < 16 * c; row++) new Span<float>(v0 + (long)row * stride + used, end - used).Clear();
+                        ClearPastColumns(v0, 16 * c, stride, used);
                         for (int r0 = 0; r0 < rows; r0 += MR)
                         {
-                            for (int xi = 0; xi < 16; xi++)
-                            {
-                                float* vb = v0 + (long)xi * c * stride, ub = u0 + (long)xi * WeightPlane(rows, c) + (long)r0 * c, pb = p0 + (long)xi * MR * stride;
-                                for (int j0 = 0; j0 < used; j0 += 32)
-                                    ImplicitConv.PanelTimesRows(c, ub, vb + j0, off0, pb + j0, stride, used - j0 > 16, avx512);
-                            }
+                            PanelProducts(16, u0, v0, p0, off0, c, rows, r0, stride, used, avx512);
                             for (int co = r0; co < Math.Min(m, r0 + MR); co++)
                                 for (int i = 0; i < images; i++)
                                 {
@@ -269,6 +259,28 @@ internal static unsafe partial class Winograd
                 BufferPool.Return(phases);
             }
         });
+    }
+
+    /// <summary>The products run 16 columns at a time, past the last segment to a multiple of 16: keeps those columns of
+    /// the <paramref name="planeRows"/> transformed-input rows finite (and not denormal). Only they are cleared: the
+    /// whole buffer, per chunk of each call, was 3 % of the Winograd layers' time.</summary>
+    static void ClearPastColumns(float* v, int planeRows, int stride, int used)
+    {
+        int end = (used + 15) / 16 * 16;
+        if (end > used)
+            for (int row = 0; row < planeRows; row++) new Span<float>(v + (long)row * stride + used, end - used).Clear();
+    }
+
+    /// <summary>For each of the <paramref name="xis"/> transformed positions, weight panel r0 (MR output channels) times
+    /// the chunk's transformed inputs [Cin, used] into the products, MR rows per ξ.</summary>
+    static void PanelProducts(int xis, float* u, float* v, float* products, int* off, int c, int rows, int r0, int stride, int used, bool avx512)
+    {
+        for (int xi = 0; xi < xis; xi++)
+        {
+            float* vb = v + (long)xi * c * stride, ub = u + (long)xi * WeightPlane(rows, c) + (long)r0 * c, pb = products + (long)xi * MR * stride;
+            for (int j0 = 0; j0 < used; j0 += 32)
+                ImplicitConv.PanelTimesRows(c, ub, vb + j0, off, pb + j0, stride, used - j0 > 16, avx512);
+        }
     }
 
     /// <summary>Chunk <paramref name="chunk"/>'s segments: <c>images</c> whole images from <c>img0</c>, or one band
