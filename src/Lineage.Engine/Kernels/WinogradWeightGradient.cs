@@ -55,7 +55,7 @@ internal static unsafe class WinogradWeightGradient
     {
         // F(4×4, 3×3) where the planes split into whole 4×4 tiles, else F(2×2, 3×3); xis transformed values per tile
         bool large = LargeTiles && g.H % 4 == 0;
-        int tile = large ? 4 : 2, xis = large ? 36 : 16;
+        int tile = large ? 4 : 2, xis = (tile + 2) * (tile + 2);
         int c = g.C, h = g.H, w = g.W, tiles = h / tile * (w / tile);
         int group = (int)Math.Clamp(GroupBytes / (4L * xis * tiles * (c + m)), 1, SliceImages);
         int du = xis * m * c, maxSlices = Math.Max(1, PartialFloats / du), sliceImages = Math.Max(SliceImages, (n + maxSlices - 1) / maxSlices);
