@@ -8,7 +8,8 @@ namespace Lineage.Engine.Tests;
 /// with bias and fused ReLU; with a 2×2 max pooling taken in the kernel; independent of the thread count; and in
 /// training, where it computes the input gradient too and the weight gradients are the direct kernels' to the bit.
 /// F(4×4, 3×3), which AVX-512 machines take for outputs 29–32 or 13–16 wide or up to 8×8, against the same reference on its own
-/// geometries (the training and thread-count tests reach it through their 8×8, 14×14 and 16×16 layers).</summary>
+/// geometries (the training and thread-count tests reach it through their 8×8, 14×14 and 16×16 layers), and pooling
+/// its tiles as it stores them.</summary>
 [Collection(EngineGlobalsCollection.Name)]
 public class WinogradTests
 {
@@ -159,6 +160,56 @@ public class WinogradTests
         for (int i = 0; i < a.Length; i++) Assert.True(MathF.Abs(a[i] - f[i]) <= 1e-4f * (1 + MathF.Abs(a[i])), $"[{i}] {f[i]} vs {a[i]}");
         Assert.Contains(f, v => v == 0f);
         Assert.Contains(f, v => v > 0f);
+    }
+
+    public static IEnumerable<object[]> LargeTilePoolingShapes() =>
+        new object[][]
+        {
+            // n, cin, h, w, cout, pad: four tiles a row, two tile rows per vector
+            [3, 32, 14, 14, 64, 1],   // the reference CNN's second layer: 7×7 pooled, its last tiles keep one pooled row and column
+            [2, 8, 13, 13, 9, 1],     // 13×13: the last pooling windows are cut by the odd edge (6×6 pooled)
+            [2, 8, 15, 14, 8, 1],     // 15 high: three tile rows and a half
+            [2, 9, 16, 16, 8, 0],     // no padding: 14×14 outputs
+            [1, 16, 80, 16, 8, 1],    // bands of tile rows, an odd band's last row alone in its vector
+            // one tile row of eight tiles per vector: a pooled row of up to 16
+            [2, 16, 32, 32, 16, 1],   // 16×16 pooled
+            [2, 8, 29, 31, 9, 1],     // 29×31: 14×15 pooled
+            [1, 8, 44, 32, 8, 1],     // 44 rows: bands of 4, 4 and 3 tile rows
+        }.SelectMany(row => (Gemm.Path == GemmPath.Vector512 ? new[] { true, false } : [false]).Select(avx512 => (object[])[.. row, avx512]));
+
+    /// <summary>F(4×4, 3×3) pools its 4×4 tiles as it stores them (each holds four whole windows): bit for bit the
+    /// maximum of what its unpooled store writes (rounding is monotone, so the maximum of y + b is max(y) + b), within the
+    /// direct reference's bound, and not F(2×2, 3×3)'s pooled result where the CPU has AVX-512 (so F(4×4, 3×3) ran).</summary>
+    [ImplicitGemmTheory, MemberData(nameof(LargeTilePoolingShapes))]
+    public void LargeTilesPoolInTheKernel(int n, int cin, int h, int w, int cout, int pad, bool avx512)
+    {
+        var x = R(24, n, cin, h, w); var wt = R(25, cout, cin, 3, 3); var b = R(26, cout);
+        Tensor Pooled() { using var noGrad = GradMode.NoGrad(); return Functional.Conv2dReluMaxPool(x, wt, b, (1, 1), (pad, pad), (1, 1)); }
+        Tensor Separate() { using var noGrad = GradMode.NoGrad(); return Functional.MaxPool2d(Functional.Conv2dRelu(x, wt, b, (1, 1), (pad, pad), (1, 1)), 2); }
+        var fused = OnLargeTiles(true, () => OnPath(avx512, Pooled));
+        Assert.Equal(OnLargeTiles(true, () => OnPath(avx512, Separate)).ToArray(), fused.ToArray());
+        var small = OnLargeTiles(false, () => OnPath(avx512, Pooled)).ToArray();
+        if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) Assert.NotEqual(small, fused.ToArray());
+        else Assert.Equal(small, fused.ToArray());
+
+        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, 3, 3, b.ToArray(), 1, 1, pad, pad, 1, 1, 1, out int oh, out int ow);
+        var magnitude = ConvReference.Conv2d(x.ToArray().Select(MathF.Abs).ToArray(), n, cin, h, w, wt.ToArray().Select(MathF.Abs).ToArray(), cout, 3, 3, b.ToArray().Select(MathF.Abs).ToArray(), 1, 1, pad, pad, 1, 1, 1, out _, out _);
+        int ph = oh / 2, pw = ow / 2;
+        Assert.Equal(new[] { n, cout, ph, pw }, fused.Shape);
+        for (int plane = 0; plane < n * cout; plane++)
+            for (int py = 0; py < ph; py++)
+                for (int px = 0; px < pw; px++)
+                {
+                    float e = 0f, bound = 0f;
+                    for (int dy = 0; dy < 2; dy++)
+                        for (int dx = 0; dx < 2; dx++)
+                        {
+                            int at = (plane * oh + 2 * py + dy) * ow + 2 * px + dx;
+                            e = MathF.Max(e, expected[at]); bound = MathF.Max(bound, magnitude[at]);
+                        }
+                    float got = fused.Data[(plane * ph + py) * pw + px];
+                    Assert.True(MathF.Abs(e - got) <= 1e-5f * (1 + bound), $"[{plane}, {py}, {px}] {got} vs {e}");
+                }
     }
 
     [Fact]

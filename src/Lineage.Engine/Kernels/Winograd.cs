@@ -24,8 +24,8 @@ namespace Lineage.Engine.Kernels;
 /// in a slow spell). The weight gradient is <see cref="WinogradWeightGradient"/> where it applies; elsewhere the
 /// implicit GEMM's, fed with the grids these passes copy as they go.
 /// Every output element is computed by the same sequence of operations whatever the thread count.
-/// On AVX-512, layers whose outputs are 29–32 or 13–16 wide or at most 8×8 (not pooled) take F(4×4, 3×3) instead
-/// (Winograd.LargeTiles.cs), which these passes' GEMMs serve too.
+/// On AVX-512, layers whose outputs are 29–32 or 13–16 wide or at most 8×8 (this last not pooled) take F(4×4, 3×3)
+/// instead (Winograd.LargeTiles.cs), which these passes' GEMMs serve too.
 /// </summary>
 internal static unsafe partial class Winograd
 {
@@ -161,7 +161,7 @@ internal static unsafe partial class Winograd
         if (LargeTilesApply(g, pool))
         {
             var large = TransformWeightsLarge(w, m, g.C, rotated: false);
-            try { RunLargeTiles(x, n, g, large, m, bias, o, relu, residual, padded); }
+            try { RunLargeTiles(x, n, g, large, m, bias, o, relu, residual, padded, pool); }
             finally { BufferPool.Return(large); }
             return;
         }
