@@ -92,7 +92,7 @@ public class WinogradTests
             [2, 8, 15, 14, 8, 1, true],      // 14 wide, 15 high: the last tile row keeps three rows
             [2, 9, 16, 16, 8, 0, true],      // no padding: 14×14 outputs
             [2, 8, 12, 12, 8, 2, false],     // padding 2: a 14×14 output from a 12×12 input
-            [1, 96, 80, 16, 8, 1, false],    // bands of 9, 9 and 2 tile rows: an odd band's last row alone in its vector
+            [1, 96, 84, 16, 8, 1, false],    // bands of 8, 8 and 5 tile rows: an odd band's last row alone in its vector
             [1, 300, 16, 16, 10, 1, true],   // Cin past one 256-deep GEMM block
             // output rows 29–32 wide: one tile row of eight tiles per vector, from rows of up to 32 in two registers
             [2, 16, 32, 32, 16, 1, false],   // CIFAR stage 1: bands of four tile rows
@@ -168,9 +168,10 @@ public class WinogradTests
             // n, cin, h, w, cout, pad: four tiles a row, two tile rows per vector
             [3, 32, 14, 14, 64, 1],   // the reference CNN's second layer: 7×7 pooled, its last tiles keep one pooled row and column
             [2, 8, 13, 13, 9, 1],     // 13×13: the last pooling windows are cut by the odd edge (6×6 pooled)
-            [2, 8, 15, 14, 8, 1],     // 15 high: three tile rows and a half
+            [2, 8, 15, 14, 8, 1],     // 15 high: the last tile row keeps three output rows, one pooled row
             [2, 9, 16, 16, 8, 0],     // no padding: 14×14 outputs
-            [1, 16, 80, 16, 8, 1],    // bands of tile rows, an odd band's last row alone in its vector
+            [2, 8, 10, 14, 8, 1],     // three tile rows: the last alone in its vector, its lower pooled row past the edge
+            [1, 16, 84, 16, 8, 1],    // bands of 8, 8 and 5 tile rows
             // one tile row of eight tiles per vector: a pooled row of up to 16
             [2, 16, 32, 32, 16, 1],   // 16×16 pooled
             [2, 8, 29, 31, 9, 1],     // 29×31: 14×15 pooled
