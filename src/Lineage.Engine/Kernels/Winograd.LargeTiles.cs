@@ -56,28 +56,34 @@ internal static unsafe partial class Winograd
         // lane r is filter co0 + r: its taps 9·cin floats (forward) or 9 floats (rotated: w[ci, co] turned by 180°) apart
         var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
         var apart = lanes * (rotated ? 9 : 9 * cin);
-        var g = stackalloc Vector256<float>[9];
-        var h = stackalloc Vector256<float>[18];
-        fixed (float* w0 = w, u0 = u)
-            for (int co0 = 0; co0 < rows; co0 += MR)
-            {
-                var live = Vector256.LessThan(lanes, Vector256.Create(cout - co0)).AsSingle();
-                for (int ci = 0; ci < cin; ci++)
+        // panels in parallel: on one thread this was 2.6 % of a ResNet-20 training step's main thread (its 20 Winograd
+        // convolutions transform their filters before any tile is computed), the other thread waiting meanwhile; split,
+        // the step took 0.8 ms less (median of four interleaved runs of 16 rounds, −1.6 to +0.1 ms)
+        Par.For(rows / MR, 8L * 36 * 4 * cin, (t0, t1) =>
+        {
+            var g = stackalloc Vector256<float>[9];
+            var h = stackalloc Vector256<float>[18];
+            fixed (float* w0 = w, u0 = u)
+                for (int co0 = t0 * MR; co0 < t1 * MR; co0 += MR)
                 {
-                    float* f = rotated ? w0 + (ci * cout + co0) * 9 : w0 + (co0 * cin + ci) * 9;
-                    for (int tap = 0; tap < 9; tap++)
-                        g[tap] = Avx2.GatherMaskVector256(Vector256<float>.Zero, f + (rotated ? 8 - tap : tap), apart, live, 4);
-                    // G g: 6 rows of 3, one column j at a time, into h[3k + j]; then (G g) Gᵀ: each row of 3 becomes 6
-                    for (int j = 0; j < 3; j++) WeightStepInto(g[j], g[3 + j], g[6 + j], h + j, 3);
-                    float* at = u0 + co0 * cin + ci * MR;
-                    for (int k = 0; k < 6; k++)
+                    var live = Vector256.LessThan(lanes, Vector256.Create(cout - co0)).AsSingle();
+                    for (int ci = 0; ci < cin; ci++)
                     {
-                        WeightStep(h[3 * k], h[3 * k + 1], h[3 * k + 2], out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
-                        float* d = at + 6L * k * block;
-                        r0.Store(d); r1.Store(d + block); r2.Store(d + 2 * block); r3.Store(d + 3 * block); r4.Store(d + 4 * block); r5.Store(d + 5 * block);
+                        float* f = rotated ? w0 + (ci * cout + co0) * 9 : w0 + (co0 * cin + ci) * 9;
+                        for (int tap = 0; tap < 9; tap++)
+                            g[tap] = Avx2.GatherMaskVector256(Vector256<float>.Zero, f + (rotated ? 8 - tap : tap), apart, live, 4);
+                        // G g: 6 rows of 3, one column j at a time, into h[3k + j]; then (G g) Gᵀ: each row of 3 becomes 6
+                        for (int j = 0; j < 3; j++) WeightStepInto(g[j], g[3 + j], g[6 + j], h + j, 3);
+                        float* at = u0 + co0 * cin + ci * MR;
+                        for (int k = 0; k < 6; k++)
+                        {
+                            WeightStep(h[3 * k], h[3 * k + 1], h[3 * k + 2], out var r0, out var r1, out var r2, out var r3, out var r4, out var r5);
+                            float* d = at + 6L * k * block;
+                            r0.Store(d); r1.Store(d + block); r2.Store(d + 2 * block); r3.Store(d + 3 * block); r4.Store(d + 4 * block); r5.Store(d + 5 * block);
+                        }
                     }
                 }
-            }
+        });
         return u;
 
         static void WeightStepInto(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float>* d, int step)
