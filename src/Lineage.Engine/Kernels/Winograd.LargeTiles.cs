@@ -455,17 +455,16 @@ internal static unsafe partial class Winograd
                 OutputStep(a[12 * k + 6], a[12 * k + 7], a[12 * k + 8], a[12 * k + 9], a[12 * k + 10], a[12 * k + 11], out var s0, out var s1, out var s2, out var s3);
                 var left = Vector256.Max(Vector256.Max(t0, t1), Vector256.Max(s0, s1)) + bv;
                 var right = Vector256.Max(Vector256.Max(t2, t3), Vector256.Max(s2, s3)) + bv;
-                // pooled columns 2·tx and 2·tx + 1 of each tile, interleaved within 128-bit halves
-                var low = Avx.UnpackLow(left, right); var high = Avx.UnpackHigh(left, right);
-                var lanes03 = Avx.Permute2x128(low, high, 0x20); var lanes47 = Avx.Permute2x128(low, high, 0x31);
                 int py = 2 * (ty0 + r) + k;
                 if (wide)
                 {
+                    // a pooled row: columns 2·tx and 2·tx + 1 of each of the eight tiles
                     if (py >= ph) break;
-                    StoreEight(lanes03, o + (long)py * pw, pw, null, relu);
-                    StoreEight(lanes47, o + (long)py * pw + 8, pw - 8, null, relu);
+                    StorePairs(left, right, o + (long)py * pw, pw, null, relu);
                     continue;
                 }
+                // the pooled rows of tile rows r (lanes 0–3) and r + 1 (lanes 4–7), eight columns each
+                var (lanes03, lanes47) = Interleave(left, right);
                 if (py < ph) StoreEight(lanes03, o + (long)py * pw, pw, null, relu);
                 if (r + 1 < rows && py + 2 < ph) StoreEight(lanes47, o + (long)(py + 2) * pw, pw, null, relu);
             }
