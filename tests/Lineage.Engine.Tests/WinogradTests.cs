@@ -33,6 +33,17 @@ public class WinogradTests
         [2, 8, 11, 37, 8, 1, true],      // rows split 16 + 16 + 5 columns, the last tiles cut on both sides
     ];
 
+    /// <summary>The direct reference of a 3×3 stride-1 convolution, and the same over the absolute values (the sum of the
+    /// products' magnitudes, which bounds the error of transforms that add before multiplying).</summary>
+    static (float[] Expected, float[] Magnitude, int OH, int OW) Reference(Tensor x, Tensor wt, Tensor? b, int pad)
+    {
+        int n = x.Shape[0], cin = x.Shape[1], h = x.Shape[2], w = x.Shape[3], cout = wt.Shape[0];
+        static float[] Abs(float[] a) => a.Select(MathF.Abs).ToArray();
+        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, 3, 3, b?.ToArray(), 1, 1, pad, pad, 1, 1, 1, out int oh, out int ow);
+        var magnitude = ConvReference.Conv2d(Abs(x.ToArray()), n, cin, h, w, Abs(wt.ToArray()), cout, 3, 3, b == null ? null : Abs(b.ToArray()), 1, 1, pad, pad, 1, 1, 1, out _, out _);
+        return (expected, magnitude, oh, ow);
+    }
+
     static Tensor Conv(Tensor x, Tensor w, Tensor? b, int pad, bool relu)
     {
         using var noGrad = GradMode.NoGrad();
@@ -68,9 +79,8 @@ public class WinogradTests
         var x = R(1, n, cin, h, w); var wt = R(2, cout, cin, 3, 3); var b = bias ? R(3, cout) : null;
         var geo = new ConvGeometry(cin, h, w, 3, 3, 1, 1, pad, pad, 1, 1, h + 2 * pad - 2, w + 2 * pad - 2);
         Assert.True(OnPath(avx512, () => Winograd.Applies(geo, 1, cout)));
-        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, 3, 3, b?.ToArray(), 1, 1, pad, pad, 1, 1, 1, out int oh, out int ow);
         // the transforms add before multiplying: bound the error by the sum of the products' magnitudes
-        var magnitude = ConvReference.Conv2d(x.ToArray().Select(MathF.Abs).ToArray(), n, cin, h, w, wt.ToArray().Select(MathF.Abs).ToArray(), cout, 3, 3, b?.ToArray().Select(MathF.Abs).ToArray(), 1, 1, pad, pad, 1, 1, 1, out _, out _);
+        var (expected, magnitude, oh, ow) = Reference(x, wt, b, pad);
         foreach (bool relu in new[] { false, true })
         {
             var y = OnLargeTiles(false, () => OnPath(avx512, () => Conv(x, wt, b, pad, relu)));
@@ -115,8 +125,7 @@ public class WinogradTests
     public void LargeTilesMatchTheDirectReference(int n, int cin, int h, int w, int cout, int pad, bool bias, bool avx512)
     {
         var x = R(21, n, cin, h, w); var wt = R(22, cout, cin, 3, 3); var b = bias ? R(23, cout) : null;
-        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, 3, 3, b?.ToArray(), 1, 1, pad, pad, 1, 1, 1, out int oh, out int ow);
-        var magnitude = ConvReference.Conv2d(x.ToArray().Select(MathF.Abs).ToArray(), n, cin, h, w, wt.ToArray().Select(MathF.Abs).ToArray(), cout, 3, 3, b?.ToArray().Select(MathF.Abs).ToArray(), 1, 1, pad, pad, 1, 1, 1, out _, out _);
+        var (expected, magnitude, oh, ow) = Reference(x, wt, b, pad);
         var small = OnLargeTiles(false, () => OnPath(avx512, () => Conv(x, wt, b, pad, relu: false))).ToArray();
         foreach (bool relu in new[] { false, true })
         {
@@ -193,8 +202,7 @@ public class WinogradTests
         if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported) Assert.NotEqual(small, fused.ToArray());
         else Assert.Equal(small, fused.ToArray());
 
-        var expected = ConvReference.Conv2d(x.ToArray(), n, cin, h, w, wt.ToArray(), cout, 3, 3, b.ToArray(), 1, 1, pad, pad, 1, 1, 1, out int oh, out int ow);
-        var magnitude = ConvReference.Conv2d(x.ToArray().Select(MathF.Abs).ToArray(), n, cin, h, w, wt.ToArray().Select(MathF.Abs).ToArray(), cout, 3, 3, b.ToArray().Select(MathF.Abs).ToArray(), 1, 1, pad, pad, 1, 1, 1, out _, out _);
+        var (expected, magnitude, oh, ow) = Reference(x, wt, b, pad);
         int ph = oh / 2, pw = ow / 2;
         Assert.Equal(new[] { n, cout, ph, pw }, fused.Shape);
         for (int plane = 0; plane < n * cout; plane++)
