@@ -26,6 +26,27 @@ public class ParTests
         }
     });
 
+    /// <summary>The chunks cover the loop in order, shrink from the first (the largest) to a small last one, and their
+    /// bounds depend only on the loop and the thread count.</summary>
+    [Theory]
+    [InlineData(1000, 8, 2)]
+    [InlineData(64, 8, 2)]
+    [InlineData(100_000, 32, 8)]
+    [InlineData(5, 5, 2)]
+    public void ChunksShrinkGeometrically(int n, int chunks, int threads)
+    {
+        var sizes = Enumerable.Range(0, chunks).Select(c => Par.ChunkStart(n, chunks, threads, c + 1) - Par.ChunkStart(n, chunks, threads, c)).ToArray();
+        Assert.Equal(0, Par.ChunkStart(n, chunks, threads, 0));
+        Assert.Equal(n, Par.ChunkStart(n, chunks, threads, chunks));
+        Assert.All(sizes, s => Assert.True(s >= 0));
+        Assert.Equal(n, sizes.Sum());
+        Assert.Equal(sizes.Max(), sizes[0]);
+        // each chunk about r = 1 − 0.8/threads times the one before, up to rounding
+        double r = 1 - 0.8 / threads;
+        for (int c = 1; c < chunks; c++) Assert.True(Math.Abs(sizes[c] - r * sizes[c - 1]) <= 1 + r, $"chunk {c}: {sizes[c]} after {sizes[c - 1]}");
+        if (n >= 1000) Assert.True(sizes[^1] < 0.02 * n, $"last chunk {sizes[^1]} of {n}");
+    }
+
     /// <summary>A loop returns only after every chunk has run, also when its chunks are long and the threads are
     /// preempted (more loop threads than cores, plus busy threads), loop after loop.</summary>
     [Fact]
