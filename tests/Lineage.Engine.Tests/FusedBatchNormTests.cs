@@ -92,3 +92,53 @@ public class FusedBatchNormTests
             Assert.True(Math.Abs(e[i] - a[i]) <= tol * (1 + Math.Abs(e[i])), $"element {i}: expected {e[i]}, got {a[i]}");
     }
 }
+
+/// <summary>Batch norm visits the batch image by image or channel by channel (Functional.ByImages); both must give the
+/// same bits: values, all gradients and running statistics.</summary>
+[Collection(EngineGlobalsCollection.Name)]
+public class BatchNormVisitOrderTests
+{
+    static Tensor R(int seed, params int[] shape) => Tensor.Uniform(new Generator(seed), -1f, 1f, shape);
+
+    // planes of 32×32 (vector loops only), 5×7 (scalar tails) and 8×8; 8 to 12 images
+    [Theory]
+    [InlineData(true, true, true, 8, 3, 32, 32)]
+    [InlineData(true, false, true, 9, 5, 5, 7)]
+    [InlineData(true, false, false, 12, 4, 8, 8)]
+    [InlineData(false, true, true, 8, 6, 8, 8)]
+    [InlineData(false, false, false, 10, 3, 5, 7)]
+    public void ImagesOrChannelsGiveTheSameBits(bool training, bool withResidual, bool relu, int n, int c, int h, int w)
+    {
+        Tensor[] Run(bool byImages)
+        {
+            var saved = Functional.ByImages;
+            Functional.ByImages = (_, _) => byImages;
+            try
+            {
+                // a common offset, so that the shifted sums matter
+                var x = (R(1, n, c, h, w) + 3f).RequireGrad();
+                var gamma = Tensor.Uniform(new Generator(2), 0.5f, 1.5f, c).RequireGrad();
+                var beta = R(3, c).RequireGrad();
+                var res = withResidual ? R(4, n, c, h, w).RequireGrad() : null;
+                var runningMean = R(5, c).ClonePersistent();
+                var runningVar = Tensor.Uniform(new Generator(6), 0.5f, 2f, c).ClonePersistent();
+                var y = Functional.BatchNorm(x, runningMean, runningVar, gamma, beta, training, residual: res, relu: relu);
+                (y * R(7, y.Shape)).Sum().Backward();
+                return res != null ? [y, x.Grad!, gamma.Grad!, beta.Grad!, res.Grad!, runningMean, runningVar] : [y, x.Grad!, gamma.Grad!, beta.Grad!, runningMean, runningVar];
+            }
+            finally { Functional.ByImages = saved; }
+        }
+        var byChannels = Run(byImages: false);
+        var byImages = Run(byImages: true);
+        for (int i = 0; i < byChannels.Length; i++) Assert.Equal(byChannels[i].Data.AsSpan(0, byChannels[i].Size).ToArray(), byImages[i].Data.AsSpan(0, byImages[i].Size).ToArray());
+    }
+
+    /// <summary>ResNet-20's batches (64 images of 16×32×32) go image by image, a single image channel by channel.</summary>
+    [Fact]
+    public void LargeBatchesGoImageByImage()
+    {
+        Assert.True(Functional.ByImages(64, 32 * 32));
+        Assert.False(Functional.ByImages(1, 32 * 32));
+        Assert.False(Functional.ByImages(64, 1));
+    }
+}
