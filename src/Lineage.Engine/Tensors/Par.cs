@@ -57,7 +57,7 @@ internal static class Par
     /// <summary>The first item of chunk c (n for c = chunks): chunk j holds a share of the items proportional to
     /// rʲ, r = 1 − 0.8 / threads, so each chunk takes about 1/(1.25·threads) of what the chunks before it left (on two
     /// threads 40, 24, 15, 9, … 1 %). Against equal chunks, interleaved in one process on two threads (2026-12-05):
-    /// ResNet-20's training step 61.9–65.1 against 65.8–68.4 ms (medians of four runs), its inference at batch 256
+    /// ResNet-20's training step 61.9, 65.1 and 71.8 against 65.8, 68.4 and 74.6 ms (medians of three runs), its inference at batch 256
     /// 68.3–68.8 against 74.9–75.8 ms, the reference CNN's 6.5–6.9 against 9.5–9.6 ms, the same results bit for bit.
     /// (Equal chunks, 8 or 16 per thread instead of 4, had been slower: more chunk changes.) Depends only on its
     /// arguments, never on which thread takes a chunk.</summary>
