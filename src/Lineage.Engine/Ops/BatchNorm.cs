@@ -52,10 +52,10 @@ public static partial class Functional
         var y = o.Data;
         var w = weight?.Data; var b = bias?.Data;
         var rm = runningMean?.Data; var rv = runningVar?.Data;
-        // the channel's mean and 1/√(var + ε), the running statistics updated, and the affine step's scale and shift;
-        // training passes the Σ (x − K) and Σ (x − K)² of each plane (K = the channel's first value, so that
-        // E[(x−K)²] − E[x−K]² does not cancel the way E[x²] − E[x]² would), added here in double in image order
-        (float Scale, float Shift) Statistics(int ch, Func<int, (float, float)> planeSums)
+        // the channel's mean and 1/√(var + ε), and the running statistics updated; training passes the Σ (x − K) and
+        // Σ (x − K)² of each plane (K = the channel's first value, so that E[(x−K)²] − E[x−K]² does not cancel the way
+        // E[x²] − E[x]² would), added here in double in image order
+        void Statistics(int ch, Func<int, (float, float)> planeSums)
         {
             float mu, varB;
             if (training)
@@ -73,11 +73,10 @@ public static partial class Functional
             else { mu = rm![ch]; varB = rv![ch]; }
             float istd = 1f / MathF.Sqrt(varB + eps);
             mean[ch] = mu; invStd[ch] = istd;
-            float scale = istd * (w?[ch] ?? 1f);
-            return (scale, (b?[ch] ?? 0f) - mu * scale);
         }
-        void Normalize(int i, int ch, float scale, float shift)
+        void Normalize(int i, int ch)
         {
+            float scale = invStd[ch] * (w?[ch] ?? 1f), shift = (b?[ch] ?? 0f) - mean[ch] * scale;
             int off = (i * c + ch) * inner;
             NormKernels.Affine(x.AsSpan(off, inner), scale, shift, r == null ? default : r.AsSpan(off, inner), relu, y.AsSpan(off, inner));
         }
@@ -86,7 +85,6 @@ public static partial class Functional
         {
             // image by image: each pass reads every plane of an image, one contiguous run, then the next image
             var sums = training ? BufferPool.Rent(2 * n * c) : null;
-            var affine = BufferPool.Rent(2 * c);
             try
             {
                 if (sums != null)
@@ -96,18 +94,16 @@ public static partial class Functional
                             for (int ch = 0; ch < c; ch++)
                                 (sums[2 * (i * c + ch)], sums[2 * (i * c + ch) + 1]) = NormKernels.ShiftedSums(x.AsSpan((i * c + ch) * inner, inner), x[ch * inner]);
                     });
-                for (int ch = 0; ch < c; ch++)
-                    (affine[2 * ch], affine[2 * ch + 1]) = Statistics(ch, i => (sums![2 * (i * c + ch)], sums[2 * (i * c + ch) + 1]));
+                for (int ch = 0; ch < c; ch++) Statistics(ch, i => (sums![2 * (i * c + ch)], sums[2 * (i * c + ch) + 1]));
                 Par.For(n, 2L * c * inner, (i0, i1) =>
                 {
                     for (int i = i0; i < i1; i++)
-                        for (int ch = 0; ch < c; ch++) Normalize(i, ch, affine[2 * ch], affine[2 * ch + 1]);
+                        for (int ch = 0; ch < c; ch++) Normalize(i, ch);
                 });
             }
             finally
             {
                 if (sums != null) BufferPool.Return(sums);
-                BufferPool.Return(affine);
             }
         }
         else
@@ -116,8 +112,8 @@ public static partial class Functional
             {
                 for (int ch = c0; ch < c1; ch++)
                 {
-                    var (scale, shift) = Statistics(ch, i => NormKernels.ShiftedSums(x.AsSpan((i * c + ch) * inner, inner), x[ch * inner]));
-                    for (int i = 0; i < n; i++) Normalize(i, ch, scale, shift);
+                    Statistics(ch, i => NormKernels.ShiftedSums(x.AsSpan((i * c + ch) * inner, inner), x[ch * inner]));
+                    for (int i = 0; i < n; i++) Normalize(i, ch);
                 }
             });
 
