@@ -18,7 +18,10 @@ namespace Lineage.Engine.Kernels;
 /// layers on 32×32 (8 products per transformed value, below the bar) were measured on F(4×4, 3×3) against the implicit
 /// GEMM, interleaved in one process, in two spells of the same evening: at 23:10 faster (inference at batch 256 22.6
 /// against 29.0 ms for the six, training step 52.8 against 54.7), at 23:58–00:00 much slower (36.4–40.0 against
-/// 25.7–31.0; step 66.6 against 61.6). The implicit GEMM held steady and F(4×4, 3×3) did not, so they stay with it.
+/// 25.7–31.0; step 66.6 against 61.6). Measured again on 2026-12-05 (03:08–03:46), it was faster in six processes of
+/// ten and slower in three, the order holding within each process; alone over batches read from memory it took
+/// 1.38–1.61 ms against the implicit GEMM's 1.08 (docs/benchmarks.md). The implicit GEMM holds steady and F(4×4, 3×3)
+/// does not, so they stay with it.
 /// The transforms multiply by up to 5 and 8, so rounding differs more from the direct convolution than F(2×2, 3×3)'s
 /// does; the tests hold both to the same bound (1e-5 of the sum of the products' magnitudes).
 /// Measured at 2 threads, variants interleaved in one process: 32→32 channels on 16×16 2.6–2.8 ms against
