@@ -273,84 +273,131 @@ internal static unsafe class WinogradWeightGradient
 
     /// <summary><see cref="TransformImage"/> for F(4×4, 3×3): v[ξ] = (Bᵀ d_t B)[ξ] over 6×6 windows four pixels apart
     /// and u[ξ] = (A dY_t Aᵀ)[ξ] over 4×4 output-gradient tiles, ξ = 6·row + column, with Winograd.InputStep's Bᵀ and
-    /// A = [[1, 0, 0, 0], [1, 1, 1, 1], [1, −1, 1, −1], [1, 2, 4, 8], [1, −2, 4, −8], [0, 0, 0, 1]].</summary>
+    /// A = [[1, 0, 0, 0], [1, 1, 1, 1], [1, −1, 1, −1], [1, 2, 4, 8], [1, −2, 4, −8], [0, 0, 0, 1]].
+    /// Everything stays in registers: the input window's column steps run in two halves (results 0–2, then the window
+    /// read again for 3–5), so that no intermediate goes through the stack. When the 36 column results went through a
+    /// stack array (and each row's six results through another before being stored), the time depended on where the
+    /// scratch buffers fell relative to the thread's stack: the 16-channel 32×32 layer at batch 64 and 2 threads took
+    /// 1.15–1.19 ms with the buffers at 0 or 32 bytes past a 64-byte boundary and 0.88–0.91 at 8, 16, 24 or 48 (a
+    /// stack-array variant, medians of 30 rounds, interleaved, two processes), presumably loads of the stack meeting the ξ-plane stores in the 4 KiB
+    /// store-to-load check; buffers from the pool fall wherever the heap puts them. Alone over rotating operands at
+    /// those six offsets, interleaved, the same bits: 16 channels 32×32 0.69–0.84 ms against 0.89–1.07 at 2 threads,
+    /// 1.27–1.35 against 1.60–1.72 at one; 32 channels 16×16 0.67–0.70 against 0.77–0.81; 64 channels 8×8 0.76–0.79
+    /// against 0.82–0.84; as the pool places them, 16 channels 0.86–0.87 ms against 0.98–1.02 in three processes each.
+    /// In ResNet-20's training step (batch 64, 2 threads) its weight gradients took 9.5 ms against 11.4.</summary>
     [SkipLocalsInit]
     static void TransformImageLarge(float* p, float* q, int c, int m, int h, int w, float* v, long vPlane, int nb, float* u, long uPlane, int mb, int first, int rows)
     {
         int wp = w + 2, tw = w / 4;
-        var e = stackalloc Vector512<float>[36];
-        var z = stackalloc Vector256<float>[24];
-        var sv = stackalloc Vector512<float>[6];
-        var su = stackalloc Vector256<float>[6];
+        long row = (long)wp * c, gradientRow = (long)w * m;
         for (int ty = 0; ty < h / 4; ty++)
             for (int tx = 0; tx < tw; tx++)
             {
                 int t = first + ty * tw + tx;
                 float* window = p + ((long)4 * ty * wp + 4 * tx) * c;
-                long row = (long)wp * c;
                 for (int c0 = 0; c0 < c; c0 += 16)
                 {
-                    // Bᵀ d down each of the six columns, then across each of the six rows
-                    for (int j = 0; j < 6; j++)
+                    // Bᵀ d down each of the six columns, then across each of the six rows (nb is 16 or 32), in two halves
+                    float* dst = v + (long)(c0 & -nb) * rows + (long)t * nb + (c0 & (nb - 1));
+                    for (int half = 0; half < 2; half++, dst += 18 * vPlane)
                     {
-                        float* col = window + (long)j * c + c0;
-                        InputStep(Vector512.Load(col), Vector512.Load(col + row), Vector512.Load(col + 2 * row), Vector512.Load(col + 3 * row),
-                            Vector512.Load(col + 4 * row), Vector512.Load(col + 5 * row), e + j, 6);
-                    }
-                    float* dst = v + (long)(c0 / nb) * rows * nb + (long)t * nb + c0 % nb;
-                    for (int k = 0; k < 6; k++)
-                    {
-                        InputStep(e[6 * k], e[6 * k + 1], e[6 * k + 2], e[6 * k + 3], e[6 * k + 4], e[6 * k + 5], sv, 1);
-                        for (int l = 0; l < 6; l++) Vector512.Store(sv[l], dst + (6 * k + l) * vPlane);
+                        float* col = window + c0;
+                        ColumnHalf(col, row, half, out var a0, out var b0, out var e0); col += c;
+                        ColumnHalf(col, row, half, out var a1, out var b1, out var e1); col += c;
+                        ColumnHalf(col, row, half, out var a2, out var b2, out var e2); col += c;
+                        ColumnHalf(col, row, half, out var a3, out var b3, out var e3); col += c;
+                        ColumnHalf(col, row, half, out var a4, out var b4, out var e4); col += c;
+                        ColumnHalf(col, row, half, out var a5, out var b5, out var e5);
+                        RowStore(a0, a1, a2, a3, a4, a5, dst, vPlane);
+                        RowStore(b0, b1, b2, b3, b4, b5, dst + 6 * vPlane, vPlane);
+                        RowStore(e0, e1, e2, e3, e4, e5, dst + 12 * vPlane, vPlane);
                     }
                 }
                 float* y = q + ((long)4 * ty * w + 4 * tx) * m;
                 for (int m0 = 0; m0 < m; m0 += 8)
                 {
-                    // A dY down each of the four columns, then across each of the six rows
-                    for (int j = 0; j < 4; j++)
-                    {
-                        float* col = y + (long)j * m + m0;
-                        GradientStep(Avx.LoadVector256(col), Avx.LoadVector256(col + (long)w * m), Avx.LoadVector256(col + 2L * w * m),
-                            Avx.LoadVector256(col + 3L * w * m), z + j, 4);
-                    }
-                    float* dst = u + (long)(m0 / mb) * rows * mb + (long)t * mb + m0 % mb;
-                    for (int k = 0; k < 6; k++)
-                    {
-                        GradientStep(z[4 * k], z[4 * k + 1], z[4 * k + 2], z[4 * k + 3], su, 1);
-                        for (int l = 0; l < 6; l++) Avx.Store(dst + (6 * k + l) * uPlane, su[l]);
-                    }
+                    // A dY down each of the four columns (all six results of each held), then across each of the six rows (mb is 8 or 16)
+                    float* col = y + m0;
+                    GradientColumn(col, gradientRow, out var z00, out var z10, out var z20, out var z30, out var z40, out var z50); col += m;
+                    GradientColumn(col, gradientRow, out var z01, out var z11, out var z21, out var z31, out var z41, out var z51); col += m;
+                    GradientColumn(col, gradientRow, out var z02, out var z12, out var z22, out var z32, out var z42, out var z52); col += m;
+                    GradientColumn(col, gradientRow, out var z03, out var z13, out var z23, out var z33, out var z43, out var z53);
+                    float* dst = u + (long)(m0 & -mb) * rows + (long)t * mb + (m0 & (mb - 1));
+                    GradientRowStore(z00, z01, z02, z03, dst, uPlane);
+                    GradientRowStore(z10, z11, z12, z13, dst + 6 * uPlane, uPlane);
+                    GradientRowStore(z20, z21, z22, z23, dst + 12 * uPlane, uPlane);
+                    GradientRowStore(z30, z31, z32, z33, dst + 18 * uPlane, uPlane);
+                    GradientRowStore(z40, z41, z42, z43, dst + 24 * uPlane, uPlane);
+                    GradientRowStore(z50, z51, z52, z53, dst + 30 * uPlane, uPlane);
                 }
             }
     }
 
-    /// <summary>Bᵀ (d0 … d5) into o[0], o[step], …, o[5·step] (Winograd F(4×4, 3×3)'s input transform).</summary>
+    /// <summary>Results 0–2 (half 0) or 3–5 (half 1) of Bᵀ down the window column at col (rows <paramref name="row"/> floats apart).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void InputStep(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5, Vector512<float>* o, int step)
+    static void ColumnHalf(float* col, long row, int half, out Vector512<float> o0, out Vector512<float> o1, out Vector512<float> o2)
     {
-        var four = Vector512.Create(4f); var five = Vector512.Create(-5f); var two = Vector512.Create(2f);
-        o[0] = Vector512.FusedMultiplyAdd(four, d0, Vector512.FusedMultiplyAdd(five, d2, d4));
-        o[step] = Vector512.FusedMultiplyAdd(-four, d1 + d2, d3 + d4);
-        o[2 * step] = Vector512.FusedMultiplyAdd(four, d1 - d2, d4 - d3);
-        var e = d3 - d1; var h = d4 - d2;
-        o[3 * step] = Vector512.FusedMultiplyAdd(two, e, h);
-        o[4 * step] = Vector512.FusedMultiplyAdd(-two, e, h);
-        o[5 * step] = Vector512.FusedMultiplyAdd(four, d1, Vector512.FusedMultiplyAdd(five, d3, d5));
+        var d1 = Vector512.Load(col + row); var d2 = Vector512.Load(col + 2 * row);
+        var d3 = Vector512.Load(col + 3 * row); var d4 = Vector512.Load(col + 4 * row);
+        if (half == 0) InputStepLow(Vector512.Load(col), d1, d2, d3, d4, out o0, out o1, out o2);
+        else InputStepHigh(d1, d2, d3, d4, Vector512.Load(col + 5 * row), out o0, out o1, out o2);
     }
 
-    /// <summary>A (z0 … z3) into o[0], o[step], …, o[5·step].</summary>
+    /// <summary>Bᵀ across one row of six column results, its six values stored <paramref name="plane"/> floats apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void GradientStep(Vector256<float> z0, Vector256<float> z1, Vector256<float> z2, Vector256<float> z3, Vector256<float>* o, int step)
+    static void RowStore(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5, float* dst, long plane)
+    {
+        InputStepLow(d0, d1, d2, d3, d4, out var s0, out var s1, out var s2);
+        InputStepHigh(d1, d2, d3, d4, d5, out var s3, out var s4, out var s5);
+        s0.Store(dst); s1.Store(dst + plane); s2.Store(dst + 2 * plane);
+        s3.Store(dst + 3 * plane); s4.Store(dst + 4 * plane); s5.Store(dst + 5 * plane);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void GradientColumn(float* col, long row, out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3, out Vector256<float> o4, out Vector256<float> o5)
+        => GradientStep(Avx.LoadVector256(col), Avx.LoadVector256(col + row), Avx.LoadVector256(col + 2 * row), Avx.LoadVector256(col + 3 * row), out o0, out o1, out o2, out o3, out o4, out o5);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void GradientRowStore(Vector256<float> z0, Vector256<float> z1, Vector256<float> z2, Vector256<float> z3, float* dst, long plane)
+    {
+        GradientStep(z0, z1, z2, z3, out var s0, out var s1, out var s2, out var s3, out var s4, out var s5);
+        s0.Store(dst); s1.Store(dst + plane); s2.Store(dst + 2 * plane);
+        s3.Store(dst + 3 * plane); s4.Store(dst + 4 * plane); s5.Store(dst + 5 * plane);
+    }
+
+    /// <summary>Rows 0–2 of Bᵀ (d0 … d5), which do not use d5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void InputStepLow(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4,
+        out Vector512<float> o0, out Vector512<float> o1, out Vector512<float> o2)
+    {
+        var four = Vector512.Create(4f); var five = Vector512.Create(-5f);
+        o0 = Vector512.FusedMultiplyAdd(four, d0, Vector512.FusedMultiplyAdd(five, d2, d4));
+        o1 = Vector512.FusedMultiplyAdd(-four, d1 + d2, d3 + d4);
+        o2 = Vector512.FusedMultiplyAdd(four, d1 - d2, d4 - d3);
+    }
+
+    /// <summary>Rows 3–5 of Bᵀ (d0 … d5), which do not use d0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void InputStepHigh(Vector512<float> d1, Vector512<float> d2, Vector512<float> d3, Vector512<float> d4, Vector512<float> d5,
+        out Vector512<float> o3, out Vector512<float> o4, out Vector512<float> o5)
+    {
+        var four = Vector512.Create(4f); var five = Vector512.Create(-5f); var two = Vector512.Create(2f);
+        var e = d3 - d1; var h = d4 - d2;
+        o3 = Vector512.FusedMultiplyAdd(two, e, h);
+        o4 = Vector512.FusedMultiplyAdd(-two, e, h);
+        o5 = Vector512.FusedMultiplyAdd(four, d1, Vector512.FusedMultiplyAdd(five, d3, d5));
+    }
+
+
+    /// <summary>A (z0 … z3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void GradientStep(Vector256<float> z0, Vector256<float> z1, Vector256<float> z2, Vector256<float> z3,
+        out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3, out Vector256<float> o4, out Vector256<float> o5)
     {
         var even = z0 + z2; var odd = z1 + z3;
         var low = Vector256.FusedMultiplyAdd(Vector256.Create(4f), z2, z0);
         var high = Vector256.FusedMultiplyAdd(Vector256.Create(8f), z3, Vector256.Create(2f) * z1);
-        o[0] = z0;
-        o[step] = even + odd;
-        o[2 * step] = even - odd;
-        o[3 * step] = low + high;
-        o[4 * step] = low - high;
-        o[5 * step] = z3;
+        o0 = z0; o1 = even + odd; o2 = even - odd; o3 = low + high; o4 = low - high; o5 = z3;
     }
 
     /// <summary>dg = Gᵀ dU G for F(4×4, 3×3), G = [[¼, 0, 0], [−⅙, −⅙, −⅙], [−⅙, ⅙, −⅙], [1⁄24, 1⁄12, ⅙],
