@@ -279,13 +279,13 @@ internal static unsafe class WinogradWeightGradient
     /// stack array (and each row's six results through another before being stored), the time depended on where the
     /// scratch buffers fell relative to the thread's stack: the 16-channel 32×32 layer at batch 64 and 2 threads took
     /// 1.15–1.19 ms with the buffers at 0 or 32 bytes past a 64-byte boundary and 0.88–0.91 at 8, 16, 24 or 48 (a
-    /// stack-array variant, medians of 30 rounds, interleaved, two processes), presumably loads of the stack meeting the ξ-plane stores in the 4 KiB
-    /// store-to-load check; buffers from the pool fall wherever the heap puts them. Alone over rotating operands at
-    /// those six offsets, interleaved, the same bits: 16 channels 32×32 0.69–0.84 ms against 0.89–1.07 at 2 threads,
-    /// 1.27–1.35 against 1.60–1.72 at one; 32 channels 16×16 0.67–0.70 against 0.77–0.81; 64 channels 8×8 0.76–0.79
-    /// against 0.82–0.84; as the pool places them, 16 channels 0.86–0.87 ms against 0.98–1.02 in three processes each.
-    /// In ResNet-20's training step (batch 64, 2 threads) its weight gradients took 9.5 ms against 11.4.</summary>
-    [SkipLocalsInit]
+    /// stack-array variant, medians of 30 rounds, interleaved, two processes), presumably loads of the stack meeting
+    /// the ξ-plane stores in the 4 KiB store-to-load check; buffers from the pool fall wherever the heap puts them.
+    /// Alone over rotating operands at those six offsets, interleaved, the same bits: 16 channels 32×32 0.69–0.84 ms
+    /// against 0.89–1.07 at 2 threads, 1.27–1.35 against 1.60–1.72 at one; 32 channels 16×16 0.67–0.70 against
+    /// 0.77–0.81; 64 channels 8×8 0.76–0.79 against 0.82–0.84; as the pool places them, 16 channels 0.86–0.87 ms
+    /// against 0.98–1.02 in three processes each. In ResNet-20's training step (batch 64, 2 threads) its weight
+    /// gradients took 9.5 ms against 11.4.</summary>
     static void TransformImageLarge(float* p, float* q, int c, int m, int h, int w, float* v, long vPlane, int nb, float* u, long uPlane, int mb, int first, int rows)
     {
         int wp = w + 2, tw = w / 4;
