@@ -74,6 +74,7 @@ public static partial class Functional
             float istd = 1f / MathF.Sqrt(varB + eps);
             mean[ch] = mu; invStd[ch] = istd;
         }
+        (float, float) ShiftedSums(int i, int ch) => NormKernels.ShiftedSums(x.AsSpan((i * c + ch) * inner, inner), x[ch * inner]);
         void Normalize(int i, int ch)
         {
             float scale = invStd[ch] * (w?[ch] ?? 1f), shift = (b?[ch] ?? 0f) - mean[ch] * scale;
@@ -87,14 +88,8 @@ public static partial class Functional
             var sums = training ? BufferPool.Rent(2 * n * c) : null;
             try
             {
-                if (sums != null)
-                    Par.For(n, 2L * c * inner, (i0, i1) =>
-                    {
-                        for (int i = i0; i < i1; i++)
-                            for (int ch = 0; ch < c; ch++)
-                                (sums[2 * (i * c + ch)], sums[2 * (i * c + ch) + 1]) = NormKernels.ShiftedSums(x.AsSpan((i * c + ch) * inner, inner), x[ch * inner]);
-                    });
-                for (int ch = 0; ch < c; ch++) Statistics(ch, i => (sums![2 * (i * c + ch)], sums[2 * (i * c + ch) + 1]));
+                if (sums != null) PlaneSums(sums, n, c, 2L * c * inner, ShiftedSums);
+                for (int ch = 0; ch < c; ch++) Statistics(ch, i => PlaneSum(sums!, c, i, ch));
                 Par.For(n, 2L * c * inner, (i0, i1) =>
                 {
                     for (int i = i0; i < i1; i++)
@@ -112,7 +107,7 @@ public static partial class Functional
             {
                 for (int ch = c0; ch < c1; ch++)
                 {
-                    Statistics(ch, i => NormKernels.ShiftedSums(x.AsSpan((i * c + ch) * inner, inner), x[ch * inner]));
+                    Statistics(ch, i => ShiftedSums(i, ch));
                     for (int i = 0; i < n; i++) Normalize(i, ch);
                 }
             });
@@ -166,13 +161,9 @@ public static partial class Functional
                 var coefficients = BufferPool.Rent(3 * c);
                 try
                 {
-                    Par.For(n, 3L * c * inner, (i0, i1) =>
-                    {
-                        for (int i = i0; i < i1; i++)
-                            for (int ch = 0; ch < c; ch++) (sums[2 * (i * c + ch)], sums[2 * (i * c + ch) + 1]) = Sums(i, ch);
-                    });
+                    PlaneSums(sums, n, c, 3L * c * inner, Sums);
                     for (int ch = 0; ch < c; ch++)
-                        (coefficients[3 * ch], coefficients[3 * ch + 1], coefficients[3 * ch + 2]) = Coefficients(ch, i => (sums[2 * (i * c + ch)], sums[2 * (i * c + ch) + 1]));
+                        (coefficients[3 * ch], coefficients[3 * ch + 1], coefficients[3 * ch + 2]) = Coefficients(ch, i => PlaneSum(sums, c, i, ch));
                     if (gxd != null)
                         Par.For(n, 2L * c * inner, (i0, i1) =>
                         {
@@ -200,4 +191,16 @@ public static partial class Functional
             return residual != null ? [.. grads, gr] : grads;
         }, new BatchNormArgs(runningMean, runningVar, weight, bias, training, eps, residual != null, relu));
     }
+
+    /// <summary>An image-by-image pass of per-plane sums: sums(i, ch) of every plane, images shared among the threads,
+    /// stored as the pair at 2·(i·c + ch) for the per-channel totals to add in image order.</summary>
+    static void PlaneSums(float[] pairs, int n, int c, long costPerImage, Func<int, int, (float, float)> sums)
+        => Par.For(n, costPerImage, (i0, i1) =>
+        {
+            for (int i = i0; i < i1; i++)
+                for (int ch = 0; ch < c; ch++) (pairs[2 * (i * c + ch)], pairs[2 * (i * c + ch) + 1]) = sums(i, ch);
+        });
+
+    /// <summary>Plane (i, ch)'s pair of sums from <see cref="PlaneSums"/>.</summary>
+    static (float, float) PlaneSum(float[] pairs, int c, int i, int ch) => (pairs[2 * (i * c + ch)], pairs[2 * (i * c + ch) + 1]);
 }
